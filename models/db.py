@@ -1,0 +1,78 @@
+"""Engine and session helpers (no Flask)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+
+def make_engine(url: str, **kwargs) -> Engine:
+    """Create an engine with the settings each backend needs to be safe under concurrent use."""
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False}, **kwargs)
+        _make_sqlite_transactions_immediate(engine)
+        return engine
+    kwargs.setdefault("pool_pre_ping", True)
+    kwargs.setdefault("pool_size", 10)
+    kwargs.setdefault("max_overflow", 20)
+    return create_engine(url, **kwargs)
+
+
+def _make_sqlite_transactions_immediate(engine: Engine) -> None:
+    """Let writing transactions on SQLite begin with BEGIN IMMEDIATE, reading ones with a plain BEGIN.
+
+    pysqlite would start transactions lazily and upgrade a read lock to a write lock mid-transaction,
+    which fails at once with "database is locked" under concurrent writers instead of waiting. A
+    transaction opened with `session.begin()` (see WriteAwareSession) takes the write lock up front, so
+    concurrent writers queue on the busy timeout; reads (autobegin) stay deferred and, with WAL, never
+    block anyone.
+    """
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection):
+        mode = connection.get_execution_options().get(SQLITE_BEGIN_OPTION, "DEFERRED")
+        connection.exec_driver_sql(f"BEGIN {mode}")
+
+
+SQLITE_BEGIN_OPTION = "sqlite_begin"
+
+
+class WriteAwareSession(Session):
+    """A Session whose explicit `begin()` announces a write transaction.
+
+    Convention of the project: every write happens inside `with session.begin():`. On SQLite that
+    transaction begins IMMEDIATE (takes the write lock at once); on PostgreSQL the option is ignored.
+    """
+
+    def begin(self, nested: bool = False):
+        transaction = super().begin(nested)
+        if not nested and self.get_bind().dialect.name == "sqlite":
+            self.connection(execution_options={SQLITE_BEGIN_OPTION: "IMMEDIATE"})
+        return transaction
+
+
+def make_session_factory(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(bind=engine, expire_on_commit=False, class_=WriteAwareSession)
+
+
+@contextmanager
+def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
+    """A session whose work is committed on success and rolled back on any error."""
+    session = factory()
+    try:
+        with session.begin():
+            yield session
+    finally:
+        session.close()
