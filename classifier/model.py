@@ -1,0 +1,327 @@
+"""The text classifier: TF-IDF features, a linear SVM, calibrated probabilities and an auto-dispatch
+threshold, all fitted in one call.
+
+Training (`TextClassifier.fit`):
+
+1. features are fitted on the labelled rows (vocabulary and IDF; no labels involved), within a size
+   budget for the saved model;
+2. the taxonomy's keywords, if given, become extra short training rows, one per keyword, scaled down
+   (`prior_weight`): prior knowledge that helps most when examples are few;
+3. k-fold cross-validation inside the training rows (every fold's SVM also sees all keyword rows) gives
+   every row an out-of-fold decision score;
+4. a temperature is fitted on those scores (calibration), and the auto-dispatch threshold is chosen on
+   the calibrated out-of-fold probabilities (the calibrator itself cross-fitted, so no row is scored by
+   a calibrator that saw it);
+5. the final model is the average of the fold SVMs: a linear model whose scores are the mean of
+   theirs, i.e. the very kind of model the calibration and the threshold were measured on.
+
+The out-of-fold figures are kept in `training_report` and go into the model store's metadata.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, fields
+from typing import NamedTuple
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.metrics import accuracy_score, f1_score
+from sklearn.model_selection import StratifiedKFold
+from sklearn.svm import LinearSVC
+
+from classifier.calibration import ScoreCalibrator, brier_score, expected_calibration_error
+from classifier.features import Doc, TicketFeatures, as_docs
+from classifier.selective import NOTHING_PASSES, choose_threshold
+from classifier.text import normalise
+from classifier.tokenizer import Tokenizer
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """Every knob of a training run. Stored with the model, so a model can be re-trained the same way."""
+
+    seed: int = 0
+    C: float = 1.0  # SVM regularisation; 0.5–2 all within noise on the gold data
+    class_weight: str | None = "balanced"  # the smallest class has a third of the largest's examples
+    prior_weight: float = 0.5  # scale of keyword rows; 1.0 lets keywords outweigh real messages
+    calibration: str = "temperature"  # or "logistic"
+    cv_folds: int = 5  # inner folds for calibration, threshold and the averaged final model
+    large_cv_folds: int = 3  # from `large_n` training rows: each SVM fit then costs seconds, not ms
+    large_n: int = 5000
+    target_precision: float = 0.95  # auto-dispatched tickets must be at least this often right
+    threshold_z: float = 1.5  # the threshold's precision must clear the target by this Wilson bound
+    final_model: str = "average"  # "average" of the inner-fold SVMs, or "refit" on all rows
+    title_repeat: int = 2
+    word_ngrams: tuple[int, int] = (1, 2)
+    char_ngrams: tuple[int, int] = (1, 3)
+    title_char_ngrams: tuple[int, int] = (1, 3)
+    max_body_chars: int | None = 500  # characters of the body read at all
+    word_body_chars: int | None = 0  # of those, characters also segmented into words (jieba is slow)
+    min_df: int = 1
+    model_budget_mb: float = 18.0  # rarest n-grams are dropped until the model file fits (see features.py)
+    hmm: bool = True  # jieba's HMM for unknown words
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, values: Mapping) -> ModelConfig:
+        known = {f.name for f in fields(cls)}
+        unknown = set(values) - known
+        if unknown:
+            raise ValueError(f"unknown model settings: {', '.join(sorted(unknown))}")
+        clean = dict(values)
+        for key in ("word_ngrams", "char_ngrams", "title_char_ngrams"):
+            if key in clean:
+                clean[key] = tuple(clean[key])
+        return cls(**clean)
+
+
+_CHUNK = 1000  # messages per feature matrix in predict_proba
+
+
+class Prediction(NamedTuple):
+    label: str
+    probability: float
+    auto: bool  # probability >= the model's threshold: dispatch without a person
+    suggestions: list[tuple[str, float]]  # top-k (label, probability), best first
+
+
+def prior_rows(
+    prior: Mapping[str, Iterable[str]] | None, labels: Iterable[str]
+) -> tuple[list[Doc], list[str]]:
+    """One short document per (label, keyword); labels without training rows are left out, because
+    the calibration and the threshold could not be checked for them."""
+    if not prior:
+        return [], []
+    wanted = set(labels)
+    docs, ys = [], []
+    for label in sorted(prior):
+        if label not in wanted:
+            continue
+        for phrase in sorted({normalise(p) for p in prior[label] if normalise(p)}):
+            docs.append((phrase, ""))
+            ys.append(label)
+    return docs, ys
+
+
+class LinearScorer:
+    """The fitted SVM reduced to what prediction needs: weights and biases.
+
+    The weights are kept transposed, C-contiguous and in float32 (half the size on disk), and the
+    features are cast to float32 too, so that the sparse-dense product needs no copy of the weights;
+    scikit-learn's decision_function would copy them and validate its input at every call.
+    """
+
+    def __init__(self, svm: LinearSVC | None = None):
+        if svm is not None:
+            self.classes_ = np.asarray(svm.classes_)
+            # Rounded to float16 at once: the file stores float16 (half the size again) and the model in
+            # memory computes with exactly the values it will have after loading.
+            weights = np.asarray(svm.coef_.T, dtype=np.float16)  # (n_features, n_classes)
+            self.weights_ = np.ascontiguousarray(weights, dtype=np.float32)
+            self.intercept_ = np.asarray(svm.intercept_, dtype=np.float64)
+
+    @classmethod
+    def average(cls, scorers: Sequence[LinearScorer]) -> LinearScorer:
+        """One linear model whose scores are the mean of the given models' scores."""
+        averaged = cls()
+        averaged.classes_ = scorers[0].classes_
+        mean = np.mean([s.weights_ for s in scorers], axis=0, dtype=np.float64)
+        averaged.weights_ = np.ascontiguousarray(mean.astype(np.float16), dtype=np.float32)
+        averaged.intercept_ = np.mean([s.intercept_ for s in scorers], axis=0)
+        return averaged
+
+    def __getstate__(self) -> dict:
+        state = dict(self.__dict__)
+        state["weights_"] = self.weights_.astype(np.float16)  # exact: the values are float16 already
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self.weights_ = np.ascontiguousarray(state["weights_"], dtype=np.float32)
+
+    def scores(self, X: sp.csr_matrix, classes: np.ndarray) -> np.ndarray:
+        """Decision scores as an (n, len(classes)) matrix, whatever classes this SVM happened to see."""
+        raw = np.asarray(X.astype(np.float32) @ self.weights_, dtype=np.float64) + self.intercept_
+        if raw.shape[1] == 1:  # binary: one column, positive means classes_[1]
+            raw = np.column_stack([-raw[:, 0], raw[:, 0]])
+        if len(self.classes_) == len(classes):
+            return raw
+        # A fold without any example of some label: that label gets a score below all others.
+        scores = np.full((X.shape[0], len(classes)), raw.min() - 1.0)
+        scores[:, np.searchsorted(classes, self.classes_)] = raw
+        return scores
+
+
+class TextClassifier:
+    """Category of a ticket from its title and body, with calibrated top-k probabilities."""
+
+    def __init__(
+        self,
+        config: ModelConfig | None = None,
+        user_words: Iterable[str] = (),
+        stopwords: Iterable[str] | None = None,
+    ):
+        config = config or ModelConfig()
+        self.config = config.as_dict()
+        self.tokenizer = Tokenizer(user_words, stopwords, hmm=config.hmm)
+        self.threshold = NOTHING_PASSES
+        self.training_report: dict = {}
+
+    # -- training --------------------------------------------------------------------------------
+    def _new_features(self, n_classes: int) -> TicketFeatures:
+        c = self.settings
+        # Per feature the file holds one float16 weight per class, an 8-byte code and a float32 IDF.
+        max_terms = int(c.model_budget_mb * 1e6 / (2 * n_classes + 12)) if c.model_budget_mb else None
+        return TicketFeatures(
+            tokenizer=self.tokenizer,
+            title_repeat=c.title_repeat,
+            word_ngrams=c.word_ngrams,
+            char_ngrams=c.char_ngrams,
+            title_char_ngrams=c.title_char_ngrams,
+            max_body_chars=c.max_body_chars,
+            word_body_chars=c.word_body_chars,
+            min_df=c.min_df,
+            max_terms=max_terms,
+        )
+
+    def _new_svm(self) -> LinearSVC:
+        c = self.settings
+        return LinearSVC(C=c.C, class_weight=c.class_weight, random_state=c.seed, max_iter=5000)
+
+    @property
+    def settings(self) -> ModelConfig:
+        return ModelConfig.from_dict(self.config)
+
+    def fit(
+        self,
+        titles: Sequence[str | None],
+        bodies: Sequence[str | None],
+        labels: Sequence[str],
+        prior: Mapping[str, Iterable[str]] | None = None,
+    ) -> TextClassifier:
+        started = time.perf_counter()
+        c = self.settings
+        docs = as_docs(titles, bodies, c.max_body_chars)
+        y = np.asarray([str(label) for label in labels])
+        if len(docs) != len(y):
+            raise ValueError(f"文本有 {len(docs)} 条，类别标签却有 {len(y)} 个，两者数量必须相同")
+        classes, counts = np.unique(y, return_counts=True)
+        if len(classes) < 2:
+            raise ValueError("训练至少需要两个不同的类别")
+        if counts.min() < 2:
+            rare = ", ".join(str(label) for label in classes[counts < 2])
+            raise ValueError(f"每个类别至少需要两条样本，请为这些类别补充样本或删去它们：{rare}")
+        y_index = np.searchsorted(classes, y)
+
+        features = self._new_features(len(classes))
+        extra_docs, extra_y = prior_rows(prior, classes)
+        X = features.fit_transform(docs)
+        extra_X = features.transform(extra_docs) * c.prior_weight if extra_docs else None
+        extra_y = np.asarray(extra_y, dtype=y.dtype)
+
+        def fit_svm(rows: np.ndarray) -> LinearScorer:
+            X_fit, y_fit = X[rows], y[rows]
+            if extra_X is not None:
+                X_fit, y_fit = sp.vstack([X_fit, extra_X], format="csr"), np.concatenate([y_fit, extra_y])
+            return LinearScorer(self._new_svm().fit(X_fit, y_fit))
+
+        # Out-of-fold scores: every training row scored by an SVM that did not see it.
+        n_splits = min(c.cv_folds if len(y) < c.large_n else c.large_cv_folds, int(counts.min()))
+        folds = list(StratifiedKFold(n_splits=n_splits, shuffle=True, random_state=c.seed).split(X, y))
+        oof_scores = np.zeros((len(y), len(classes)))
+        fold_scorers = []
+        for train_rows, test_rows in folds:
+            fold_scorers.append(fit_svm(train_rows))
+            oof_scores[test_rows] = fold_scorers[-1].scores(X[test_rows], classes)
+
+        # The threshold must be chosen on probabilities from a calibrator that did not see the row either.
+        oof_proba = np.zeros_like(oof_scores)
+        for train_rows, test_rows in folds:
+            fold_calibrator = ScoreCalibrator(c.calibration).fit(oof_scores[train_rows], y_index[train_rows])
+            oof_proba[test_rows] = fold_calibrator.predict_proba(oof_scores[test_rows])
+        confidence = oof_proba.max(axis=1)
+        correct = oof_proba.argmax(axis=1) == y_index
+        choice = choose_threshold(confidence, correct, c.target_precision, z=c.threshold_z)
+
+        self.features_ = features
+        # Kept so that a challenger can re-train this model's recipe exactly (learning.py).
+        self.prior_ = {
+            str(label): sorted({normalise(p) for p in prior[label]} - {""})
+            for label in classes
+            if prior and label in prior
+        }
+        if c.final_model == "average" and all(len(f.classes_) == len(classes) for f in fold_scorers):
+            self.scorer_ = LinearScorer.average(fold_scorers)
+        else:
+            self.scorer_ = fit_svm(np.arange(len(y)))
+        self.calibrator_ = ScoreCalibrator(c.calibration).fit(oof_scores, y_index)
+        self.classes_ = classes
+        self.threshold = choice.threshold
+        predicted = classes[oof_proba.argmax(axis=1)]
+        self.training_report = {
+            "n_train": len(y),
+            "n_prior_rows": len(extra_docs),
+            "n_features": features.n_features,
+            "label_counts": {str(label): int(n) for label, n in zip(classes, counts, strict=True)},
+            "oof_macro_f1": float(f1_score(y, predicted, average="macro")),
+            "oof_accuracy": float(accuracy_score(y, predicted)),
+            "oof_brier": brier_score(oof_proba, y_index),
+            "oof_ece": expected_calibration_error(confidence, correct),
+            "threshold": choice.as_dict(),
+            "temperature": getattr(self.calibrator_, "temperature_", None),
+            "train_seconds": round(time.perf_counter() - started, 3),
+        }
+        return self
+
+    # -- prediction ------------------------------------------------------------------------------
+    @property
+    def labels(self) -> list[str]:
+        return [str(label) for label in self.classes_]
+
+    def predict_proba(self, titles: Sequence[str | None], bodies: Sequence[str | None]) -> np.ndarray:
+        """Calibrated probabilities, one row per message, columns in the order of `labels`."""
+        if len(titles) > _CHUNK:  # bounded memory for big batches: n-gram arrays grow with the batch
+            return np.vstack(
+                [
+                    self.predict_proba(titles[i : i + _CHUNK], bodies[i : i + _CHUNK])
+                    for i in range(0, len(titles), _CHUNK)
+                ]
+            )
+        X = self.features_.transform(as_docs(titles, bodies, self.config["max_body_chars"]))
+        return self.calibrator_.predict_proba(self.scorer_.scores(X, self.classes_))
+
+    def predict(self, titles: Sequence[str | None], bodies: Sequence[str | None]) -> list[str]:
+        proba = self.predict_proba(titles, bodies)
+        return [str(label) for label in self.classes_[proba.argmax(axis=1)]]
+
+    def predict_batch(
+        self, titles: Sequence[str | None], bodies: Sequence[str | None], k: int = 3
+    ) -> list[list[tuple[str, float]]]:
+        """Top-k (label, probability) for each message, best first."""
+        proba = self.predict_proba(titles, bodies)
+        k = max(1, min(k, len(self.classes_)))
+        top = np.argsort(-proba, axis=1, kind="stable")[:, :k]
+        return [
+            [(str(self.classes_[j]), float(row[j])) for j in idx] for row, idx in zip(proba, top, strict=True)
+        ]
+
+    def predict_top_k(self, title: str | None, body: str | None, k: int = 3) -> list[tuple[str, float]]:
+        return self.predict_batch([title], [body], k=k)[0]
+
+    def route(self, title: str | None, body: str | None, k: int = 3) -> Prediction:
+        """The routing decision for one ticket: its best label, and whether to dispatch it without a person."""
+        suggestions = self.predict_top_k(title, body, k=k)
+        label, probability = suggestions[0]
+        return Prediction(label, probability, probability >= self.threshold, suggestions)
+
+    def __repr__(self) -> str:
+        fitted = (
+            f"{len(self.classes_)} labels, threshold {self.threshold:.3f}"
+            if hasattr(self, "classes_")
+            else "unfitted"
+        )
+        return f"TextClassifier({fitted})"

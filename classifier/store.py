@@ -1,0 +1,298 @@
+"""Versioned models on disk, loaded safely.
+
+Layout of a store (one directory, the app's MODEL_DIR)::
+
+    <root>/
+      CURRENT                    the promoted version's name, e.g. "v0003"
+      decisions.jsonl            append-only log of promotions and challenger decisions
+      versions/
+        v0001/
+          model.skops            the fitted TextClassifier, in skops format (no pickle)
+          metadata.json          labels, training-data hash, metrics, library versions, sha256 of model.skops, ...
+
+Loading is refused (`ModelLoadError`) when the version name is not one of ours, when the files are not
+inside the store directory (symlinks out of it included), when model.skops does not match the SHA-256
+recorded at save time, or when the file holds any type outside `TRUSTED_TYPES`. skops never unpickles:
+it rebuilds only the types it is told to trust, so a foreign file cannot run code on load.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+import re
+import shutil
+import tempfile
+import zipfile
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from importlib import metadata as importlib_metadata
+from pathlib import Path
+from typing import Any
+
+import skops.io as skio
+
+MODEL_FILE = "model.skops"
+METADATA_FILE = "metadata.json"
+CURRENT_FILE = "CURRENT"
+DECISIONS_FILE = "decisions.jsonl"
+FORMAT_VERSION = 1
+_VERSION_NAME = re.compile(r"^v\d{4,9}$")
+
+# Types a model file may contain beyond those skops trusts by default (builtins, numpy, scipy sparse,
+# scikit-learn estimators). Anything else makes `load` refuse the file.
+TRUSTED_TYPES: tuple[str, ...] = (
+    "classifier.model.TextClassifier",
+    "classifier.model.LinearScorer",
+    "classifier.features.TicketFeatures",
+    "classifier.features.CharBlock",
+    "classifier.features.WordBlock",
+    "classifier.tokenizer.Tokenizer",
+    "classifier.calibration.ScoreCalibrator",
+)
+
+_LIBRARIES = ("scikit-learn", "numpy", "scipy", "jieba", "skops")
+
+
+class ModelLoadError(Exception):
+    """A model could not be loaded, or was refused as unsafe. The message says which and why."""
+
+
+def library_versions() -> dict[str, str]:
+    versions = {"python": platform.python_version()}
+    for name in _LIBRARIES:
+        try:
+            versions[name] = importlib_metadata.version(name)
+        except importlib_metadata.PackageNotFoundError:  # pragma: no cover - all are requirements
+            versions[name] = "missing"
+    return versions
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _json_default(value: Any) -> Any:
+    # numpy scalars and arrays, sets and tuples in metrics
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    if isinstance(value, set | frozenset):
+        return sorted(value)
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def check_model_file(path: Path, expected_sha256: str | None = None) -> None:
+    """Raise ModelLoadError unless `path` is an intact skops file with trusted types only."""
+    if expected_sha256 is not None:
+        actual = file_sha256(path)
+        if actual != expected_sha256:
+            raise ModelLoadError(
+                f"模型文件 {path} 完整性校验失败：其 SHA-256 为 {actual[:12]}…，元数据记录的是 "
+                f"{expected_sha256[:12]}…；文件在保存后被修改或替换，已拒绝加载。请重新训练，或从备份恢复该版本"
+            )
+    if not zipfile.is_zipfile(path):
+        raise ModelLoadError(f"{path} 不是 skops 模型文件（出于安全考虑，pickle 或 joblib 文件一律不加载）")
+    try:
+        untrusted = skio.get_untrusted_types(file=path)
+    except Exception as exc:  # skops raises assorted errors on malformed archives
+        raise ModelLoadError(f"模型文件 {path} 无法读取（{type(exc).__name__}: {exc}）") from exc
+    unexpected = sorted(set(untrusted) - set(TRUSTED_TYPES))
+    if unexpected:
+        raise ModelLoadError(f"已拒绝加载模型文件 {path}：其中含有不受信任的类型：{', '.join(unexpected)}")
+
+
+def load_model_file(path: Path, expected_sha256: str | None = None) -> Any:
+    """Load a skops model file after `check_model_file`; the object must be a TextClassifier."""
+    from classifier.model import TextClassifier
+
+    check_model_file(path, expected_sha256)
+    try:
+        model = skio.load(path, trusted=list(TRUSTED_TYPES))
+    except Exception as exc:
+        raise ModelLoadError(f"模型文件 {path} 无法加载（{type(exc).__name__}: {exc}）") from exc
+    if not isinstance(model, TextClassifier):
+        raise ModelLoadError(f"模型文件 {path} 中是 {type(model).__name__}，不是 TextClassifier 分类模型")
+    return model
+
+
+class ModelStore:
+    """Saves, lists, promotes and safely loads model versions under one directory."""
+
+    def __init__(self, root_dir: str | os.PathLike):
+        self.root = Path(root_dir).resolve()
+        self.versions_dir = self.root / "versions"
+
+    # -- paths -----------------------------------------------------------------------------------
+    def _version_dir(self, version: str) -> Path:
+        if not isinstance(version, str) or not _VERSION_NAME.match(version):
+            raise ModelLoadError(f"{version!r} 不是有效的模型版本名（应形如 v0001、v0002…）")
+        path = self.versions_dir / version
+        # resolve() follows symlinks: a version directory pointing outside the store is refused.
+        resolved = path.resolve()
+        if resolved.parent != self.versions_dir.resolve():
+            raise ModelLoadError(f"已拒绝 {path}：它不在模型目录 {self.versions_dir} 之内")
+        return resolved
+
+    def _inside(self, path: Path) -> Path:
+        resolved = path.resolve()
+        if not resolved.is_relative_to(self.root):
+            raise ModelLoadError(f"已拒绝 {path}：它指向模型目录 {self.root} 之外")
+        return resolved
+
+    # -- queries ---------------------------------------------------------------------------------
+    def list_versions(self) -> list[str]:
+        if not self.versions_dir.is_dir():
+            return []
+        return sorted(
+            (
+                p.name
+                for p in self.versions_dir.iterdir()
+                if _VERSION_NAME.match(p.name) and (p / METADATA_FILE).is_file()
+            ),
+            key=lambda name: int(name[1:]),
+        )
+
+    def current_version(self) -> str | None:
+        path = self.root / CURRENT_FILE
+        if not path.is_file():
+            return None
+        version = path.read_text(encoding="utf-8").strip()
+        return version or None
+
+    def metadata(self, version: str) -> dict:
+        path = self._inside(self._version_dir(version) / METADATA_FILE)
+        if not path.is_file():
+            raise ModelLoadError(f"模型目录 {self.root} 中没有模型版本 {version}")
+        try:
+            return json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise ModelLoadError(f"元数据文件 {path} 无法读取（{exc}）") from exc
+
+    def decisions(self) -> list[dict]:
+        path = self.root / DECISIONS_FILE
+        if not path.is_file():
+            return []
+        return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+    # -- writing ---------------------------------------------------------------------------------
+    def _claim_version(self) -> tuple[str, Path]:
+        """Create the next free version directory; mkdir is atomic, so two writers never share one."""
+        self.versions_dir.mkdir(parents=True, exist_ok=True)
+        existing = [int(p.name[1:]) for p in self.versions_dir.iterdir() if _VERSION_NAME.match(p.name)]
+        number = max(existing, default=0) + 1
+        while True:
+            version = f"v{number:04d}"
+            try:
+                (self.versions_dir / version).mkdir()
+                return version, self.versions_dir / version
+            except FileExistsError:
+                number += 1
+
+    def save(self, model: Any, metadata: Mapping | None = None, *, promote: bool | None = None) -> str:
+        """Write a new version and return its name.
+
+        `metadata` is merged into what the store records itself (labels, threshold, training report,
+        library versions, created_at, sha256). `promote=None` promotes only when no version is current
+        yet, so a store's first model is usable at once; True always promotes, False never.
+        """
+        from classifier.model import TextClassifier
+
+        if not isinstance(model, TextClassifier) or not hasattr(model, "classes_"):
+            raise TypeError("only a fitted classifier.model.TextClassifier can be saved")
+        version, directory = self._claim_version()
+        try:
+            model_path = directory / MODEL_FILE
+            with tempfile.NamedTemporaryFile(dir=directory, suffix=".tmp", delete=False) as handle:
+                tmp = Path(handle.name)
+            skio.dump(model, tmp)
+            os.replace(tmp, model_path)
+            record = {
+                "format_version": FORMAT_VERSION,
+                "version": version,
+                "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+                "labels": model.labels,
+                "threshold": model.threshold,
+                "config": model.config,
+                "user_words": len(model.tokenizer.user_words),
+                "training": model.training_report,
+                "libraries": library_versions(),
+                "model_file": MODEL_FILE,
+                "model_bytes": model_path.stat().st_size,
+                "model_sha256": file_sha256(model_path),
+            }
+            record.update(dict(metadata or {}))
+            # The integrity fields describe the file just written; caller metadata may not override them.
+            record["model_sha256"] = file_sha256(model_path)
+            record["version"] = version
+            tmp_meta = directory / (METADATA_FILE + ".tmp")
+            tmp_meta.write_text(
+                json.dumps(record, ensure_ascii=False, indent=2, default=_json_default), encoding="utf-8"
+            )
+            os.replace(tmp_meta, directory / METADATA_FILE)  # the version becomes visible only now
+        except BaseException:
+            shutil.rmtree(directory, ignore_errors=True)
+            raise
+        if promote or (promote is None and self.current_version() is None):
+            self.promote(version, reason="首个模型，自动启用" if promote is None else "保存时启用")
+        return version
+
+    def promote(self, version: str, reason: str = "") -> None:
+        """Make `version` the current model (atomically) and log it."""
+        self.metadata(version)  # must exist
+        previous = self.current_version()
+        tmp = self.root / (CURRENT_FILE + ".tmp")
+        tmp.write_text(version + "\n", encoding="utf-8")
+        os.replace(tmp, self.root / CURRENT_FILE)
+        self.record_decision({"event": "promote", "version": version, "previous": previous, "reason": reason})
+
+    def record_decision(self, decision: Mapping) -> None:
+        entry = {"at": datetime.now(UTC).isoformat(timespec="seconds"), **decision}
+        self.root.mkdir(parents=True, exist_ok=True)
+        with (self.root / DECISIONS_FILE).open("a", encoding="utf-8") as handle:
+            handle.write(json.dumps(entry, ensure_ascii=False, default=_json_default) + "\n")
+
+    def update_metadata(self, version: str, extra: Mapping) -> dict:
+        """Add fields to a version's metadata (never the integrity fields)."""
+        record = self.metadata(version)
+        protected = {"model_sha256", "version", "model_file", "format_version"}
+        record.update({k: v for k, v in extra.items() if k not in protected})
+        path = self._version_dir(version) / METADATA_FILE
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(
+            json.dumps(record, ensure_ascii=False, indent=2, default=_json_default), encoding="utf-8"
+        )
+        os.replace(tmp, path)
+        return record
+
+    # -- loading ---------------------------------------------------------------------------------
+    def load(self, version: str | None = None) -> tuple[Any, dict]:
+        """(model, metadata) of `version`, or of the current version when None."""
+        if version is None:
+            version = self.current_version()
+            if version is None:
+                raise ModelLoadError(
+                    f"模型目录 {self.root} 中没有当前模型：请先训练一个（flask classifier train）"
+                )
+        meta = self.metadata(version)
+        if meta.get("format_version") != FORMAT_VERSION:
+            raise ModelLoadError(
+                f"模型版本 {version}：无法识别的存储格式 {meta.get('format_version')!r}；请用当前程序重新训练"
+            )
+        expected = meta.get("model_sha256")
+        if not isinstance(expected, str) or len(expected) != 64:
+            raise ModelLoadError(
+                f"模型版本 {version}：元数据中没有 SHA-256，无法校验模型文件，已拒绝加载；请重新训练"
+            )
+        path = self._inside(self._version_dir(version) / MODEL_FILE)
+        if not path.is_file():
+            raise ModelLoadError(f"模型版本 {version}：缺少模型文件 {MODEL_FILE}")
+        model = load_model_file(path, expected)
+        if list(model.labels) != list(meta.get("labels", [])):
+            raise ModelLoadError(f"模型版本 {version}：模型的类别与其元数据记录的不一致")
+        return model, meta
