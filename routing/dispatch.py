@@ -1,0 +1,206 @@
+"""The dispatch decision (派单): which unit gets a ticket, and whether it may go without a person.
+
+Pure: everything is passed in — the classifier's top-k predictions, the dispatch catalogue, the
+jurisdiction of the address and the duplicates already found.
+
+Rules (DESIGN.md, "The process"):
+- a ``local`` matter goes to the street/town office of the address (直派); with the street unknown
+  but the district known, the suggestion is the district government (兜底) — not automatic;
+- a ``department`` matter goes to the lead unit of the catalogue wherever the address is:
+  functional departments' work is never pushed down to a street, so it needs no street;
+- automatic dispatch only when the category is confident (probability ≥ threshold, or chosen by
+  the agent), the unit is determined without fallback, and no open duplicate exists; otherwise the
+  ticket goes to triage with the top-3 suggestions and the reasons.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from routing.gazetteer import JurisdictionMatch
+
+LEVELS = ("local", "department")
+
+# Reason codes, in the order they are reported when several apply (the first is ``reason_code``).
+REASON_CODES = (
+    "auto",  # dispatched automatically
+    "open_duplicate",  # an open ticket looks like the same matter: merge (并单) rather than dispatch
+    "no_prediction",  # no category from the classifier and none chosen
+    "no_catalogue_entry",  # the category has no dispatch catalogue entry
+    "no_lead_unit",  # a department entry without lead unit (a catalogue error)
+    "low_confidence",  # top probability below the threshold
+    "street_unresolved",  # local matter, street unknown, district known: district government suggested (兜底)
+    "jurisdiction_unknown",  # local matter, neither street nor district known
+)
+
+
+@dataclass(frozen=True)
+class CatalogueRule:
+    level: str  # "local" | "department"
+    lead: str | None = None  # the lead unit (主办) of a department matter
+    assisting: tuple[str, ...] = ()  # assisting units (协办)
+
+    def __post_init__(self) -> None:
+        if self.level not in LEVELS:
+            raise ValueError(f"unknown catalogue level {self.level!r}; expected one of {LEVELS}")
+
+    @classmethod
+    def from_dict(cls, entry: Mapping) -> CatalogueRule:
+        return cls(
+            level=entry["level"], lead=entry.get("lead"), assisting=tuple(entry.get("assisting") or ())
+        )
+
+
+def load_catalogue(entries: Iterable[Mapping]) -> dict[str, CatalogueRule]:
+    """The catalogue.yaml ``entries`` list → {category code: CatalogueRule}."""
+    return {entry["category"]: CatalogueRule.from_dict(entry) for entry in entries}
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    category: str
+    unit: str | None  # None when the category has no entry or the place is unknown
+    probability: float
+
+
+@dataclass(frozen=True)
+class RoutingDecision:
+    auto: bool  # True: dispatch now to lead_unit; False: triage (a person decides)
+    category: str | None
+    probability: float | None  # the classifier's probability of ``category`` (None if not predicted)
+    lead_unit: str | None  # the unit to dispatch to (auto) or the suggested one (triage)
+    assisting: tuple[str, ...]
+    reason: str  # for people: one short Chinese sentence per reason, joined with "；"
+    reason_code: str  # the main reason, see REASON_CODES
+    suggestions: list[Suggestion] = field(default_factory=list)
+    reason_codes: tuple[str, ...] = ()  # every reason that applied, ``reason_code`` first
+
+
+@dataclass(frozen=True)
+class UnitChoice:
+    unit: str | None
+    basis: str  # "street" | "district_fallback" | "department" | "unknown" | "no_lead_unit"
+
+
+def unit_for(rule: CatalogueRule, jurisdiction: JurisdictionMatch) -> UnitChoice:
+    """The unit a matter of this catalogue rule goes to for this place."""
+    if rule.level == "department":
+        return UnitChoice(rule.lead, "department" if rule.lead else "no_lead_unit")
+    if jurisdiction.street_unit:
+        return UnitChoice(jurisdiction.street_unit, "street")
+    if jurisdiction.district_unit:
+        return UnitChoice(jurisdiction.district_unit, "district_fallback")
+    return UnitChoice(None, "unknown")
+
+
+def decide(
+    predictions: Sequence[tuple[str, float]],
+    threshold: float,
+    catalogue: Mapping[str, CatalogueRule],
+    jurisdiction: JurisdictionMatch,
+    duplicates: Iterable = (),
+    category: str | None = None,
+    unit_names: Mapping[str, str] | None = None,
+) -> RoutingDecision:
+    """Decide automatic dispatch or triage.
+
+    predictions: the classifier's top-k ``(category code, probability)``; sorted here, best first.
+    threshold: minimum probability for automatic dispatch (0–1).
+    duplicates: candidates from routing.duplicates (anything with ``ticket_no`` and ``score``). A
+        candidate blocks automatic dispatch unless its ``open`` is False (the earlier ticket is
+        closed) or its ``likely`` is False (the same caller about a different matter).
+    category: a category chosen by the agent; it replaces the classifier's choice and its
+        threshold (a person decided), but not the place or duplicate checks.
+    unit_names: unit code → name, only to write the reason for people.
+    """
+    if not 0.0 <= threshold <= 1.0:
+        raise ValueError(f"threshold must be between 0 and 1, got {threshold}")
+    names = unit_names or {}
+    ranked = sorted(
+        ((code, float(p)) for code, p in predictions if p is not None and not math.isnan(p)),
+        key=lambda item: item[1],
+        reverse=True,
+    )
+    suggestions = [
+        Suggestion(code, unit_for(catalogue[code], jurisdiction).unit if code in catalogue else None, p)
+        for code, p in ranked[:3]
+    ]
+    predicted = dict(ranked)
+
+    reasons: list[tuple[str, str]] = []
+    open_duplicates = [d for d in duplicates if getattr(d, "open", True) and getattr(d, "likely", True)]
+    if open_duplicates:
+        first = open_duplicates[0]
+        more = f"等{len(open_duplicates)}件" if len(open_duplicates) > 1 else ""
+        reasons.append(
+            (
+                "open_duplicate",
+                f"存在未办结的相似诉求 {first.ticket_no}{more}（相似度 {first.score:.2f}），请确认是否并单",
+            )
+        )
+
+    chosen_by_agent = category is not None
+    if chosen_by_agent:
+        chosen, probability = category, predicted.get(category)
+    elif ranked:
+        chosen, probability = ranked[0]
+    else:
+        chosen, probability = None, None
+
+    lead: str | None = None
+    assisting: tuple[str, ...] = ()
+    if chosen is None:
+        reasons.append(("no_prediction", "没有分类结果，需人工选择类别"))
+    elif chosen not in catalogue:
+        reasons.append(("no_catalogue_entry", f"类别 {chosen} 不在派单目录中"))
+    else:
+        rule = catalogue[chosen]
+        choice = unit_for(rule, jurisdiction)
+        lead = choice.unit
+        assisting = tuple(u for u in dict.fromkeys(rule.assisting) if u != lead)
+        if not chosen_by_agent and probability is not None and probability < threshold:
+            reasons.append(
+                ("low_confidence", f"分类置信度 {probability:.2f} 低于自动派单阈值 {threshold:.2f}")
+            )
+        if choice.basis == "no_lead_unit":
+            reasons.append(("no_lead_unit", f"派单目录中类别 {chosen} 未指定主办单位"))
+        elif choice.basis == "district_fallback":
+            who = names.get(lead) or jurisdiction.district or lead
+            reasons.append(("street_unresolved", f"属地事项未能确定街道/乡镇，建议由{who}兜底"))
+        elif choice.basis == "unknown":
+            reasons.append(("jurisdiction_unknown", "属地事项无法确定所属区和街道/乡镇，需人工核实地址"))
+
+    if reasons:
+        reasons.sort(key=lambda item: REASON_CODES.index(item[0]))
+        return RoutingDecision(
+            auto=False,
+            category=chosen,
+            probability=probability,
+            lead_unit=lead,
+            assisting=assisting,
+            reason="；".join(text for _, text in reasons),
+            reason_code=reasons[0][0],
+            suggestions=suggestions,
+            reason_codes=tuple(code for code, _ in reasons),
+        )
+
+    rule = catalogue[chosen]
+    unit_name = names.get(lead, lead)
+    basis = f"按属地直派{unit_name}" if rule.level == "local" else f"按派单目录派{unit_name}"
+    if chosen_by_agent:
+        why = f"坐席选定类别 {chosen}，{basis}"
+    else:
+        why = f"分类置信度 {probability:.2f} 达到自动派单阈值 {threshold:.2f}，{basis}"
+    return RoutingDecision(
+        auto=True,
+        category=chosen,
+        probability=probability,
+        lead_unit=lead,
+        assisting=assisting,
+        reason=why,
+        reason_code="auto",
+        suggestions=suggestions,
+        reason_codes=("auto",),
+    )

@@ -1,0 +1,310 @@
+"""Duplicate candidates for a new ticket, and hotspots (many similar tickets in one street).
+
+Similarity is the Jaccard index of the character unigrams + bigrams of the normalised texts
+(Chinese has no spaces; bigrams alone score paraphrases by different callers too low). Phrases
+that every ticket contains ("市民来电反映", "希望尽快解决") are removed first: they would make
+unrelated tickets look alike. When both tickets carry a (predicted) category and the categories
+differ, the similarity is scaled by CATEGORY_MISMATCH_FACTOR: a fume complaint and a noise
+complaint about one building share the whole address.
+
+For large groups, candidate pairs come from a MinHash LSH index (datasketch) and are then scored
+exactly, so results do not depend on the hashing.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from routing.text import normalize, word_list
+
+DEFAULT_DUPLICATE_WINDOW = timedelta(days=7)
+DEFAULT_HOTSPOT_WINDOW = timedelta(hours=24)
+
+# The same caller gets this much credit before any text similarity: the score of a same-phone
+# candidate is PHONE_BASE + (1 - PHONE_BASE) × similarity (identical text → 1.0).
+PHONE_BASE = 0.3
+
+# Similarity factor when both tickets have a (predicted) category and they differ.
+CATEGORY_MISMATCH_FACTOR = 0.6
+
+# Above this many tickets in a group, pairs come from MinHash LSH instead of all-pairs comparison.
+EXACT_LIMIT = 300
+_NUM_PERM = 64
+
+# Intake boilerplate that carries no information about the matter.
+_BOILERPLATE = sorted(
+    word_list(
+        """市民来电反映 来电人反映 市民来电 来电反映 市民反映 来电人 反映 您好 你好 请问 希望 尽快 及时 解决 处理
+    帮忙 麻烦 谢谢 感谢 诉求 要求 相关部门 有关部门 问题 情况"""
+    ),
+    key=len,
+    reverse=True,
+)
+_BOILERPLATE_PATTERN = re.compile("|".join(map(re.escape, _BOILERPLATE)))
+
+
+@dataclass(frozen=True)
+class TicketText:
+    """What duplicate and hotspot detection needs to know about a ticket."""
+
+    ticket_no: str
+    text: str
+    phone: str | None = None
+    street: str | None = None  # the street/town (name or unit code — be consistent)
+    received_at: datetime | None = None
+    open: bool = True  # not yet closed: an open duplicate blocks automatic dispatch
+    category: str | None = None
+
+
+@dataclass(frozen=True)
+class DuplicateCandidate:
+    ticket_no: str
+    score: float  # 0–1, for ranking: text similarity, with credit for the same phone
+    reason: str  # short Chinese explanation for the agent
+    open: bool = True
+    similarity: float = 0.0  # text similarity alone
+    same_phone: bool = False
+    likely: bool = True  # similarity ≥ min_score; False: same caller, different matter (shown, not blocking)
+
+
+@dataclass(frozen=True)
+class Hotspot:
+    street: str
+    ticket_nos: tuple[str, ...]  # oldest first
+    sample_text: str  # the most central ticket's text
+    size: int
+    first_at: datetime | None = None
+    last_at: datetime | None = None
+
+
+def clean_text(text: str | None) -> str:
+    """Normalised text without punctuation and intake boilerplate."""
+    return _BOILERPLATE_PATTERN.sub("", normalize(text).replace("|", ""))
+
+
+def shingles(text: str | None) -> frozenset[str]:
+    """Character unigrams and bigrams of the cleaned text."""
+    cleaned = clean_text(text)
+    return frozenset(cleaned) | frozenset(cleaned[i : i + 2] for i in range(len(cleaned) - 1))
+
+
+def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
+    if not a or not b:
+        return 0.0
+    return len(a & b) / len(a | b)
+
+
+def similarity(a: str, b: str) -> float:
+    """Jaccard similarity of the character unigrams + bigrams of two cleaned texts (0–1)."""
+    return jaccard(shingles(a), shingles(b))
+
+
+def normalize_phone(phone: str | None) -> str:
+    digits = re.sub(r"\D", "", phone or "")
+    if digits.startswith("0086"):
+        digits = digits[4:]
+    elif digits.startswith("86") and len(digits) == 13:
+        digits = digits[2:]
+    return digits
+
+
+def same_phone(a: str | None, b: str | None) -> bool:
+    """Same number, allowing a landline written with and without its area code (010-)."""
+    x, y = normalize_phone(a), normalize_phone(b)
+    if len(x) < 7 or len(y) < 7:
+        return False
+    if x == y:
+        return True
+    short, long = sorted((x, y), key=len)
+    return long.startswith("0") and long.endswith(short) and len(short) >= 7 and len(long) - len(short) <= 4
+
+
+def _within(a: datetime | None, b: datetime | None, window: timedelta) -> bool:
+    # Without a time we cannot exclude it; the caller preselects by time in the database anyway.
+    return a is None or b is None or abs(a - b) <= window
+
+
+def _text_similarity(
+    a: TicketText, a_shingles: frozenset[str], b: TicketText, b_shingles: frozenset[str]
+) -> float:
+    sim = jaccard(a_shingles, b_shingles)
+    if a.category and b.category and a.category != b.category:
+        sim *= CATEGORY_MISMATCH_FACTOR
+    return sim
+
+
+def find_duplicates(
+    new: TicketText,
+    candidates: Iterable[TicketText],
+    min_score: float = 0.3,
+    window: timedelta = DEFAULT_DUPLICATE_WINDOW,
+    unknown_street_min_score: float = 0.7,
+) -> list[DuplicateCandidate]:
+    """Earlier tickets that may be the same matter as ``new``, best first.
+
+    A candidate is returned when, within ``window`` of ``new.received_at``:
+    - it has the same phone number, whatever the text (the agent should see the caller's
+      history); or
+    - it is in the same street and its text similarity is ≥ ``min_score``; or
+    - one of the two streets is unknown and the similarity is ≥ ``unknown_street_min_score``
+      (stricter: without a place, only near-identical text is evidence).
+    Tickets in different known streets are never text duplicates: "小区停水" twice in two streets
+    is two matters.
+
+    ``likely`` is True when the text similarity reaches ``min_score`` (the same matter: blocks
+    automatic dispatch while open); a same-phone candidate below it is shown but does not block.
+    ``score`` ranks: the similarity, raised for the same phone (PHONE_BASE + rest × similarity).
+    """
+    new_shingles = shingles(new.text)
+    found: list[DuplicateCandidate] = []
+    for other in candidates:
+        if other.ticket_no == new.ticket_no or not _within(new.received_at, other.received_at, window):
+            continue
+        sim = _text_similarity(new, new_shingles, other, shingles(other.text))
+        phone = same_phone(new.phone, other.phone)
+        same_street = new.street is not None and new.street == other.street
+        unknown_street = new.street is None or other.street is None
+
+        reasons = []
+        if phone:
+            reasons.append("同一来电号码")
+        if same_street and sim >= min_score:
+            reasons.append(f"同一街道相似诉求（相似度 {sim:.2f}）")
+        elif unknown_street and sim >= unknown_street_min_score:
+            reasons.append(f"诉求内容高度相似（相似度 {sim:.2f}，街道未知）")
+        elif phone:
+            reasons.append(f"内容相似度 {sim:.2f}")
+        if not reasons:
+            continue
+
+        score = PHONE_BASE + (1 - PHONE_BASE) * sim if phone else sim
+        found.append(
+            DuplicateCandidate(
+                ticket_no=other.ticket_no,
+                score=round(score, 4),
+                reason="，".join(reasons),
+                open=other.open,
+                similarity=round(sim, 4),
+                same_phone=phone,
+                likely=sim >= min_score,
+            )
+        )
+    found.sort(key=lambda c: (-c.score, c.ticket_no))
+    return found
+
+
+def _similar_pairs(shingle_sets: Sequence[frozenset[str]], threshold: float) -> list[tuple[int, int, float]]:
+    """Index pairs (i < j) with Jaccard ≥ threshold."""
+    pairs = []
+    if len(shingle_sets) <= EXACT_LIMIT:
+        for i in range(len(shingle_sets)):
+            for j in range(i + 1, len(shingle_sets)):
+                sim = jaccard(shingle_sets[i], shingle_sets[j])
+                if sim >= threshold:
+                    pairs.append((i, j, sim))
+        return pairs
+
+    from datasketch import MinHash, MinHashLSH  # imported lazily: only large groups need it
+
+    # A lower LSH threshold than the real one, so that estimation error costs time, not recall.
+    lsh = MinHashLSH(threshold=max(0.05, threshold * 0.7), num_perm=_NUM_PERM)
+    hashes = []
+    for i, items in enumerate(shingle_sets):
+        mh = MinHash(num_perm=_NUM_PERM, seed=1)
+        mh.update_batch([s.encode("utf-8") for s in items])
+        hashes.append(mh)
+        lsh.insert(str(i), mh)
+    for i, mh in enumerate(hashes):
+        for key in lsh.query(mh):
+            j = int(key)
+            if j > i:
+                sim = jaccard(shingle_sets[i], shingle_sets[j])
+                if sim >= threshold:
+                    pairs.append((i, j, sim))
+    return pairs
+
+
+class _UnionFind:
+    def __init__(self, size: int):
+        self.parent = list(range(size))
+
+    def root(self, i: int) -> int:
+        while self.parent[i] != i:
+            self.parent[i] = self.parent[self.parent[i]]
+            i = self.parent[i]
+        return i
+
+    def union(self, i: int, j: int) -> None:
+        self.parent[self.root(i)] = self.root(j)
+
+
+def find_hotspots(
+    tickets: Iterable[TicketText],
+    now: datetime,
+    window: timedelta = DEFAULT_HOTSPOT_WINDOW,
+    min_size: int = 3,
+    min_similarity: float = 0.3,
+) -> list[Hotspot]:
+    """Groups of at least ``min_size`` similar tickets in one street received in (now - window, now].
+
+    Two tickets are linked when their text similarity (as in find_duplicates) is ≥ ``min_similarity``
+    or both carry the same category; groups are the connected components (A~B and B~C group A, B
+    and C: callers describe one outage in many ways). Largest first.
+    """
+    by_street: dict[str, list[TicketText]] = defaultdict(list)
+    for t in tickets:
+        if t.street is None:
+            continue  # a hotspot is a place
+        if t.received_at is not None and not (now - window < t.received_at <= now):
+            continue
+        by_street[t.street].append(t)
+
+    hotspots: list[Hotspot] = []
+    for street, group in by_street.items():
+        if len(group) < min_size:
+            continue
+        group.sort(key=lambda t: (t.received_at or now, t.ticket_no))
+        sets = [shingles(t.text) for t in group]
+        links = _UnionFind(len(group))
+        closeness = [0.0] * len(group)  # sum of similarities to linked tickets: picks the sample
+        for i, j, sim in _similar_pairs(sets, min_similarity):
+            a, b = group[i], group[j]
+            if a.category and b.category and a.category != b.category:
+                sim *= CATEGORY_MISMATCH_FACTOR
+                if sim < min_similarity:
+                    continue
+            closeness[i] += sim
+            closeness[j] += sim
+            links.union(i, j)
+        by_category: dict[str, int] = {}
+        for i, t in enumerate(group):
+            if t.category:
+                if t.category in by_category:
+                    links.union(i, by_category[t.category])
+                else:
+                    by_category[t.category] = i
+
+        components: dict[int, list[int]] = defaultdict(list)
+        for i in range(len(group)):
+            components[links.root(i)].append(i)
+        for members in components.values():
+            if len(members) < min_size:
+                continue
+            central = max(members, key=lambda i: (closeness[i], -i))
+            times = [group[i].received_at for i in members if group[i].received_at is not None]
+            hotspots.append(
+                Hotspot(
+                    street=street,
+                    ticket_nos=tuple(group[i].ticket_no for i in members),
+                    sample_text=group[central].text,
+                    size=len(members),
+                    first_at=min(times) if times else None,
+                    last_at=max(times) if times else None,
+                )
+            )
+    hotspots.sort(key=lambda h: (-h.size, h.street, h.ticket_nos))
+    return hotspots

@@ -1,0 +1,165 @@
+"""Knowledge-base search for inquiries answered at intake (直接答复).
+
+Articles (knowledge.yaml ``articles``) are indexed by their question and keywords — not by their
+answer: answers are long and full of generic administrative words (办理, 街道, 网上, 材料) that
+would match almost any text. Text is cut with an own jieba Tokenizer (never the global one, which
+the classifier configures with its own dictionaries) that knows every article keyword as a word.
+
+Scores are in 0–1 so that one threshold works for any knowledge base:
+
+    score = min(1, coverage + keyword_boost × keyword hits)
+
+- coverage: the BM25 score of the text for the article divided by the BM25 score of the article's
+  own question for it — how much of what the article asks the text mentions, weighted by rarity;
+- keyword hits: article keywords found verbatim in the text (longest first, without overlaps).
+
+``best_answer`` additionally requires a margin over the runner-up from another category, so that a
+text that fits two different matters equally is left to the agent.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+import jieba
+from rank_bm25 import BM25Okapi
+
+from routing.text import normalize, word_list
+
+# Function words and the words every inquiry is phrased with; they say nothing about the matter.
+_STOPWORDS = frozenset(
+    word_list(
+        """的 了 吗 呢 吧 啊 么 呀 是 在 有 和 与 或 及 就 都 也 还 又 把 被 给 让 我 我们 你 您 他 她 它 他们
+        这 那 这个 那个 哪 哪里 哪儿 哪个 什么 怎么 怎么办 怎样 如何 为什么 多少 几 能 能不能 可以 可不可以
+        要 需要 想 请问 问 问一下 咨询 一下 现在 时候 一个 个 去 到 从 办 自己 家 家里 北京 本市"""
+    )
+)
+_TOKEN = re.compile(r"[\w]+")
+
+
+@dataclass(frozen=True)
+class KnowledgeHit:
+    code: str
+    question: str
+    answer: str
+    score: float  # 0–1, see the module docstring
+    category: str | None = None
+
+
+_base_tokenizer: jieba.Tokenizer | None = None
+
+
+def _new_tokenizer(words: Iterable[str]) -> jieba.Tokenizer:
+    """A fresh tokenizer with the default dictionary plus ``words``.
+
+    Loading the dictionary takes ~0.5 s, so it is loaded once per process and each index gets a
+    copy of the word table (FREQ/total, the whole state of a jieba 0.42 Tokenizer).
+    """
+    global _base_tokenizer
+    if _base_tokenizer is None:
+        base = jieba.Tokenizer()
+        logger = jieba.default_logger
+        level = logger.level
+        logger.setLevel(logging.WARNING)  # "Building prefix dict…" on every start is noise in our logs
+        try:
+            base.initialize()
+        finally:
+            logger.setLevel(level)
+        _base_tokenizer = base
+    tokenizer = jieba.Tokenizer()
+    tokenizer.FREQ = dict(_base_tokenizer.FREQ)
+    tokenizer.total = _base_tokenizer.total
+    tokenizer.initialized = True
+    for word in words:
+        tokenizer.add_word(word)
+    return tokenizer
+
+
+class KnowledgeIndex:
+    """BM25 over the articles' questions and keywords, with a keyword boost."""
+
+    def __init__(
+        self,
+        articles: Iterable[Mapping],
+        keyword_boost: float = 0.25,
+        min_margin: float = 0.1,
+    ):
+        self.articles = [dict(a) for a in articles]
+        self.keyword_boost = keyword_boost
+        self.min_margin = min_margin
+        self._keywords = [
+            sorted({normalize(k) for k in a.get("keywords") or [] if k}, key=len, reverse=True)
+            for a in self.articles
+        ]
+        self._tokenizer = _new_tokenizer({k for kws in self._keywords for k in kws})
+        questions = [self._tokens(a.get("question", "")) for a in self.articles]
+        documents = [q + kws for q, kws in zip(questions, self._keywords, strict=True)]
+        self._bm25 = BM25Okapi(documents) if documents else None
+        # What each article's own question scores: the denominator of "coverage". (Not question +
+        # keywords: a short inquiry never names all six keywords, and those are boosted anyway.)
+        self._self_scores = [
+            max(self._bm25.get_batch_scores(q, [i])[0], 1e-9) if self._bm25 and q else 1.0
+            for i, q in enumerate(questions)
+        ]
+
+    def _tokens(self, text: str) -> list[str]:
+        tokens = self._tokenizer.lcut_for_search(normalize(text))
+        # Single characters (交, 打, 上) match everything in a small knowledge base: words only.
+        return [t for t in tokens if len(t) > 1 and _TOKEN.fullmatch(t) and t not in _STOPWORDS]
+
+    def _keyword_hits(self, text: str, keywords: list[str]) -> int:
+        taken = [False] * len(text)
+        hits = 0
+        for keyword in keywords:  # longest first: "几号供暖" is one hit, not also "供暖"
+            start = text.find(keyword)
+            while start != -1:
+                end = start + len(keyword)
+                if not any(taken[start:end]):
+                    taken[start:end] = [True] * len(keyword)
+                    hits += 1
+                    break
+                start = text.find(keyword, start + 1)
+        return hits
+
+    def search(self, text: str, k: int = 3) -> list[KnowledgeHit]:
+        """The ``k`` best articles for the text, best first (articles scoring 0 are left out)."""
+        if not self.articles or not text or not text.strip():
+            return []
+        query = self._tokens(text)
+        normalized = normalize(text)
+        bm25 = self._bm25.get_scores(query) if query else [0.0] * len(self.articles)
+        hits = []
+        for i, article in enumerate(self.articles):
+            coverage = min(1.0, max(0.0, float(bm25[i])) / self._self_scores[i])
+            keyword_hits = self._keyword_hits(normalized, self._keywords[i])
+            score = min(1.0, coverage + self.keyword_boost * keyword_hits)
+            if score > 0:
+                hits.append(
+                    KnowledgeHit(
+                        code=article["code"],
+                        question=article.get("question", ""),
+                        answer=article.get("answer", ""),
+                        score=round(score, 4),
+                        category=article.get("category"),
+                    )
+                )
+        hits.sort(key=lambda h: (-h.score, h.code))
+        return hits[:k]
+
+    def best_answer(self, text: str, min_score: float = 0.5) -> KnowledgeHit | None:
+        """The one confident answer for an inquiry, or None.
+
+        Confident: score ≥ ``min_score`` and ahead of the best article of another category by at
+        least ``min_margin`` (two articles of one category may both fit; that is still one matter).
+        """
+        hits = self.search(text, k=len(self.articles))
+        if not hits or hits[0].score < min_score:
+            return None
+        best = hits[0]
+        rival = next((h for h in hits[1:] if h.category != best.category or best.category is None), None)
+        if rival is not None and best.score - rival.score < self.min_margin:
+            return None
+        return best

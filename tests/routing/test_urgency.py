@@ -1,0 +1,164 @@
+"""Urgency class and emergency referral (routing.urgency)."""
+
+from __future__ import annotations
+
+import pytest
+
+from routing.urgency import REFERRALS, URGENCIES, assess
+
+HAPPENING_NOW = [
+    # crime in progress → 110
+    ("小区门口有人正在打架，快来人", "110"),
+    ("有人在超市门口抢劫", "110"),
+    ("我家现在有人入室盗窃，人还在屋里", "110"),
+    ("楼下有人持刀砍人", "110"),
+    # fire → 119
+    ("楼道里着火了，快来人", "119"),
+    ("对面楼起火了，火很大", "119"),
+    ("仓库正在冒烟，闻到烧焦味", "119"),
+    # medical → 120
+    ("公交站有个老人晕倒了", "120"),
+    ("我爸心脏病发作，人已经昏迷", "120"),
+    ("工地上有人摔下来大出血", "120"),
+    # road accident → 122
+    ("三环辅路两车追尾了，堵在路中间", "122"),
+    ("路口发生车祸，一辆电动车被撞", "122"),
+    ("有辆车撞人后跑了", "122"),
+]
+
+
+@pytest.mark.parametrize(("text", "referral"), HAPPENING_NOW, ids=[t for t, _ in HAPPENING_NOW])
+def test_assess__event_happening_now_is_referred(text, referral):
+    result = assess(text, None)
+    assert result.referral == referral, result
+    assert result.urgency == "emergency"
+    assert referral in result.reason
+
+
+NOT_AN_EMERGENCY_NOW = [
+    # past events
+    "去年着火的楼至今没修，墙还是黑的",
+    "昨天晚上小区门口有人打架，希望加强巡逻",
+    "上个月这个路口发生过车祸，建议装红绿灯",
+    "前几天有人在这里晕倒过，建议配急救设备",
+    # aftermath
+    "楼下饭店着火已扑灭，但是消防通道一直被占",
+    # inquiries
+    "咨询120急救收费标准",
+    "请问119火警电话能发短信吗",
+    "咨询一下心脏病发作的急救知识培训在哪报名",
+    # negation, hazards, hypotheticals
+    "没有着火，是邻居家烧烤冒烟扰民",
+    "楼道堆放杂物，存在火灾隐患",
+    "担心电动车在楼道充电会起火",
+    "小区组织消防演练，着火警报声太吵",
+    # weak cues without evidence that anything is happening now
+    "小区最近小偷很多，希望加装监控",
+    "烧烤店冒烟扰民",
+]
+
+
+@pytest.mark.parametrize("text", NOT_AN_EMERGENCY_NOW)
+def test_assess__past_negated_hypothetical_or_inquiry_is_not_referred(text):
+    result = assess(text, "normal")
+    assert result.referral is None, result
+    assert result.urgency == "normal"
+
+
+def test_assess__ignored_cue_is_explained():
+    result = assess("去年着火的楼至今没修", None)
+    assert "着火" in result.reason and "不计" in result.reason
+
+
+def test_assess__nearest_time_word_decides():
+    # 昨天 belongs to the first fire, 今天 to the smoke now.
+    result = assess("昨天着火的仓库今天又冒烟了", None)
+    assert result.referral == "119"
+
+
+def test_assess__inquiry_with_present_evidence_is_still_referred():
+    assert assess("请问家里老人晕倒了怎么办", None).referral == "120"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "燃气泄漏，闻到很大的煤气味",
+        "马路上井盖丢了，很危险",
+        "电梯困人，老人被困在里面",
+        "小区大树倒了压在车上",
+        "路面塌陷出一个大坑",
+    ],
+)
+def test_assess__danger_to_life_or_property_is_emergency_without_referral(text):
+    result = assess(text, None)
+    assert (result.urgency, result.referral) == ("emergency", None), result
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "家里停水了，一滴水都没有",
+        "整栋楼停电了",
+        "暖气不热，室温只有十五度",
+        "燃气停供两天了",
+        "上个月开始停水至今没来",
+    ],
+)
+def test_assess__water_power_gas_heating_outage_is_utility(text):
+    assert assess(text, None).urgency == "utility"
+
+
+def test_assess__negated_outage_is_not_utility():
+    assert assess("我家没有停水，是楼上漏水", None).urgency == "normal"
+
+
+def test_assess__category_hint_is_kept_when_text_shows_nothing():
+    assert assess("井盖有点松动，走过去有响声", "emergency").urgency == "emergency"
+    assert assess("暖气费怎么交", "utility").urgency == "utility"
+    assert assess("小区物业长期乱收费", "complex").urgency == "complex"
+
+
+def test_assess__text_raises_urgency_above_the_hint():
+    assert assess("家里停电了", "normal").urgency == "utility"
+    assert assess("楼道里着火了", "utility").urgency == "emergency"
+
+
+def test_assess__text_never_makes_a_matter_complex():
+    # Lengthening a deadline is a catalogue decision, not a guess from words.
+    assert assess("这个问题涉及多个部门，历史遗留多年未解决", None).urgency == "normal"
+
+
+def test_assess__more_urgent_text_beats_complex_hint():
+    assert assess("家里停电了", "complex").urgency == "utility"
+
+
+def test_assess__unknown_hint_is_ignored_not_fatal():
+    result = assess("路灯不亮", "urgent!!")
+    assert result.urgency == "normal" and "urgent!!" in result.reason
+
+
+def test_assess__several_services_fire_and_life_first():
+    result = assess("车祸现场有人昏迷", None)
+    assert result.referral == "120"
+    assert result.referrals == ("120", "122")
+
+
+def test_assess__full_width_text_is_understood():
+    assert assess("楼道里着火了！！", None).referral == "119"
+
+
+def test_assess__empty_text_is_normal():
+    result = assess("", None)
+    assert (result.urgency, result.referral) == ("normal", None)
+
+
+def test_assess__values_are_from_the_published_sets():
+    for text, _ in HAPPENING_NOW:
+        result = assess(text, None)
+        assert result.urgency in URGENCIES and result.referral in REFERRALS
+
+
+def test_assess__demo_category_hints_are_known_urgencies(demo_categories):
+    hints = {c.get("urgency_hint") for c in demo_categories.values()}
+    assert hints <= set(URGENCIES)
