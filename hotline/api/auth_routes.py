@@ -1,0 +1,33 @@
+"""Staff API tokens: POST /api/v1/auth/token {username, password} -> {token, expires_at}."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from flask import current_app, jsonify
+from pydantic import BaseModel, ConfigDict, Field
+
+from ..auth import authenticate_password, issue_token
+from ..database import db
+from ..errors import Unauthorized
+from ..extensions import limiter
+from ..serialize import iso
+from . import bp
+from .bodies import json_object, parse
+
+
+class TokenRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    username: Annotated[str, Field(min_length=1, max_length=64)]
+    password: Annotated[str, Field(min_length=1, max_length=200)]
+
+
+@bp.post("/auth/token")
+@limiter.limit(lambda: current_app.config["RATELIMIT_AUTH"])
+def create_token():
+    body = parse(TokenRequest, json_object())
+    user = authenticate_password(db(), body.username, body.password)
+    if user is None:
+        raise Unauthorized("用户名或密码错误，或账号已停用。", code="invalid_credentials")
+    token, expires_at = issue_token(user)
+    return jsonify({"token": token, "expires_at": iso(expires_at), "role": user.role})

@@ -1,0 +1,1 @@
+"""The city: files, validation, loading and export."""

@@ -1,0 +1,110 @@
+"""flask user create|list|deactivate, flask apikey create|revoke|list."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from models import ApiKey, Unit, User, clock
+from models.enums import Channel, Role, values
+
+from ..auth import find_user, hash_api_key, hash_password, new_api_key
+from ..database import session_factory
+
+user_cli = AppGroup("user", help="工作人员账号。")
+apikey_cli = AppGroup("apikey", help="渠道 API 密钥。")
+
+
+def create_user(session, username: str, password: str, role: str, unit_code: str | None,
+                display_name: str | None = None) -> User:
+    """Validated user creation, shared by the CLI and `up` (demo users)."""
+    if find_user(session, username) is not None:
+        raise click.ClickException(f"用户名 {username} 已存在")
+    if len(password) < 8:
+        raise click.ClickException("密码至少 8 位")
+    unit = None
+    if role == Role.UNIT_STAFF:
+        if not unit_code:
+            raise click.ClickException("承办单位人员（unit_staff）必须用 --unit 指定所属单位")
+    elif unit_code:
+        raise click.ClickException("只有承办单位人员（unit_staff）可以绑定单位")
+    if unit_code:
+        unit = session.scalar(select(Unit).where(Unit.code == unit_code))
+        if unit is None:
+            raise click.ClickException(f"单位 {unit_code} 不存在（先用 city load 导入城市数据）")
+    user = User(username=username, password_hash=hash_password(password), role=role,
+                unit_id=unit.id if unit else None, display_name=display_name)
+    session.add(user)
+    return user
+
+
+@user_cli.command("create")
+@click.option("--username", required=True)
+@click.option("--password", required=True, prompt=True, hide_input=True, confirmation_prompt=True)
+@click.option("--role", required=True, type=click.Choice(values(Role)))
+@click.option("--unit", "unit_code", default=None, help="所属单位编码（unit_staff 必填）")
+@click.option("--name", "display_name", default=None, help="显示名称")
+def user_create(username, password, role, unit_code, display_name):
+    """创建工作人员账号。"""
+    with session_factory()() as session, session.begin():
+        create_user(session, username, password, role, unit_code, display_name)
+    click.echo(f"已创建用户 {username}（{role}{'，' + unit_code if unit_code else ''}）")
+
+
+@user_cli.command("list")
+def user_list():
+    """列出工作人员账号。"""
+    with session_factory()() as session:
+        for user in session.scalars(select(User).order_by(User.id)):
+            unit = user.unit.code if user.unit else "-"
+            click.echo(f"{user.username}\t{user.role}\t{unit}\t{'启用' if user.active else '停用'}")
+
+
+@user_cli.command("deactivate")
+@click.option("--username", required=True)
+def user_deactivate(username):
+    """停用账号（其令牌随即失效）。"""
+    with session_factory()() as session, session.begin():
+        user = find_user(session, username)
+        if user is None:
+            raise click.ClickException(f"用户 {username} 不存在")
+        user.active = False
+    click.echo(f"已停用 {username}")
+
+
+@apikey_cli.command("create")
+@click.option("--channel", required=True, type=click.Choice(values(Channel)))
+@click.option("--name", required=True, help="客户端名称，例如 “门户网站”")
+def apikey_create(channel, name):
+    """创建渠道 API 密钥；最后一行单独输出密钥（只显示这一次）。"""
+    key, prefix = new_api_key()
+    with session_factory()() as session, session.begin():
+        session.add(ApiKey(name=name, channel=channel, prefix=prefix, key_hash=hash_api_key(key)))
+    click.echo(f"已为渠道 {channel} 创建密钥“{name}”（前缀 {prefix}）。密钥只显示这一次，请妥善保存：")
+    click.echo(key)
+
+
+@apikey_cli.command("revoke")
+@click.argument("prefix")
+def apikey_revoke(prefix):
+    """吊销密钥（按前缀，或完整密钥）。"""
+    if prefix.startswith("hk_"):
+        prefix = prefix.split("_")[1]
+    with session_factory()() as session, session.begin():
+        key = session.scalar(select(ApiKey).where(ApiKey.prefix == prefix))
+        if key is None:
+            raise click.ClickException(f"没有前缀为 {prefix} 的密钥")
+        if key.revoked_at is None:
+            key.revoked_at = clock.now()
+    click.echo(f"已吊销密钥 {prefix}")
+
+
+@apikey_cli.command("list")
+def apikey_list():
+    """列出密钥（不含密钥本身）。"""
+    with session_factory()() as session:
+        for key in session.scalars(select(ApiKey).order_by(ApiKey.id)):
+            state = "已吊销" if key.revoked_at else "有效"
+            click.echo(f"{key.prefix}\t{key.channel}\t{key.name}\t{state}")
+

@@ -1,0 +1,296 @@
+"""`flask classifier ...`: train, evaluate and run the complaint classifier from the command line.
+
+Registered by the app factory with `app.cli.add_command(classifier_cli)`. Every command takes explicit
+paths; with --json the last line of standard output is one JSON document (for predict: one JSON object
+per input row and nothing else), progress and notes go to standard error.
+
+Everything a person reads (help texts, progress, summaries, error messages) is in simplified Chinese;
+the --json documents keep their English keys.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+import click
+from flask.cli import AppGroup
+
+from classifier.city import load_city_vocabulary
+from classifier.data import DataError, prior_words, read_prior, read_texts, read_training_csv
+from classifier.model import ModelConfig, TextClassifier
+from classifier.store import ModelLoadError, ModelStore
+
+_HELP_OPTION_TEXT = "显示本帮助并退出。"
+
+
+class _Command(click.Command):
+    """A click command whose --help option is described in Chinese."""
+
+    def get_help_option(self, ctx: click.Context) -> click.Option | None:
+        option = super().get_help_option(ctx)
+        if option is not None:
+            option.help = _HELP_OPTION_TEXT
+        return option
+
+
+class _Group(AppGroup):
+    """The `classifier` group: Chinese --help text, and its commands are `_Command`s."""
+
+    command_class = _Command
+
+    def get_help_option(self, ctx: click.Context) -> click.Option | None:
+        option = super().get_help_option(ctx)
+        if option is not None:
+            option.help = _HELP_OPTION_TEXT
+        return option
+
+
+class CommandError(click.ClickException):
+    """A failed command: shown as "错误：<message>" on standard error, exit status 1."""
+
+    def show(self, file=None) -> None:
+        click.echo(f"错误：{self.format_message()}", file=file, err=True)
+
+
+classifier_cli = _Group("classifier", help="训练、评估和运行诉求分类模型。")
+
+_prior_option = click.option(
+    "--prior",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="类别关键词文件：城市的 categories.yaml、分类体系 .xlsx（类别、各级子类…）或 label,keyword 两列的 CSV。",
+)
+_city_option = click.option(
+    "--city",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="城市目录（units/jurisdictions/categories 等 YAML）：提供分词用的自定义词和类别关键词。",
+)
+_json_option = click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="输出机器可读的 JSON：标准输出的最后一行（predict 为每条一行）。",
+)
+
+
+def _emit_json(document) -> None:
+    click.echo(json.dumps(document, ensure_ascii=False, default=str))
+
+
+def _note(message: str) -> None:
+    click.echo(message, err=True)
+
+
+def _vocabulary(prior_path: Path | None, city_dir: Path | None) -> tuple[dict | None, set[str]]:
+    prior: dict[str, set[str]] = {}
+    words: set[str] = set()
+    if city_dir is not None:
+        city = load_city_vocabulary(city_dir)
+        prior.update(city.category_keywords)
+        words |= city.words
+    if prior_path is not None:
+        for label, phrases in read_prior(prior_path).items():
+            prior.setdefault(label, set()).update(phrases)
+    words |= prior_words(prior)
+    return (prior or None), words
+
+
+@classifier_cli.command(
+    "train",
+    help="用 CSV 的全部行训练模型，并保存为一个新的模型版本。",
+    short_help="训练模型并保存为新版本。",
+)
+@click.option(
+    "--data",
+    "data_path",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="训练用 CSV：title、body（或 text）列和 label（类别）列。",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="模型目录（模型库）；新版本保存在其下。",
+)
+@_prior_option
+@_city_option
+@click.option("--seed", default=0, show_default=True, help="随机种子：数据和种子相同，训练出的模型就相同。")
+@click.option("--promote/--no-promote", default=True, show_default=True, help="是否把新版本设为当前模型。")
+@_json_option
+def train_command(data_path, out_dir, prior, city, seed, promote, as_json):
+    """Train a model on all rows of a CSV and save it as a new version."""
+    try:
+        data = read_training_csv(data_path)
+        prior_keywords, words = _vocabulary(prior, city)
+        started = time.perf_counter()
+        model = TextClassifier(ModelConfig(seed=seed), user_words=words)
+        model.fit(data.titles, data.bodies, data.labels, prior=prior_keywords)
+        seconds = time.perf_counter() - started
+        store = ModelStore(out_dir)
+        version = store.save(
+            model,
+            {
+                "source": "cli-train",
+                "data_file": data_path.name,
+                "training_data_hash": data.content_hash(),
+                "training_rows": sorted(set(data.row_keys())),
+                "n_seed": len(data),
+                "n_labels": 0,
+            },
+            promote=promote,
+        )
+    except (DataError, ValueError, ModelLoadError) as exc:
+        raise CommandError(str(exc)) from exc
+    report = model.training_report
+    summary = {
+        "version": version,
+        "model_dir": str(store.root),
+        "promoted": store.current_version() == version,
+        "n_train": report["n_train"],
+        "labels": model.labels,
+        "threshold": model.threshold,
+        "oof_macro_f1": report["oof_macro_f1"],
+        "oof_accuracy": report["oof_accuracy"],
+        "oof_coverage": report["threshold"]["coverage"],
+        "oof_brier": report["oof_brier"],
+        "train_seconds": round(seconds, 3),
+    }
+    status = "已设为当前模型" if summary["promoted"] else "未设为当前模型"
+    click.echo(
+        f"已训练模型版本 {version}：{summary['n_train']} 条数据，{len(model.labels)} 个类别，"
+        f"用时 {seconds:.1f} 秒；交叉验证（out-of-fold）宏 F1（macro-F1）{summary['oof_macro_f1']:.3f}，"
+        f"自动派单阈值 {model.threshold:.3f}，覆盖率 {summary['oof_coverage']:.0%}；"
+        f"已保存到 {store.root}，{status}"
+    )
+    if as_json:
+        _emit_json(summary)
+
+
+@classifier_cli.command(
+    "evaluate",
+    help="重复分层交叉验证：宏 F1（macro-F1）、各类别 F1、混淆矩阵、达到目标精确率时的阈值与覆盖率、"
+    "校准和预测延迟。",
+    short_help="交叉验证评估：宏 F1、阈值与覆盖率、校准、延迟。",
+)
+@click.option(
+    "--data",
+    "data_path",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="带类别的 CSV：title、body（或 text）列和 label（类别）列。",
+)
+@click.option("--folds", default=5, show_default=True, help="交叉验证的折数。")
+@click.option("--repeats", default=5, show_default=True, help="交叉验证重复的次数（每次重新随机分折）。")
+@click.option("--seed", default=0, show_default=True, help="随机种子（分折和训练）。")
+@_prior_option
+@_city_option
+@click.option("--latency/--no-latency", default=True, show_default=True, help="是否同时测量预测耗时。")
+@_json_option
+def evaluate_command(data_path, folds, repeats, seed, prior, city, latency, as_json):
+    """Repeated stratified cross-validation: macro-F1, per-class F1, confusion matrix, threshold and
+    coverage at the target precision, calibration and prediction latency."""
+    from classifier.evaluation import evaluate
+
+    try:
+        data = read_training_csv(data_path)
+        prior_keywords, words = _vocabulary(prior, city)
+
+        def progress(done, total, fold):
+            _note(
+                f"第 {done}/{total} 折：宏 F1 {fold['macro_f1']:.3f}，训练用时 {fold['fit_seconds']:.1f} 秒"
+            )
+
+        report = evaluate(
+            data,
+            folds=folds,
+            repeats=repeats,
+            seed=seed,
+            config=ModelConfig(seed=seed),
+            prior=prior_keywords,
+            user_words=words,
+            latency=latency,
+            progress=progress,
+        )
+    except (DataError, ValueError) as exc:
+        raise CommandError(str(exc)) from exc
+    report["data_file"] = data_path.name
+    f1, sel, cal = report["macro_f1"], report["selective"], report["calibration"]
+    click.echo(
+        f"{report['n_messages']} 条诉求，{len(report['labels'])} 个类别，{folds} 折 × {repeats} 次重复"
+    )
+    click.echo(
+        f"宏 F1（macro-F1）{f1['mean']:.4f} ± {f1['std']:.4f}，准确率 {report['accuracy']['mean']:.4f}"
+    )
+    click.echo(
+        f"自动派单（目标精确率 ≥ {sel['target_precision']:.0%}）：阈值 {sel['pooled_threshold']['mean']:.3f}，"
+        f"覆盖率 {sel['pooled_coverage']['mean']:.1%}（交叉验证，out-of-fold）；"
+        f"各折模型用各自的阈值预测未见过的折：覆盖率 {sel['heldout_pooled_coverage']:.1%}，"
+        f"精确率 {sel['heldout_pooled_precision']:.1%}"
+    )
+    click.echo(f"校准：Brier {cal['brier']['mean']:.4f}，ECE {cal['ece']['mean']:.4f}")
+    for label, scores in report["per_class"].items():
+        click.echo(
+            f"  {label}：F1 {scores['f1']:.3f}（精确率 {scores['precision']:.3f}，"
+            f"召回率 {scores['recall']:.3f}，样本数 {scores['support']}）"
+        )
+    if latency:
+        lat = report["latency"]
+        click.echo(
+            f"预测延迟：单条 p50 {lat['single_p50_ms']:.2f} 毫秒，p99 {lat['single_p99_ms']:.2f} 毫秒；"
+            f"批量每条 {lat['batch_ms_per_message']:.3f} 毫秒"
+        )
+    if as_json:
+        _emit_json(report)
+
+
+@classifier_cli.command(
+    "predict",
+    help="对 CSV 的每一行分类：类别、概率、是否自动派单、前 k 个候选类别。",
+    short_help="对 CSV 的每一行分类。",
+)
+@click.option(
+    "--model",
+    "model_dir",
+    required=True,
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="模型目录（`classifier train --out` 写入的目录）。",
+)
+@click.option("--version", default=None, help="模型版本，如 v0002（默认：当前模型）。")
+@click.option(
+    "--input",
+    "input_path",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="待分类的 CSV：title/body 列，或一个 text 列。",
+)
+@click.option("--k", default=3, show_default=True, help="每条诉求给出的候选类别数。")
+@_json_option
+def predict_command(model_dir, version, input_path, k, as_json):
+    """Classify every row of a CSV: label, probability, auto-dispatch or not, top-k suggestions."""
+    try:
+        model, meta = ModelStore(model_dir).load(version)
+        titles, bodies = read_texts(input_path)
+    except (DataError, ModelLoadError) as exc:
+        raise CommandError(str(exc)) from exc
+    results = model.predict_batch(titles, bodies, k=k) if titles else []
+    for row, suggestions in enumerate(results, start=1):
+        label, probability = suggestions[0]
+        record = {
+            "row": row,
+            "label": label,
+            "probability": round(probability, 6),
+            "auto": probability >= model.threshold,
+            "top_k": [{"label": lab, "probability": round(p, 6)} for lab, p in suggestions],
+        }
+        if as_json:
+            _emit_json(record)
+        else:
+            others = "，".join(f"{lab} {p:.2f}" for lab, p in suggestions[1:])
+            route = "自动派单" if record["auto"] else "转人工"
+            click.echo(f"{row}\t{label}\t{probability:.3f}\t{route}\t{others}")
+    _note(f"已用模型 {meta['version']} 分类 {len(results)} 行（自动派单阈值 {model.threshold:.3f}）")
+    sys.stdout.flush()

@@ -1,0 +1,53 @@
+"""The app's database binding: one engine per app, one session per request."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from flask import Flask, current_app, g
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from models import make_engine, make_session_factory
+
+_KEY = "hotline.db"
+
+
+def init_app(app: Flask) -> None:
+    engine = make_engine(app.config["DATABASE_URL"])
+    app.extensions[_KEY] = (engine, make_session_factory(engine))
+    app.teardown_appcontext(_close_session)
+
+
+def engine(app: Flask | None = None) -> Engine:
+    return (app or current_app).extensions[_KEY][0]
+
+
+def session_factory(app: Flask | None = None) -> sessionmaker[Session]:
+    return (app or current_app).extensions[_KEY][1]
+
+
+def db() -> Session:
+    """The session of the current request / app context (created on first use, closed at teardown)."""
+    if "db_session" not in g:
+        g.db_session = session_factory()()
+    return g.db_session
+
+
+def _close_session(_exc) -> None:
+    session = g.pop("db_session", None)
+    if session is not None:
+        session.close()
+
+
+@contextmanager
+def write_transaction(session: Session) -> Iterator[Session]:
+    """A write on a session that has usually begun reading already (the caller's key, a lookup).
+
+    The read is ended first so that the write begins afresh — on SQLite with the write lock taken at
+    BEGIN (models.db.WriteAwareSession) — and everything inside commits or rolls back as one.
+    """
+    session.rollback()
+    with session.begin():
+        yield session

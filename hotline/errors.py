@@ -1,0 +1,121 @@
+"""API errors: one JSON shape, the right status, a message a person can act on (in Chinese).
+
+{"error": {"code": "...", "message": "...", "fields": {...}}}
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+
+
+class ApiError(Exception):
+    status = 400
+    code = "bad_request"
+
+    def __init__(self, message: str, *, fields: dict[str, str] | None = None, code: str | None = None,
+                 status: int | None = None, headers: dict[str, str] | None = None):
+        super().__init__(message)
+        self.message = message
+        self.fields = fields or {}
+        if code:
+            self.code = code
+        if status:
+            self.status = status
+        self.headers = headers or {}
+
+
+class BadRequest(ApiError):
+    status, code = 400, "bad_request"
+
+
+class Unauthorized(ApiError):
+    status, code = 401, "unauthorized"
+
+
+class Forbidden(ApiError):
+    status, code = 403, "forbidden"
+
+
+class NotFound(ApiError):
+    status, code = 404, "not_found"
+
+
+class Conflict(ApiError):
+    status, code = 409, "conflict"
+
+
+class Unprocessable(ApiError):
+    status, code = 422, "invalid"
+
+
+class ServiceUnavailable(ApiError):
+    status, code = 503, "unavailable"
+
+
+# Messages for the HTTP errors Werkzeug raises on its own (routing, body size, methods).
+_HTTP_MESSAGES = {
+    400: ("bad_request", "请求格式不正确。"),
+    401: ("unauthorized", "需要登录或提供有效的 API 密钥。"),
+    403: ("forbidden", "没有权限执行此操作。"),
+    404: ("not_found", "请求的资源不存在。"),
+    405: ("method_not_allowed", "不支持该请求方法。"),
+    409: ("conflict", "请求与当前状态冲突。"),
+    413: ("payload_too_large", "请求内容过大，请精简后重试（上限 64 KB）。"),
+    415: ("unsupported_media_type", "请以 JSON 格式（Content-Type: application/json）提交。"),
+    422: ("invalid", "提交的内容有误。"),
+    429: ("rate_limited", "请求过于频繁，请稍后再试。"),
+    500: ("internal_error", "服务器内部错误，请稍后重试；如持续出现请联系管理员。"),
+    503: ("unavailable", "服务暂时不可用，请稍后重试。"),
+}
+
+
+def error_body(code: str, message: str, fields: dict[str, str] | None = None) -> dict:
+    body = {"code": code, "message": message}
+    if fields:
+        body["fields"] = fields
+    return {"error": body}
+
+
+def wants_json() -> bool:
+    """API and machine routes answer errors in JSON; pages answer in HTML."""
+    path = request.path
+    return path.startswith(("/api/", "/open311/", "/healthz", "/metrics")) or request.is_json
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(ApiError)
+    def _api_error(error: ApiError):
+        response = jsonify(error_body(error.code, error.message, error.fields))
+        response.status_code = error.status
+        for name, value in error.headers.items():
+            response.headers[name] = value
+        return response
+
+    @app.errorhandler(HTTPException)
+    def _http_error(error: HTTPException):
+        if not wants_json():
+            return error
+        code, message = _HTTP_MESSAGES.get(error.code or 500, ("error", error.description or ""))
+        if error.code == 429 and error.description:
+            message = f"请求过于频繁（限额 {error.description}），请稍后再试。"
+        response = jsonify(error_body(code, message))
+        response.status_code = error.code or 500
+        if error.code == 429:
+            retry_after = getattr(error, "retry_after", None)
+            if retry_after:
+                response.headers["Retry-After"] = str(retry_after)
+        return response
+
+    @app.errorhandler(Exception)
+    def _unexpected(error: Exception):
+        # Anything that reaches here is a bug; log it fully but tell the client something useful.
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        if not wants_json():
+            return "服务器内部错误", 500
+        code, message = _HTTP_MESSAGES[500]
+        return jsonify(error_body(code, message)), 500

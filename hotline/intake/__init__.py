@@ -1,0 +1,1 @@
+"""Intake: validation of new complaints at the edge and their creation."""

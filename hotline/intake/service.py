@@ -1,0 +1,120 @@
+"""Creating a ticket from a validated request, exactly once per Idempotency-Key.
+
+Intake commits the ticket before anything that can fail later (Redis, routing jobs): a complaint that
+passed validation is never lost.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import timedelta
+
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from models import Category, IdempotencyRecord, Ticket, clock
+from models.enums import Role
+
+from ..auth import Principal
+from ..database import write_transaction
+from ..errors import ApiError, Forbidden, Unprocessable
+from ..workflow import Step, receive
+from .schemas import TicketIn
+
+IDEMPOTENCY_KEY_MAX = 200
+
+
+class IdempotencyMismatch(ApiError):
+    status, code = 422, "idempotency_key_reused"
+
+
+def request_fingerprint(data: TicketIn) -> str:
+    canonical = json.dumps(data.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def check_channel(principal: Principal, data: TicketIn) -> str:
+    """The channel a ticket is recorded under; a channel key may only submit for its own channel."""
+    if principal.kind == "apikey":
+        if data.channel is not None and data.channel != principal.channel:
+            raise Forbidden(f"该 API 密钥属于“{principal.channel}”渠道，不能提交“{data.channel}”渠道的诉求。")
+        return principal.channel or ""
+    if principal.role not in (Role.AGENT, Role.SUPERVISOR, Role.ADMIN):
+        raise Forbidden("承办单位人员不能登记新诉求。")
+    return data.channel.value if data.channel else "phone"
+
+
+def ticket_fields(session: Session, data: TicketIn, principal: Principal, channel: str) -> dict:
+    category = None
+    if data.category_code:
+        category = session.scalar(select(Category).where(Category.code == data.category_code))
+        if category is None or category.parent_id is None:
+            raise Unprocessable("提交的内容有误 — 分类编码：不存在该事项分类",
+                                fields={"category_code": "不存在该事项分类"})
+    request_type = data.request_type.value if data.request_type else (category.request_type if category else None)
+    return {
+        "channel": channel,
+        "api_key_id": principal.id if principal.kind == "apikey" else None,
+        "created_by_id": principal.id if principal.kind == "user" else None,
+        "citizen_name": data.citizen.name,
+        "citizen_phone": data.citizen.phone,
+        "citizen_confidential": data.citizen.confidential,
+        "title": data.title or None,
+        "content": data.content,
+        "address": data.address or None,
+        "lat": data.location.lat if data.location else None,
+        "lng": data.location.lng if data.location else None,
+        "request_type": request_type,
+        "category_id": category.id if category else None,
+        "category_probability": 1.0 if category else None,  # chosen by a person
+    }
+
+
+def find_replay(session: Session, owner: str, key: str, fingerprint: str) -> Ticket | None:
+    record = session.scalar(
+        select(IdempotencyRecord).where(IdempotencyRecord.owner == owner, IdempotencyRecord.key == key)
+    )
+    if record is None:
+        return None
+    if record.request_hash != fingerprint:
+        raise IdempotencyMismatch(
+            "该 Idempotency-Key 已用于另一条不同的诉求；重试请原样提交，新诉求请换一个新的 Key。"
+        )
+    return session.get(Ticket, record.ticket_id)
+
+
+def create_ticket(step: Step, data: TicketIn, idempotency_key: str | None,
+                  timezone: str) -> tuple[Ticket, bool]:
+    """Returns (ticket, created). A replay of a known Idempotency-Key returns the first ticket."""
+    session, principal = step.session, step.actor
+    fingerprint = request_fingerprint(data)
+    owner = principal.actor
+    if idempotency_key:
+        replay = find_replay(session, owner, idempotency_key, fingerprint)
+        if replay is not None:
+            return replay, False
+    channel = check_channel(principal, data)
+    try:
+        with write_transaction(session):
+            ticket = receive(step, ticket_fields(session, data, principal, channel), timezone=timezone)
+            if idempotency_key:
+                session.add(IdempotencyRecord(owner=owner, key=idempotency_key,
+                                              request_hash=fingerprint, ticket_id=ticket.id))
+        return ticket, True
+    except IntegrityError:
+        # A concurrent request with the same key committed first: ours rolled back whole.
+        if not idempotency_key:
+            raise
+    replay = find_replay(session, owner, idempotency_key, fingerprint)
+    if replay is None:  # pragma: no cover - the unique constraint fired, so the record exists
+        raise RuntimeError("idempotency conflict without a record")
+    return replay, False
+
+
+def purge_idempotency_records(session: Session, ttl_hours: int) -> int:
+    """Forget keys older than the TTL (a periodic job calls this)."""
+    cutoff = clock.now() - timedelta(hours=ttl_hours)
+    result = session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.created_at < cutoff))
+    return result.rowcount or 0

@@ -1,0 +1,108 @@
+"""Tickets as the API shows them; fields a role may not see are masked."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask import current_app, request, url_for
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from models import Assignment, Ticket, TicketEvent
+from models.enums import CHINESE_NAMES, Role
+
+from .auth import Principal
+from .intake.phones import display_phone, mask_phone
+
+
+def iso(when: datetime | None) -> str | None:
+    """Times are shown in the city's local time, with the offset, to the second."""
+    if when is None:
+        return None
+    local = when.astimezone(ZoneInfo(current_app.config["TIMEZONE"]))
+    return local.isoformat(timespec="seconds")
+
+
+def ticket_url(ticket_no: str) -> str:
+    base = current_app.config.get("BASE_URL") or request.host_url
+    return base.rstrip("/") + url_for("api.get_ticket", ticket_no=ticket_no)
+
+
+def _citizen(ticket: Ticket, principal: Principal) -> dict:
+    hidden = ticket.citizen_confidential and principal.has_role(Role.UNIT_STAFF)
+    return {
+        "name": ("（保密）" if ticket.citizen_name else None) if hidden else ticket.citizen_name,
+        "phone": mask_phone(ticket.citizen_phone) if hidden else display_phone(ticket.citizen_phone),
+        "confidential": ticket.citizen_confidential,
+    }
+
+
+def _unit(unit) -> dict | None:
+    return {"code": unit.code, "name": unit.name} if unit is not None else None
+
+
+def _assisting(session: Session, ticket: Ticket) -> list[dict]:
+    rows = session.scalars(
+        select(Assignment).where(
+            Assignment.ticket_id == ticket.id, Assignment.role == "assist", Assignment.active.is_(True)
+        )
+    )
+    return [_unit(row.unit) for row in rows]
+
+
+def ticket_to_dict(session: Session, ticket: Ticket, principal: Principal) -> dict:
+    category = ticket.category
+    return {
+        "ticket_no": ticket.ticket_no,
+        "status": ticket.status,
+        "status_name": CHINESE_NAMES.get(ticket.status, ticket.status),
+        "channel": ticket.channel,
+        "title": ticket.title,
+        "content": ticket.content,
+        "citizen": _citizen(ticket, principal),
+        "address": ticket.address,
+        "location": {"lat": ticket.lat, "lng": ticket.lng} if ticket.lat is not None else None,
+        "request_type": ticket.request_type,
+        "category": (
+            {"code": category.code, "name": category.name, "probability": ticket.category_probability}
+            if category is not None else None
+        ),
+        "urgency": ticket.urgency,
+        "jurisdiction": {
+            "district": ticket.district.name if ticket.district else None,
+            "street": ticket.street.name if ticket.street else None,
+        },
+        "unit": _unit(ticket.lead_unit),
+        "assisting": _assisting(session, ticket),
+        "suggestions": ticket.suggestions or [],
+        "duplicates": ticket.duplicates or [],
+        "routing_reason": ticket.routing_reason,
+        "referral": ticket.referral,
+        "deadlines": {
+            "accept": iso(ticket.accept_due),
+            "respond": iso(ticket.respond_due),
+            "reply": iso(ticket.reply_due),
+            "followup": iso(ticket.followup_due),
+        },
+        "overdue": ticket.overdue,
+        "overdue_stages": ticket.overdue_stages or [],
+        "escalation_level": ticket.escalation_level,
+        "excluded": ticket.excluded,
+        "parent": ticket.parent.ticket_no if ticket.parent is not None else None,
+        "reply": ticket.reply_text,
+        "received_at": iso(ticket.received_at),
+        "updated_at": iso(ticket.updated_at),
+        "url": ticket_url(ticket.ticket_no),
+    }
+
+
+def event_to_dict(event: TicketEvent) -> dict:
+    return {
+        "at": iso(event.at),
+        "actor": event.actor,
+        "action": event.action,
+        "from_status": event.from_status,
+        "to_status": event.to_status,
+        "data": event.data or {},
+    }

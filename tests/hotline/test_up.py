@@ -1,0 +1,73 @@
+"""`flask up` starts everything on the embedded default and leaves nothing behind when stopped."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import psutil
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_for(url: str, timeout: float = 60) -> dict:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                return json.loads(response.read())
+        except OSError:
+            time.sleep(0.3)
+    raise AssertionError(f"{url} did not answer within {timeout} s")
+
+
+def flask(*args: str, env: dict) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", *args], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=120, check=False)
+
+
+@pytest.mark.parametrize("stop_signal", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_up__serves_intake_and_stops_every_process(tmp_path, stop_signal):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HOTLINE_")}
+    env.update(HOTLINE_INSTANCE_PATH=str(tmp_path / "instance"), PYTHONUNBUFFERED="1")
+    port = free_port()
+    up = subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "up", "--port", str(port)],
+                          cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        health = wait_for(f"http://127.0.0.1:{port}/healthz")
+        assert health["database"]["ok"] and health["redis"]["ok"]
+        children = psutil.Process(up.pid).children(recursive=True)
+        names = " ".join(" ".join(child.cmdline()) for child in children)
+        assert "redis-server" in names and "hotline.worker" in names and "waitress" in names
+
+        created = flask("apikey", "create", "--channel", "web", "--name", "up-test", env=env)
+        key = created.stdout.strip().splitlines()[-1]
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port}/api/v1/tickets", method="POST",
+            data=json.dumps({"content": "小区垃圾好几天没人清运了"}).encode(),
+            headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:
+            assert response.status == 201
+    finally:
+        up.send_signal(stop_signal)
+        output, _ = up.communicate(timeout=60)
+    assert up.returncode == 0, output
+    assert "已全部停止" in output
+    assert "agent" in output  # demo logins are printed
+    gone, alive = psutil.wait_procs(children, timeout=5)
+    assert alive == [], f"left behind: {[p.pid for p in alive]}"
