@@ -1,0 +1,160 @@
+"""From intake to the unit: routing, dispatch (派单), accept (签收), return (退单) and its decision."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import select
+
+from models import Assignment, Category, Label, Ticket, Unit
+from models.enums import Role
+
+from ..errors import Unprocessable
+from .core import (
+    Step,
+    active_lead_assignment,
+    end_assignments,
+    mark_jobs_owed,
+    require_lead_unit_staff,
+    require_role,
+    require_status,
+    require_text,
+    transition,
+    unit_by_code,
+)
+
+DISPATCHABLE = ("received", "triage")
+
+
+def set_stage_deadlines(step: Step, ticket: Ticket) -> None:
+    """The accept, respond and reply clocks start now (at dispatch, re-dispatch or reopen)."""
+    deadlines = step.sla.deadlines(step.now, ticket.urgency)
+    ticket.dispatched_at = step.now
+    ticket.accept_due, ticket.respond_due, ticket.reply_due = (
+        deadlines["accept"], deadlines["respond"], deadlines["reply"],
+    )
+    ticket.accepted_at = ticket.responded_at = ticket.replied_at = None
+    ticket.overdue, ticket.overdue_stages, ticket.warned_stages, ticket.escalation_level = False, [], [], 0
+    mark_jobs_owed(ticket)
+
+
+def _assign(step: Step, ticket: Ticket, lead: Unit, assisting: Sequence[Unit], auto: bool) -> None:
+    end_assignments(step, ticket)
+    ticket.lead_unit_id = lead.id
+    step.session.add(Assignment(ticket_id=ticket.id, unit_id=lead.id, role="lead", assigned_at=step.now,
+                                assigned_by=step.actor.actor, auto=auto))
+    for unit in assisting:
+        if unit.id != lead.id:
+            step.session.add(Assignment(ticket_id=ticket.id, unit_id=unit.id, role="assist",
+                                        assigned_at=step.now, assigned_by=step.actor.actor, auto=auto))
+
+
+def record_label(step: Step, ticket: Ticket, category: Category, source: str) -> None:
+    """A person decided what this text is about: keep it for retraining."""
+    predicted = ticket.category.code if ticket.category is not None else None
+    step.session.add(Label(ticket_id=ticket.id, title=ticket.title, text=ticket.content,
+                           category_code=category.code, predicted_code=predicted, source=source,
+                           actor=step.actor.actor, created_at=step.now))
+
+
+def _category(step: Step, code: str) -> Category:
+    category = step.session.scalar(select(Category).where(Category.code == code))
+    if category is None or category.parent_id is None:
+        raise Unprocessable(f"事项分类 {code} 不存在。", fields={"category": "分类不存在"})
+    return category
+
+
+def dispatch(step: Step, ticket: Ticket, unit: str, assisting: Sequence[str] = (),
+             category: str | None = None, *, auto: bool = False) -> None:
+    """派单: an agent (or the router, `auto`) sends the ticket to a lead unit and assisting units."""
+    require_role(step, "dispatch", Role.AGENT, Role.SUPERVISOR)
+    require_status(ticket, "dispatch", DISPATCHABLE)
+    lead = unit_by_code(step, unit)
+    helpers = [unit_by_code(step, code, "assisting") for code in dict.fromkeys(assisting)]
+    data = {"unit": lead.code, "assisting": [u.code for u in helpers], "auto": auto}
+    if category is not None:
+        chosen = _category(step, category)
+        if not auto:
+            record_label(step, ticket, chosen, "dispatch")
+        if ticket.category_id != chosen.id:
+            data["category"] = {"from": ticket.category.code if ticket.category else None, "to": chosen.code}
+        ticket.category_id, ticket.category_probability = chosen.id, (ticket.category_probability if auto else 1.0)
+    elif not auto and ticket.category is not None:
+        # The agent confirmed the suggested category by dispatching it: a human label as well.
+        record_label(step, ticket, ticket.category, "dispatch")
+    _assign(step, ticket, lead, helpers, auto)
+    set_stage_deadlines(step, ticket)
+    transition(step, ticket, "dispatched", "dispatch", data)
+
+
+def to_triage(step: Step, ticket: Ticket, reason: str, suggestions: list[dict]) -> None:
+    """待分拨: the router was not sure enough; a person decides with the suggestions."""
+    require_status(ticket, "triage", ("received",))
+    ticket.routing_reason = reason[:300]
+    ticket.suggestions = suggestions
+    transition(step, ticket, "triage", "triage", {"reason": reason})
+
+
+def accept(step: Step, ticket: Ticket) -> None:
+    """签收: the lead unit takes the ticket."""
+    require_lead_unit_staff(step, ticket, "accept")
+    require_status(ticket, "accept", ("dispatched",))
+    ticket.accepted_at = step.now
+    assignment = active_lead_assignment(step, ticket)
+    if assignment is not None:
+        assignment.accepted_at = step.now
+    mark_jobs_owed(ticket)
+    transition(step, ticket, "accepted", "accept")
+
+
+def return_ticket(step: Step, ticket: Ticket, reason: str) -> None:
+    """退单: the unit says the matter is not theirs; a supervisor decides."""
+    require_lead_unit_staff(step, ticket, "return")
+    require_status(ticket, "return", ("dispatched", "accepted"))
+    reason = require_text(reason, "reason", "退单理由")
+    assignment = active_lead_assignment(step, ticket)
+    if assignment is not None:
+        assignment.returned_at, assignment.return_reason = step.now, reason
+    mark_jobs_owed(ticket)  # the unit's clocks pause while the supervisor decides
+    transition(step, ticket, "returned", "return", {"reason": reason})
+
+
+def decide_return(step: Step, ticket: Ticket, approve: bool, unit: str | None = None,
+                  category: str | None = None, note_text: str | None = None) -> None:
+    """审核退单: approve (re-route to another unit, or triage) or reject (back to the same unit)."""
+    require_role(step, "decide-return", Role.SUPERVISOR)
+    require_status(ticket, "decide-return", ("returned",))
+    assignment = active_lead_assignment(step, ticket)
+    data = {"approve": approve, "note": note_text}
+    if not approve:
+        # Rejected: the return counts against the unit, which carries on where it was.
+        if assignment is not None:
+            assignment.return_decision, assignment.decided_by, assignment.decided_at = (
+                "rejected", step.actor.actor, step.now)
+        back_to = "accepted" if ticket.accepted_at else "dispatched"
+        mark_jobs_owed(ticket)
+        transition(step, ticket, back_to, "decide-return", data)
+        return
+    if assignment is not None:
+        assignment.return_decision, assignment.decided_by, assignment.decided_at = (
+            "approved", step.actor.actor, step.now)
+    if category is not None:
+        chosen = _category(step, category)
+        record_label(step, ticket, chosen, "return_approved")
+        data["category"] = {"from": ticket.category.code if ticket.category else None, "to": chosen.code}
+        ticket.category_id, ticket.category_probability = chosen.id, 1.0
+    elif ticket.category is not None and unit is not None:
+        record_label(step, ticket, ticket.category, "return_approved")
+    if unit is None:
+        end_assignments(step, ticket)
+        ticket.lead_unit_id = None
+        ticket.routing_reason = "退单已批准，待重新分拨"
+        transition(step, ticket, "triage", "decide-return", data)
+        return
+    lead = unit_by_code(step, unit)
+    if lead.id == ticket.lead_unit_id:
+        raise Unprocessable("批准退单时应改派给另一个单位。", fields={"unit": "与原单位相同"})
+    data["unit"] = lead.code
+    _assign(step, ticket, lead, [], auto=False)
+    set_stage_deadlines(step, ticket)
+    transition(step, ticket, "dispatched", "decide-return", data)

@@ -1,0 +1,26 @@
+"""受理: a new ticket is born `received`, with its number and the first event."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from models import Ticket
+from models.enums import TicketStatus
+
+from .core import Step, record_event
+from .numbering import next_ticket_no
+
+
+def receive(step: Step, fields: dict[str, Any], *, timezone: str) -> Ticket:
+    """Create a ticket from validated intake fields (the caller commits)."""
+    ticket = Ticket(
+        **fields,
+        ticket_no=next_ticket_no(step.session, step.now, timezone),
+        status=TicketStatus.RECEIVED.value,
+        received_at=step.now,
+        updated_at=step.now,
+    )
+    step.session.add(ticket)
+    step.session.flush()  # the event needs the ticket's id
+    record_event(step, ticket, "receive", to_status=ticket.status, data={"channel": ticket.channel})
+    return ticket
