@@ -1,0 +1,84 @@
+"""What supervisors and units watch: hotspots (热点) and the in-app notification list."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import jsonify, request
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import selectinload
+
+from models import Notification, Ticket, clock
+from models.enums import Role
+from routing import TicketText, find_hotspots
+
+from ..auth import current_principal, require
+from ..database import db, write_transaction
+from ..errors import NotFound
+from ..serialize import iso
+from . import bp
+from .bodies import int_arg
+
+HOTSPOT_TICKETS_MAX = 20_000
+
+
+@bp.get("/hotspots")
+@require(Role.AGENT, Role.SUPERVISOR, Role.ADMIN)
+def hotspots():
+    """Groups of similar tickets in one street within the window (default 24 h): one matter, many callers."""
+    hours = int_arg("hours", 24, 1, 24 * 7)
+    min_size = int_arg("min_size", 3, 2, 100)
+    now = clock.now()
+    rows = db().scalars(
+        select(Ticket).where(Ticket.received_at > now - timedelta(hours=hours), Ticket.street_id.is_not(None))
+        .options(selectinload(Ticket.street), selectinload(Ticket.category))  # not one query per ticket
+        .order_by(Ticket.received_at).limit(HOTSPOT_TICKETS_MAX)
+    )
+    texts = [TicketText(ticket_no=t.ticket_no, text=f"{t.title or ''} {t.content}", phone=t.citizen_phone,
+                        street=t.street.name, received_at=t.received_at,
+                        category=t.category.code if t.category else None) for t in rows]
+    found = find_hotspots(texts, now, window=timedelta(hours=hours), min_size=min_size)
+    return jsonify({"hours": hours, "hotspots": [
+        {"street": h.street, "size": h.size, "ticket_nos": list(h.ticket_nos), "sample": h.sample_text,
+         "first_at": iso(h.first_at), "last_at": iso(h.last_at)} for h in found]})
+
+
+def _audience_clause(principal):
+    """A unit's staff see their unit's notices; supervisors (and admins) the supervisors'; agents theirs."""
+    if principal.role == Role.UNIT_STAFF:
+        return and_(Notification.audience == "unit", Notification.unit_id == principal.unit_id)
+    if principal.role in (Role.SUPERVISOR, Role.ADMIN):
+        return Notification.audience == "supervisor"
+    return Notification.audience == "agent"
+
+
+@bp.get("/notifications")
+@require()
+def notifications():
+    principal = current_principal()
+    clauses = [_audience_clause(principal)]
+    if request.args.get("unread") in ("1", "true"):
+        clauses.append(Notification.read_at.is_(None))
+    limit = int_arg("limit", 50, 1, 200)
+    rows = db().execute(select(Notification, Ticket.ticket_no).outerjoin(Ticket, Ticket.id == Notification.ticket_id)
+                        .where(*clauses).order_by(Notification.created_at.desc(), Notification.id.desc())
+                        .limit(limit))
+    return jsonify({"items": [
+        {"id": row.id, "kind": row.kind, "message": row.message, "created_at": iso(row.created_at),
+         "read": row.read_at is not None, "ticket_no": ticket_no}
+        for row, ticket_no in rows]})
+
+
+@bp.post("/notifications/<int:notification_id>/read")
+@require()
+def mark_read(notification_id: int):
+    principal = current_principal()
+    session = db()
+    with write_transaction(session):
+        row = session.scalar(select(Notification).where(Notification.id == notification_id,
+                                                        or_(_audience_clause(principal))))
+        if row is None:
+            raise NotFound(f"通知 {notification_id} 不存在，或不是发给您的。")
+        if row.read_at is None:
+            row.read_at = clock.now()
+    return jsonify({"id": row.id, "read": True})

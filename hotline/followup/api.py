@@ -1,0 +1,142 @@
+"""Follow-up routes of the JSON API (`/api/v1`).
+
+Citizens' apps (the signed token is the only credential):
+- `GET  /followups/<token>`            what the survey is about
+- `POST /followups/<token>/answer`     {resolved, satisfaction, comment?}
+Agents and supervisors:
+- `GET  /followups/callbacks`          the callback queue: open phone follow-ups, oldest first
+- `POST /followups/<id>/attempt`       {note?}: a call without an answer
+- `POST /tickets/<ticket_no>/followup-answer`  {resolved, satisfaction, comment?}: the citizen's answer
+  taken on the phone
+"""
+
+from __future__ import annotations
+
+import math
+
+from flask import current_app, jsonify, request
+from sqlalchemy import func, select
+
+from models import FollowUp, Ticket
+
+from ..api import bp
+from ..api.bodies import json_object
+from ..auth import current_principal, require
+from ..database import db, write_transaction
+from ..errors import Conflict, NotFound, Unprocessable
+from ..intake.phones import display_phone
+from ..jobs.scheduling import schedule_after_commit
+from ..serialize import iso
+from ..sla_service import sla
+from ..workflow.core import Step
+from .present import followup_to_dict, matter, survey_to_dict
+from .schemas import AnswerIn, CallIn, parse
+from .service import CITIZEN_APP, current_followup, locked, record_answer, record_call
+from .settings import settings
+from .tokens import followup_for_token
+
+BAD_TOKEN = "回访链接无效或已失效，请核对链接是否完整。"
+
+
+def _by_token(session, token: str) -> FollowUp:
+    followup = followup_for_token(session, current_app.config["SECRET_KEY"], token)
+    if followup is None:
+        raise NotFound(BAD_TOKEN, code="bad_token")
+    return followup
+
+
+def _answered(session, followup: FollowUp, ticket: Ticket, outcome: str):
+    schedule_after_commit(session, ticket)  # a reopen starts the unit's clocks again
+    return jsonify({"outcome": outcome, "ticket_status": ticket.status,
+                    "followup": followup_to_dict(followup, ticket)})
+
+
+@bp.get("/followups/<token>")
+def get_survey(token: str):
+    session = db()
+    followup = _by_token(session, token)
+    return jsonify(survey_to_dict(followup, session.get(Ticket, followup.ticket_id)))
+
+
+@bp.post("/followups/<token>/answer")
+def answer_by_token(token: str):
+    body = parse(AnswerIn, json_object())
+    session = db()
+    with write_transaction(session):
+        followup, ticket = locked(session, _by_token(session, token).id)
+        outcome = record_answer(Step(session, CITIZEN_APP, sla()), followup, body.resolved, body.satisfaction,
+                                body.comment, "api", settings())
+    return _answered(session, followup, ticket, outcome)
+
+
+@bp.post("/tickets/<ticket_no>/followup-answer")
+@require("agent", "supervisor")
+def answer_by_agent(ticket_no: str):
+    body = parse(AnswerIn, json_object())
+    session = db()
+    with write_transaction(session):
+        ticket_id = session.scalar(select(Ticket.id).where(Ticket.ticket_no == ticket_no))
+        if ticket_id is None:
+            raise NotFound(f"工单 {ticket_no} 不存在。")
+        followup = current_followup(session, session.get(Ticket, ticket_id))
+        if followup is None:
+            raise Conflict(f"工单 {ticket_no} 当前没有待回访的答复。", code="no_followup")
+        followup, ticket = locked(session, followup.id)
+        outcome = record_answer(Step(session, current_principal(), sla()), followup, body.resolved,
+                                body.satisfaction, body.comment, "agent", settings())
+    return _answered(session, followup, ticket, outcome)
+
+
+@bp.post("/followups/<int:followup_id>/attempt")
+@require("agent", "supervisor")
+def record_attempt(followup_id: int):
+    body = parse(CallIn, json_object()) if request.content_length else CallIn()
+    session = db()
+    with write_transaction(session):
+        found = locked(session, followup_id)
+        if found is None:
+            raise NotFound(f"回访记录 {followup_id} 不存在。")
+        followup, ticket = found
+        record_call(Step(session, current_principal(), sla()), followup, body.note, settings())
+    return jsonify(followup_to_dict(followup, ticket))
+
+
+def _page_args() -> tuple[int, int]:
+    limit = current_app.config["PAGE_SIZE_MAX"]
+    values = []
+    for name, default, high in (("page", 1, 1_000_000), ("per_page", current_app.config["PAGE_SIZE"], limit)):
+        raw = request.args.get(name) or str(default)
+        if not raw.isdigit() or not 1 <= int(raw) <= high:
+            raise Unprocessable(f"参数 {name} 应为 1–{high} 之间的整数。", fields={name: f"应在 1–{high} 之间"})
+        values.append(int(raw))
+    return values[0], values[1]
+
+
+@bp.get("/followups/callbacks")
+@require("agent", "supervisor")
+def callback_queue():
+    page, per_page = _page_args()
+    config = settings()
+    session = db()
+    clauses = (FollowUp.status == "open", FollowUp.channel == "callback", Ticket.status == "replied",
+               Ticket.reopen_count == FollowUp.round)
+    total = session.scalar(select(func.count()).select_from(FollowUp)
+                           .join(Ticket, Ticket.id == FollowUp.ticket_id).where(*clauses))
+    rows = session.execute(
+        select(FollowUp, Ticket).join(Ticket, Ticket.id == FollowUp.ticket_id).where(*clauses)
+        .order_by(FollowUp.created_at, FollowUp.id).limit(per_page).offset((page - 1) * per_page)
+    ).all()
+    items = []
+    for followup, ticket in rows:
+        item = followup_to_dict(followup, ticket)
+        item.update({
+            "attempts_max": config.attempts,
+            "citizen": {"name": ticket.citizen_name, "phone": display_phone(ticket.citizen_phone)},
+            "matter": matter(ticket),
+            "unit": {"code": ticket.lead_unit.code, "name": ticket.lead_unit.name} if ticket.lead_unit else None,
+            "reply": ticket.reply_text,
+            "replied_at": iso(ticket.replied_at),
+        })
+        items.append(item)
+    return jsonify({"items": items, "page": page, "per_page": per_page, "total": total,
+                    "pages": math.ceil(total / per_page) if total else 0})

@@ -1,0 +1,240 @@
+"""The follow-up's RQ jobs and their schedule.
+
+For an SMS / push round: attempt jobs `followup-<ticket_no>-<round>-attempt-<n>` spread over the window
+(the first right after the reply), then `followup-<ticket_no>-<round>-expire` at the end of the window.
+Callback rounds (the agents call) and rounds with no way to reach the citizen only get the expiry job.
+
+The jobs a round needs are a pure function of its row (`followup_jobs`), so they can always be rebuilt
+from the database (`sweep`). Every job re-reads the round under its row lock and does nothing when the
+round is answered, expired or cancelled, or when its attempt was already made (the attempts counter):
+a job run twice changes nothing the second time.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import redis
+from flask import Flask
+from rq import Queue, Retry
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from models import FollowUp, Ticket, clock
+
+from ..auth import SYSTEM
+from ..workflow.core import Step, note
+from .channels import PushError, WebhookPush, is_mobile, message_text, sms_gateway
+from .service import cancel, current_followup, expire, local_time, locked, moved_on
+from .settings import FollowupSettings, settings
+from .tokens import survey_token, survey_url
+
+log = logging.getLogger(__name__)
+
+CLOCK_SKEW = timedelta(seconds=60)  # a job started by another machine's clock a little early still runs
+ACTIVE = ("queued", "scheduled", "started", "deferred")
+
+
+@dataclass(frozen=True)
+class FollowupJob:
+    job_id: str
+    run_at: datetime
+    func: Callable
+    args: tuple
+
+
+def job_prefix(ticket_no: str, round_: int) -> str:
+    return f"followup-{ticket_no}-{round_}"
+
+
+def attempt_due(followup: FollowUp, attempt: int, config: FollowupSettings) -> datetime:
+    return followup.created_at + config.attempt_offsets()[attempt - 1]
+
+
+def followup_jobs(followup: FollowUp, ticket_no: str, config: FollowupSettings) -> list[FollowupJob]:
+    """Every job the round still needs (none once it is answered, unrated or cancelled)."""
+    if followup.status != "open":
+        return []
+    prefix = job_prefix(ticket_no, followup.round)
+    jobs = []
+    if followup.channel in ("sms", "push"):
+        for attempt in range(followup.attempts + 1, config.attempts + 1):
+            jobs.append(FollowupJob(f"{prefix}-attempt-{attempt}", attempt_due(followup, attempt, config),
+                                    send_attempt, (followup.id, attempt)))
+    jobs.append(FollowupJob(f"{prefix}-expire", followup.expires_at, expire_followup, (followup.id,)))
+    return jobs
+
+
+def _active_ids(queue: Queue, job_ids: list[str]) -> set[str]:
+    """The ids among job_ids that are on the schedule, queued or running."""
+    from rq.job import Job
+
+    with queue.connection.pipeline() as pipe:
+        for job_id in job_ids:
+            pipe.hget(Job.key_for(job_id), "status")
+        statuses = pipe.execute()
+    return {job_id for job_id, status in zip(job_ids, statuses, strict=True)
+            if status is not None and status.decode() in ACTIVE}
+
+
+def enqueue(queue: Queue, jobs: list[FollowupJob], now: datetime, *, missing_only: bool = True) -> list[str]:
+    """Put the jobs on the schedule under their domain ids (due ones straight on the queue); with
+    `missing_only` a job already scheduled, queued or running is left alone. Returns the ids enqueued."""
+    present = _active_ids(queue, [job.job_id for job in jobs]) if missing_only else set()
+    done = []
+    for job in jobs:
+        if job.job_id in present:
+            continue
+        options = dict(job_id=job.job_id, result_ttl=3600, failure_ttl=7 * 24 * 3600,
+                       retry=Retry(max=3, interval=[60, 300, 900]))
+        if job.run_at <= now:
+            queue.enqueue(job.func, *job.args, **options)
+        else:
+            queue.enqueue_at(job.run_at, job.func, *job.args, **options)
+        done.append(job.job_id)
+    return done
+
+
+def schedule_followup(queue: Queue, followup: FollowUp, ticket_no: str, config: FollowupSettings,
+                      now: datetime | None = None) -> list[str]:
+    """Schedule a round's jobs (those not already scheduled); returns the ids enqueued."""
+    return enqueue(queue, followup_jobs(followup, ticket_no, config), now or clock.now())
+
+
+def schedule_followup_after_commit(session: Session, ticket: Ticket) -> bool:
+    """Called by routes after a transition committed (the reply): schedules the jobs of the ticket's
+    open follow-up round, if any. A Redis failure never fails the request: the sweep catches up."""
+    from ..jobs.runtime import job_app, queue
+
+    app = job_app()
+    config = settings(app)
+    started = not session.in_transaction()
+    try:
+        followup = current_followup(session, ticket)
+        if followup is None or followup.status != "open" or moved_on(followup, ticket):
+            return False
+        jobs = followup_jobs(followup, ticket.ticket_no, config)
+    finally:
+        if started:
+            session.commit()  # end the read this function started; the caller's session stays usable
+    try:
+        enqueue(queue(app), jobs, clock.now())
+    except (redis.RedisError, OSError) as error:
+        log.warning("could not schedule the follow-up of %s (%s); the sweep will", ticket.ticket_no, error)
+        return False
+    return True
+
+
+# --- the jobs -------------------------------------------------------------------------------------
+
+def run_attempt(app: Flask, followup_id: int, attempt: int) -> str:
+    """Contact the citizen for attempt `attempt` of a round, unless that is done or pointless."""
+    from ..database import session_factory
+    from ..sla_service import sla
+
+    config = settings(app)
+    with session_factory(app)() as session, session.begin():
+        found = locked(session, followup_id)
+        if found is None:
+            return "gone"
+        followup, ticket = found
+        now = clock.now()
+        if followup.status != "open":
+            return "done"
+        if moved_on(followup, ticket):
+            cancel(followup)
+            return "cancelled"
+        if followup.attempts >= attempt or attempt > config.attempts:
+            return "done"
+        if now >= followup.expires_at:
+            return "expired"
+        if now + CLOCK_SKEW < attempt_due(followup, attempt, config):
+            log.warning("follow-up attempt %s of %s ran early; the sweep reschedules it", attempt, ticket.ticket_no)
+            return "early"
+        step = Step(session, SYSTEM, sla(app), now=now)
+        channel = _send(session, app, config, followup, ticket, attempt)
+        followup.attempts = attempt
+        offsets = config.attempt_offsets()
+        followup.next_attempt_at = attempt_due(followup, attempt + 1, config) if attempt < len(offsets) else None
+        note(step, ticket, "followup-attempt", {"round": followup.round, "attempt": attempt, "channel": channel})
+        return f"sent ({channel})"
+
+
+def _send(session: Session, app: Flask, config: FollowupSettings, followup: FollowUp, ticket: Ticket,
+          attempt: int) -> str:
+    """Send the survey link through the round's channel; returns the channel actually used."""
+    secret = app.config["SECRET_KEY"]
+    link = survey_url(config.base_url, secret, followup)
+    text = message_text(ticket.ticket_no, link, attempt, local_time(followup.expires_at, config.timezone))
+    dedupe_key = f"followup:{followup.id}:attempt:{attempt}"
+    if followup.channel == "push" and config.push_webhook_url:
+        payload = {
+            "kind": "followup", "ticket_no": ticket.ticket_no, "round": followup.round, "attempt": attempt,
+            "title": "回访评价", "message": text, "url": link, "token": survey_token(secret, followup),
+            "expires_at": followup.expires_at.isoformat(), "citizen_phone": ticket.citizen_phone,
+        }
+        try:
+            WebhookPush(config.push_webhook_url).send(payload, dedupe_key)
+            return "push"
+        except PushError as error:
+            if not is_mobile(ticket.citizen_phone):
+                raise  # RQ retries the job; nothing was recorded
+            log.warning("%s; sending the survey of %s by SMS", error, ticket.ticket_no)
+    sms_gateway(session, config).send(ticket.citizen_phone, text, dedupe_key, ticket.id)
+    return "sms"
+
+
+def run_expiry(app: Flask, followup_id: int) -> str:
+    from ..database import session_factory
+    from ..sla_service import sla
+
+    with session_factory(app)() as session, session.begin():
+        found = locked(session, followup_id)
+        if found is None:
+            return "gone"
+        followup, ticket = found
+        return expire(Step(session, SYSTEM, sla(app), now=clock.now()), followup, ticket)
+
+
+def send_attempt(followup_id: int, attempt: int) -> str:
+    """RQ job `followup-<ticket_no>-<round>-attempt-<n>`."""
+    from ..jobs.runtime import app_context
+
+    with app_context() as app:
+        return run_attempt(app, followup_id, attempt)
+
+
+def expire_followup(followup_id: int) -> str:
+    """RQ job `followup-<ticket_no>-<round>-expire`."""
+    from ..jobs.runtime import app_context
+
+    with app_context() as app:
+        return run_expiry(app, followup_id)
+
+
+# --- rebuilding from the database -----------------------------------------------------------------
+
+def sweep(app: Flask, batch: int = 1000) -> int:
+    """Re-create the missing jobs of every open round (the database is the truth; Redis may have lost
+    them). Returns how many jobs were enqueued. Meant for the periodic sweep."""
+    from ..database import session_factory
+    from ..jobs.runtime import queue
+
+    config = settings(app)
+    target = queue(app)
+    enqueued, last_id = 0, 0
+    while True:
+        with session_factory(app)() as session:
+            rows = session.execute(
+                select(FollowUp, Ticket.ticket_no).join(Ticket, Ticket.id == FollowUp.ticket_id)
+                .where(FollowUp.status == "open", FollowUp.id > last_id).order_by(FollowUp.id).limit(batch)
+            ).all()
+        if not rows:
+            return enqueued
+        now = clock.now()
+        for followup, ticket_no in rows:
+            enqueued += len(enqueue(target, followup_jobs(followup, ticket_no, config), now))
+        last_id = rows[-1][0].id
