@@ -26,9 +26,9 @@ def create_app(**overrides) -> Flask:
     database.init_app(app)
     redis_conn.init_app(app)
     sla_service.init_app(app)
-    extensions.init_app(app)
     register_error_handlers(app)
     _register_blueprints(app)
+    extensions.init_app(app)  # after the blueprints: it wraps their rate-limited views
     _register_metrics(app)
 
     from .cli import register_commands

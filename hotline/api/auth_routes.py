@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from flask import current_app, jsonify
+from flask import jsonify
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..auth import authenticate_password, issue_token
 from ..database import db
 from ..errors import Unauthorized
-from ..extensions import limiter
+from ..extensions import rate_limited
 from ..serialize import iso
 from . import bp
 from .bodies import json_object, parse
@@ -23,7 +23,7 @@ class TokenRequest(BaseModel):
 
 
 @bp.post("/auth/token")
-@limiter.limit(lambda: current_app.config["RATELIMIT_AUTH"])
+@rate_limited("RATELIMIT_AUTH")
 def create_token():
     body = parse(TokenRequest, json_object())
     user = authenticate_password(db(), body.username, body.password)

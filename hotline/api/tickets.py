@@ -14,7 +14,7 @@ from models.enums import TicketStatus, values
 from ..auth import current_principal, require, ticket_scope
 from ..database import db
 from ..errors import BadRequest, NotFound, Unprocessable
-from ..extensions import limiter
+from ..extensions import rate_limited
 from ..health import TICKETS_CREATED
 from ..intake.schemas import TicketIn
 from ..intake.service import IDEMPOTENCY_KEY_MAX, create_ticket
@@ -37,7 +37,7 @@ def _idempotency_key() -> str | None:
 
 
 @bp.post("/tickets")
-@limiter.limit(lambda: current_app.config["RATELIMIT_INTAKE"])
+@rate_limited("RATELIMIT_INTAKE")
 @require(keys=True)
 def post_ticket():
     principal = current_principal()

@@ -211,6 +211,31 @@ def test_intake__rate_limit_counts_per_key(make_app, actors):
     assert client.post("/api/v1/tickets", json=COMPLAINT, headers=second).status_code == 201
 
 
+def test_intake__rate_limit_falls_back_to_memory_when_redis_is_down(make_app, actors, tmp_path):
+    app = make_app(REDIS_URL=f"unix://{tmp_path / 'no-redis.sock'}", RATELIMIT_STORAGE_URL="",
+                   RATELIMIT_INTAKE="2/minute")
+    actors.app = app
+    client = app.test_client()
+    headers = actors.key()
+    statuses = [client.post("/api/v1/tickets", json=COMPLAINT, headers=headers).status_code for _ in range(3)]
+    assert statuses == [201, 201, 429]
+
+
+def test_intake__rate_limit_of_one_app_is_not_touched_by_another(make_app, actors, tmp_path):
+    # Each app has its own limiter: an earlier app whose Redis died must not switch a later one to its
+    # fallback storage (that once let a burst through when the later app's storage "recovered" midway).
+    dead = make_app(REDIS_URL=f"unix://{tmp_path / 'no-redis.sock'}", RATELIMIT_STORAGE_URL="")
+    actors.app = dead
+    dead.test_client().post("/api/v1/tickets", json=COMPLAINT, headers=actors.key())
+    app = make_app(RATELIMIT_INTAKE="3/minute")
+    actors.app = app
+    client = app.test_client()
+    headers = actors.key()
+    statuses = [client.post("/api/v1/tickets", json=COMPLAINT, headers=headers).status_code for _ in range(5)]
+    assert statuses == [201, 201, 201, 429, 429]
+    assert dead.extensions["limiter"] != app.extensions["limiter"]
+
+
 # --- idempotency ----------------------------------------------------------------------------------
 
 def test_idempotency__retry_returns_the_first_ticket(client, actors, app):
