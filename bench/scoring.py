@@ -34,9 +34,9 @@ from zoneinfo import ZoneInfo
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 
-from bench.common import scratch_postgres  # noqa: E402
 from hotline import migrate  # noqa: E402
 from hotline.scoring import ScoringSettings, compute_period, store_period  # noqa: E402
+from hotline.scratchdb import scratch_postgres  # noqa: E402
 from models import make_engine, make_session_factory  # noqa: E402
 
 BEIJING = ZoneInfo("Asia/Shanghai")
@@ -279,7 +279,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     tickets = args.tickets or (50_000 if args.quick else 1_000_000)
     if args.database_url and not args.database_url.startswith("sqlite"):
-        with scratch_postgres(args.database_url, args.keep) as url:
+        with scratch_postgres(args.database_url, prefix="hotline_bench", keep=args.keep) as url:
             return run(url, tickets, args.repeat, args.quick)
     if args.database_url:
         return run(args.database_url, tickets, args.repeat, args.quick)

@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy import insert, select, text  # noqa: E402
 
-from bench.common import scratch_postgres  # noqa: E402
+from hotline.scratchdb import scratch_postgres  # noqa: E402
 from models import Ticket, Unit, clock  # noqa: E402
 from models.clock import FrozenClock  # noqa: E402
 
@@ -39,7 +39,7 @@ TARGET_RATIO = 2.0
 def database(base_url: str | None, tag: str) -> Iterator[str]:
     """A fresh SQLite file, or a scratch PostgreSQL database dropped afterwards."""
     if base_url:
-        with scratch_postgres(base_url) as url:
+        with scratch_postgres(base_url, prefix="hotline_bench") as url:
             yield url
     else:
         yield f"sqlite:///{tempfile.mkdtemp(prefix='hotline-bench-')}/sweep-{tag}.db"

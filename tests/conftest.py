@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 import redis as redis_lib
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -46,31 +46,15 @@ def database_url(tmp_path_factory) -> Iterator[str]:
     if not server_url:
         yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'hotline-test.db'}"
         return
-    yield from _fresh_postgres_database(server_url)
-
-
-def _fresh_postgres_database(server_url: str) -> Iterator[str]:
-    url = make_url(server_url)
-    name = f"hotline_test_{os.getpid()}_{secrets.token_hex(3)}"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :name AND pid <> pg_backend_pid()"
-            ), {"name": name})
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-        admin.dispose()
+    with new_postgres_database(server_url) as url:
+        yield url
 
 
 def new_postgres_database(server_url: str):
     """A context manager yielding the URL of an empty PostgreSQL database (for migration tests)."""
-    from contextlib import contextmanager
+    from hotline.scratchdb import scratch_postgres
 
-    return contextmanager(_fresh_postgres_database)(server_url)
+    return scratch_postgres(server_url, prefix="hotline_test")
 
 
 @pytest.fixture(scope="session")
