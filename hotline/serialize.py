@@ -6,10 +6,8 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from flask import current_app, request, url_for
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
-from models import Assignment, Ticket, TicketEvent
+from models import Ticket, TicketEvent
 from models.enums import CHINESE_NAMES, Role
 
 from .auth import Principal
@@ -42,16 +40,7 @@ def _unit(unit) -> dict | None:
     return {"code": unit.code, "name": unit.name} if unit is not None else None
 
 
-def _assisting(session: Session, ticket: Ticket) -> list[dict]:
-    rows = session.scalars(
-        select(Assignment).where(
-            Assignment.ticket_id == ticket.id, Assignment.role == "assist", Assignment.active.is_(True)
-        )
-    )
-    return [_unit(row.unit) for row in rows]
-
-
-def ticket_to_dict(session: Session, ticket: Ticket, principal: Principal) -> dict:
+def ticket_to_dict(ticket: Ticket, principal: Principal) -> dict:
     category = ticket.category
     return {
         "ticket_no": ticket.ticket_no,
@@ -74,7 +63,7 @@ def ticket_to_dict(session: Session, ticket: Ticket, principal: Principal) -> di
             "street": ticket.street.name if ticket.street else None,
         },
         "unit": _unit(ticket.lead_unit),
-        "assisting": _assisting(session, ticket),
+        "assisting": [_unit(row.unit) for row in ticket.assisting_assignments],
         "suggestions": ticket.suggestions or [],
         "duplicates": ticket.duplicates or [],
         "routing_reason": ticket.routing_reason,

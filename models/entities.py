@@ -256,6 +256,13 @@ class Ticket(Base):
     street: Mapped[Jurisdiction | None] = relationship(foreign_keys=[street_id])
     api_key: Mapped[ApiKey | None] = relationship()
     parent: Mapped[Ticket | None] = relationship(remote_side=[id])  # the ticket this one was merged into
+    # The units currently assisting the lead (read-only view of the assignments; changes go through the
+    # workflow, which writes Assignment rows). Lets a page of tickets load them in one query.
+    assisting_assignments: Mapped[list[Assignment]] = relationship(
+        primaryjoin="and_(Assignment.ticket_id == Ticket.id, Assignment.role == 'assist', "
+                    "Assignment.active.is_(True))",
+        order_by="Assignment.id", viewonly=True,
+    )
 
 
 class TicketEvent(Base):

@@ -137,7 +137,7 @@ def ticket_action(ticket_no: str, action: str):
         ticket = _locked_ticket(session, ticket_no, principal)
         spec.run(workflow.Step(session, principal, sla()), ticket, body)
     schedule_after_commit(session, ticket)
-    return jsonify(ticket_to_dict(session, ticket, principal))
+    return jsonify(ticket_to_dict(ticket, principal))
 
 
 def _optional_empty_body() -> Empty:

@@ -8,7 +8,7 @@ from flask import current_app, jsonify, request
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
-from models import Ticket, TicketEvent, Unit
+from models import Assignment, Ticket, TicketEvent, Unit
 from models.enums import TicketStatus, values
 
 from ..auth import current_principal, require, ticket_scope
@@ -50,7 +50,7 @@ def post_ticket():
         TICKETS_CREATED.labels(ticket.channel).inc()
         # The ticket is committed: routing can only improve it, never lose it.
         route_new_ticket(current_app._get_current_object(), session, ticket)
-    response = jsonify(ticket_to_dict(session, ticket, principal))
+    response = jsonify(ticket_to_dict(ticket, principal))
     response.status_code = 201 if created else 200
     response.headers["Location"] = response.json["url"]
     if not created:
@@ -71,7 +71,7 @@ def visible_ticket(ticket_no: str) -> Ticket:
 @require(keys=True)
 def get_ticket(ticket_no: str):
     ticket = visible_ticket(ticket_no)
-    return jsonify(ticket_to_dict(db(), ticket, current_principal()))
+    return jsonify(ticket_to_dict(ticket, current_principal()))
 
 
 @bp.get("/tickets/<ticket_no>/events")
@@ -85,8 +85,11 @@ def get_ticket_events(ticket_no: str):
 
 
 # What ticket_to_dict reads of each ticket, loaded for a whole page at once instead of per ticket.
-SHOWN_RELATIONS = tuple(selectinload(relation) for relation in (
-    Ticket.category, Ticket.lead_unit, Ticket.district, Ticket.street, Ticket.parent))
+SHOWN_RELATIONS = (
+    *(selectinload(relation) for relation in (
+        Ticket.category, Ticket.lead_unit, Ticket.district, Ticket.street, Ticket.parent)),
+    selectinload(Ticket.assisting_assignments).selectinload(Assignment.unit),
+)
 
 
 def list_filters(principal) -> list:
@@ -132,7 +135,7 @@ def list_tickets():
         .options(*SHOWN_RELATIONS).limit(per_page).offset((page - 1) * per_page)
     )
     return jsonify({
-        "items": [ticket_to_dict(session, ticket, principal) for ticket in rows],
+        "items": [ticket_to_dict(ticket, principal) for ticket in rows],
         "page": page,
         "per_page": per_page,
         "total": total,

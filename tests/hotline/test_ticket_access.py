@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 
+from hotline.database import engine
 from models import Ticket, Unit
+from tests.hotline.journeys import act, cast, triage_ticket
 
 COMPLAINT = {"channel": "web", "content": "路灯不亮好几天了", "citizen": {"name": "李女士", "phone": "13900001111"}}
 
@@ -113,3 +115,32 @@ def test_list__text_search_treats_wildcards_literally(client, actors):
     create(client, key, content="没有百分号的诉求")
     agent = actors.user("agent")
     assert client.get("/api/v1/tickets?q=%25", headers=agent).json["total"] == 1
+
+
+def test_list__a_page_costs_the_same_queries_for_2_or_10_tickets(client, actors, app):
+    people = cast(actors)
+
+    def dispatched_with_helper() -> None:
+        number = triage_ticket(client, people)["ticket_no"]
+        body = {"unit": "SSCJG", "category": "MKT-FOOD", "assisting": ["CY-WJ", "HD-ZGC"]}
+        assert act(client, people.agent, number, "dispatch", body).status_code == 200
+
+    def queries_for_listing() -> tuple[int, list]:
+        statements = []
+        listen = lambda *args: statements.append(args[2])  # noqa: E731 (conn, cursor, statement, ...)
+        event.listen(engine(app), "before_cursor_execute", listen)
+        try:
+            items = client.get("/api/v1/tickets?per_page=50", headers=people.supervisor).json["items"]
+        finally:
+            event.remove(engine(app), "before_cursor_execute", listen)
+        return len(statements), items
+
+    for _ in range(2):
+        dispatched_with_helper()
+    few, items = queries_for_listing()
+    assert [len(item["assisting"]) for item in items] == [2, 2]
+    for _ in range(8):
+        dispatched_with_helper()
+    many, items = queries_for_listing()
+    assert len(items) == 10 and all({u["code"] for u in item["assisting"]} == {"CY-WJ", "HD-ZGC"} for item in items)
+    assert many == few
