@@ -4,12 +4,12 @@ and reloaded when a newer version is promoted (checked at most once a minute).""
 from __future__ import annotations
 
 import logging
-import threading
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from flask import Flask
+
+from .appcache import AppCache
 
 log = logging.getLogger(__name__)
 RECHECK_SECONDS = 60.0
@@ -21,10 +21,9 @@ class LoadedModel:
     version: str | None
     model: object | None
     threshold: float
-    checked_at: float
 
 
-_lock = threading.Lock()
+_model_cache: AppCache[LoadedModel] = AppCache("hotline.model", RECHECK_SECONDS)
 
 
 def model_store(app: Flask):
@@ -47,31 +46,24 @@ def ensure_bootstrap_model(app: Flask) -> str:
 
 
 def current_model(app: Flask) -> LoadedModel:
-    loaded: LoadedModel | None = app.extensions.get("hotline.model")
-    if loaded is not None and time.monotonic() - loaded.checked_at < RECHECK_SECONDS:
-        return loaded
-    with _lock:
-        loaded = app.extensions.get("hotline.model")
-        if loaded is not None and time.monotonic() - loaded.checked_at < RECHECK_SECONDS:
-            return loaded
-        store = model_store(app)
-        version = store.current_version()
-        if loaded is not None and loaded.version == version:
-            loaded.checked_at = time.monotonic()
-            return loaded
-        if version is None:
-            loaded = LoadedModel(None, None, 1.0, time.monotonic())
-        else:
-            model, metadata = store.load(version)
-            threshold = float(getattr(model, "threshold", None) or metadata.get("threshold") or 1.0)
-            loaded = LoadedModel(version, model, threshold, time.monotonic())
-            log.info("classifier model %s loaded (threshold %.3f)", version, threshold)
-        app.extensions["hotline.model"] = loaded
-        return loaded
+    return _model_cache.get(app, lambda previous: _load_current(app, previous))
+
+
+def _load_current(app: Flask, previous: LoadedModel | None) -> LoadedModel:
+    store = model_store(app)
+    version = store.current_version()
+    if previous is not None and previous.version == version:
+        return previous
+    if version is None:
+        return LoadedModel(None, None, 1.0)
+    model, metadata = store.load(version)
+    threshold = float(getattr(model, "threshold", None) or metadata.get("threshold") or 1.0)
+    log.info("classifier model %s loaded (threshold %.3f)", version, threshold)
+    return LoadedModel(version, model, threshold)
 
 
 def forget_model(app: Flask) -> None:
-    app.extensions.pop("hotline.model", None)
+    _model_cache.forget(app)
 
 
 def predict(app: Flask, title: str, body: str) -> tuple[list[tuple[str, float]], float]:

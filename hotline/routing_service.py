@@ -9,9 +9,7 @@ knowledge base, dispatched automatically, or triage with suggestions. Anything f
 from __future__ import annotations
 
 import logging
-import threading
-import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import Flask
@@ -23,6 +21,7 @@ from routing import Gazetteer, KnowledgeIndex, TicketText, assess, decide, find_
 from routing.dispatch import CatalogueRule
 
 from . import workflow
+from .appcache import AppCache
 from .auth import SYSTEM
 from .database import write_transaction
 from .jobs.scheduling import schedule_after_commit
@@ -49,7 +48,6 @@ class CityIndex:
     article_ids: dict[str, int]
     jurisdiction_ids: dict[tuple[str, str], int]  # (kind, name) → id
     street_names: dict[int, str]  # id → name
-    built_at: float = field(default_factory=time.monotonic)
 
 
 def build_city_index(session: Session) -> CityIndex:
@@ -84,18 +82,11 @@ def build_city_index(session: Session) -> CityIndex:
                      {row.id: row.name for row in rows if row.kind == "street"})
 
 
-_lock = threading.Lock()
+_city_cache: AppCache[CityIndex] = AppCache("hotline.city_index", CITY_CACHE_SECONDS)
 
 
 def city_index(app: Flask, session: Session) -> CityIndex:
-    cached: CityIndex | None = app.extensions.get("hotline.city_index")
-    if cached is not None and time.monotonic() - cached.built_at < CITY_CACHE_SECONDS:
-        return cached
-    with _lock:
-        cached = app.extensions.get("hotline.city_index")
-        if cached is None or time.monotonic() - cached.built_at >= CITY_CACHE_SECONDS:
-            cached = app.extensions["hotline.city_index"] = build_city_index(session)
-    return cached
+    return _city_cache.get(app, lambda _previous: build_city_index(session))
 
 
 @dataclass
