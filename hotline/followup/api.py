@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 from models import FollowUp, Ticket
 
 from ..api import bp
-from ..api.bodies import json_object
+from ..api.bodies import json_object, parse
 from ..auth import current_principal, require
 from ..database import db, write_transaction
 from ..errors import Conflict, NotFound, Unprocessable
@@ -30,7 +30,7 @@ from ..serialize import iso
 from ..sla_service import sla
 from ..workflow.core import Step
 from .present import followup_to_dict, matter, survey_to_dict
-from .schemas import AnswerIn, CallIn, parse
+from .schemas import AnswerIn, CallIn
 from .service import CITIZEN_APP, current_followup, locked, record_answer, record_call
 from .settings import settings
 from .tokens import followup_for_token

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Mapping
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -123,20 +124,29 @@ def _message(error: dict[str, Any]) -> str:
         return "应为 JSON 对象"
     if kind == "enum":
         return f"取值无效，可选：{ctx.get('expected', '')}"
+    if kind == "literal_error":
+        return f"取值无效，可选：{ctx.get('expected', '')}"
     if kind == "value_error":
         return str(ctx.get("error", error.get("msg", "取值无效")))
     return error.get("msg", "取值无效")
 
 
-def field_errors(error: ValidationError) -> dict[str, str]:
-    """{"citizen.phone": "电话号码无效：…"} — one message per field, in Chinese."""
+def field_errors(error: ValidationError, overrides: Mapping[str, Mapping[str, str]] | None = None) -> dict[str, str]:
+    """{"citizen.phone": "电话号码无效：…"} — one message per field, in Chinese.
+
+    `overrides` replaces the generic message for a field and error type, e.g.
+    {"resolved": {"missing": "请选择问题是否已解决"}}, where a form wants words of its own.
+    """
     fields: dict[str, str] = {}
     for item in error.errors(include_url=False):
         path = ".".join(str(part) for part in item["loc"]) or "body"
-        fields.setdefault(path, _message(item))
+        custom = (overrides or {}).get(path, {}).get(item["type"])
+        fields.setdefault(path, custom or _message(item))
     return fields
 
 
-def describe(fields: dict[str, str]) -> str:
-    parts = [f"{_FIELD_NAMES.get(path, path)}：{message}" for path, message in fields.items()]
+def describe(fields: dict[str, str], names: Mapping[str, str] | None = None) -> str:
+    """One sentence naming every wrong field by its Chinese name (`names` adds or replaces names)."""
+    known = {**_FIELD_NAMES, **(names or {})}
+    parts = [f"{known.get(path, path)}：{message}" for path, message in fields.items()]
     return "提交的内容有误 — " + "；".join(parts)

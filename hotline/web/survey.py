@@ -13,10 +13,11 @@ from flask import current_app, redirect, render_template, request, url_for
 
 from models import FollowUp, Ticket, clock
 
+from ..api.bodies import parse
 from ..database import db, write_transaction
 from ..errors import ApiError, Unprocessable
 from ..followup.present import matter
-from ..followup.schemas import AnswerIn, parse
+from ..followup.schemas import AnswerIn
 from ..followup.service import (
     CITIZEN_SURVEY,
     COMMENT_MAX,
