@@ -31,7 +31,7 @@ def _load_yaml(path: Path) -> dict:
         with path.open(encoding="utf-8") as handle:
             return yaml.safe_load(handle) or {}
     except yaml.YAMLError as exc:
-        raise DataError(f"{path}: not valid YAML ({exc})") from exc
+        raise DataError(f"文件 {path} 不是有效的 YAML（{exc}）") from exc
 
 
 def _names(entry: dict, *keys: str) -> list[str]:

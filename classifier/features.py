@@ -107,7 +107,7 @@ def char_ngram_codes(texts: Sequence[str], low: int, high: int) -> tuple[np.ndar
     Codes are unique across n: each code point is stored +1, so no n-gram code can equal a shorter one.
     """
     if not 1 <= low <= high <= _MAX_CHAR_N:
-        raise ValueError(f"character n-grams must lie within 1..{_MAX_CHAR_N}, not {low}..{high}")
+        raise ValueError(f"字符 n-gram 的范围应在 1..{_MAX_CHAR_N} 之内，而不是 {low}..{high}")
     lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
     codes = (
         np.frombuffer("".join(texts).encode("utf-32-le", "surrogatepass"), dtype="<u4").astype(np.int64) + 1
@@ -296,7 +296,7 @@ class WordBlock:
         terms = text.split(_WORD_SEPARATOR) if state["n_terms"] else []
         self.idf_ = np.asarray(state["idf_"], dtype=np.float32)
         if len(terms) != state["n_terms"] or len(terms) != len(self.idf_):
-            raise ValueError("corrupt word vocabulary in the model file")
+            raise ValueError("模型文件中的词表已损坏")
         self.vocabulary_ = {t: i for i, t in enumerate(terms)}
 
 
