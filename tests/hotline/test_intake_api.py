@@ -236,6 +236,18 @@ def test_intake__rate_limit_of_one_app_is_not_touched_by_another(make_app, actor
     assert dead.extensions["limiter"] != app.extensions["limiter"]
 
 
+def test_intake__rate_limit_is_shared_by_web_processes_through_redis(make_app, actors, redis_client):
+    # Two apps on one Redis stand for two web processes: the limit counts their requests together.
+    first = make_app(RATELIMIT_STORAGE_URL="", RATELIMIT_INTAKE="3/minute")
+    second = make_app(RATELIMIT_STORAGE_URL="", RATELIMIT_INTAKE="3/minute")
+    actors.app = first
+    headers = actors.key()
+    statuses = [app.test_client().post("/api/v1/tickets", json=COMPLAINT, headers=headers).status_code
+                for app in (first, second, first, second)]
+    assert statuses == [201, 201, 201, 429]
+    assert any(key.startswith(b"LIMITS:") for key in redis_client.scan_iter())
+
+
 # --- idempotency ----------------------------------------------------------------------------------
 
 def test_idempotency__retry_returns_the_first_ticket(client, actors, app):
