@@ -1,6 +1,6 @@
 """Hotline's data model: SQLAlchemy 2.0 typed models, session helpers and the clock. No Flask."""
 
-from .db import make_engine, make_session_factory, transaction
+from .db import make_engine, make_session_factory, transaction, upsert_insert
 from .entities import (
     ApiKey,
     Assignment,
@@ -14,6 +14,7 @@ from .entities import (
     KnowledgeArticle,
     Label,
     Notification,
+    NotificationRead,
     OutboxMessage,
     RetrainingRun,
     Ticket,
@@ -37,6 +38,7 @@ __all__ = [
     "KnowledgeArticle",
     "Label",
     "Notification",
+    "NotificationRead",
     "OutboxMessage",
     "RetrainingRun",
     "Ticket",
@@ -48,4 +50,5 @@ __all__ = [
     "make_engine",
     "make_session_factory",
     "transaction",
+    "upsert_insert",
 ]

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
 
@@ -76,3 +77,10 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
             yield session
     finally:
         session.close()
+
+
+def upsert_insert(session: Session, entity):
+    """An INSERT for `entity` that supports ON CONFLICT (…) DO NOTHING / DO UPDATE on the session's
+    database — both PostgreSQL and SQLite have it, under their own dialect's insert()."""
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    return dialect.insert(entity)

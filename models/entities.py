@@ -343,7 +343,7 @@ class Notification(Base):
     """An in-app notice for a unit's staff or for supervisors (催办, 督办, 回访), optionally pushed to a webhook."""
 
     __tablename__ = "notifications"
-    __table_args__ = (Index("ix_notifications_audience", "audience", "unit_id", "read_at"),)
+    __table_args__ = (Index("ix_notifications_audience", "audience", "unit_id", "created_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     audience: Mapped[str] = mapped_column(String(20))  # unit | supervisor | agent
@@ -353,8 +353,20 @@ class Notification(Base):
     message: Mapped[str] = mapped_column(Text)
     dedupe_key: Mapped[str] = mapped_column(String(120), unique=True)  # a job run twice notifies once
     created_at: Mapped[datetime] = mapped_column(default=clock.now, index=True)
-    read_at: Mapped[datetime | None] = mapped_column()
     webhook_status: Mapped[str | None] = mapped_column(String(20))  # pending | sent | failed
+
+
+class NotificationRead(Base):
+    """That one person has read a notification. Read state is per person: a notice to a unit or to the
+    supervisors reaches several people, and one of them reading it says nothing about the others."""
+
+    __tablename__ = "notification_reads"
+
+    notification_id: Mapped[int] = mapped_column(ForeignKey("notifications.id", ondelete="CASCADE"),
+                                                 primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True,
+                                         index=True)
+    read_at: Mapped[datetime] = mapped_column(default=clock.now)
 
 
 class FollowUp(Base):

@@ -5,10 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from models import TicketSequence
+from models import TicketSequence, upsert_insert
 
 SEQUENCE_DIGITS = 6  # up to 999,999 a day: Beijing peaks near 180,000
 
@@ -21,9 +20,8 @@ def next_ticket_no(session: Session, received_at: datetime, timezone: str) -> st
     ticket commits, so a rolled-back intake gives its number back and the sequence has no gaps.
     """
     day = received_at.astimezone(ZoneInfo(timezone)).strftime("%Y%m%d")
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     statement = (
-        dialect.insert(TicketSequence)
+        upsert_insert(session, TicketSequence)
         .values(day=day, value=1)
         .on_conflict_do_update(index_elements=["day"], set_={"value": TicketSequence.value + 1})
         .returning(TicketSequence.value)

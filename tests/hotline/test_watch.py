@@ -58,6 +58,27 @@ def test_notifications__each_sees_their_own_list_and_marks_read(app, client, act
     assert ok(client.get("/api/v1/notifications?unread=1", headers=people.lead_staff))["items"] == []
 
 
+def test_notifications__read_state_is_per_person(app, client, actors):
+    first, second = actors.user("supervisor"), actors.user("supervisor")
+    notice = make_notice(app, "supervisor", None, "d")
+    ok(client.post(f"/api/v1/notifications/{notice}/read", headers=first))
+    [read] = ok(client.get("/api/v1/notifications", headers=first))["items"]
+    assert read["read"] is True and read["read_at"]
+    assert [item["id"] for item in ok(client.get("/api/v1/notifications?unread=1", headers=second))["items"]] == [notice]
+    assert ok(client.get("/api/v1/notifications?unread=1", headers=first))["items"] == []
+
+
+def test_notifications__marking_read_twice_keeps_the_first_time(app, client, actors, clock_at):
+    reader = actors.user("supervisor")
+    notice = make_notice(app, "supervisor", None, "e")
+    clock_at(datetime(2026, 11, 20, 1, 0, tzinfo=UTC))
+    ok(client.post(f"/api/v1/notifications/{notice}/read", headers=reader))
+    clock_at(datetime(2026, 11, 20, 2, 0, tzinfo=UTC))
+    ok(client.post(f"/api/v1/notifications/{notice}/read", headers=reader))
+    [item] = ok(client.get("/api/v1/notifications", headers=reader))["items"]
+    assert item["read_at"].startswith("2026-11-20T09:00:00")  # 01:00 UTC in Beijing
+
+
 def test_webhook__a_units_warning_is_posted_to_its_webhook(app, client, actors, redis_client, http_receiver,
                                                           clock_at):
     from hotline.database import session_factory
