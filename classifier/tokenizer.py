@@ -35,7 +35,8 @@ _MAX_USER_WORD_CHARS = 30
 
 _lock = threading.Lock()
 _base: jieba.Tokenizer | None = None
-# fingerprint -> jieba.Tokenizer; a few entries at most in practice (the current model, a challenger).
+# fingerprint of the user words -> jieba.Tokenizer; a few entries in practice (the current model, a
+# challenger, the knowledge base).
 _segmenters: OrderedDict[str, jieba.Tokenizer] = OrderedDict()
 _MAX_SEGMENTERS = 8
 
@@ -49,14 +50,21 @@ def _base_segmenter() -> jieba.Tokenizer:
     return _base
 
 
-def _segmenter_for(fingerprint: str, user_words: tuple[str, ...]) -> jieba.Tokenizer:
+def shared_segmenter(user_words: Iterable[str] = ()) -> jieba.Tokenizer:
+    """A jieba tokenizer knowing jieba's dictionary plus `user_words` (taken as given), shared by every
+    caller asking for the same words: the classifier's tokenizers and the knowledge-base index alike.
+
+    Callers only cut with it; nobody may add words to it afterwards.
+    """
+    words = tuple(sorted(set(user_words)))
+    fingerprint = hashlib.sha256("\n".join(words).encode()).hexdigest()[:16]
     with _lock:
         cached = _segmenters.get(fingerprint)
         if cached is not None:
             _segmenters.move_to_end(fingerprint)
             return cached
         base = _base_segmenter()
-        if not user_words:
+        if not words:
             segmenter = base
         else:
             # Copying the base dictionary (~20 ms) instead of re-reading it from disk (~1 s). This relies
@@ -65,7 +73,7 @@ def _segmenter_for(fingerprint: str, user_words: tuple[str, ...]) -> jieba.Token
             segmenter.FREQ = dict(base.FREQ)
             segmenter.total = base.total
             segmenter.initialized = True
-            for word in user_words:
+            for word in words:
                 segmenter.add_word(word)
         _segmenters[fingerprint] = segmenter
         while len(_segmenters) > _MAX_SEGMENTERS:
@@ -108,7 +116,7 @@ class Tokenizer:
     @property
     def segmenter(self) -> jieba.Tokenizer:
         if self._segmenter is None:
-            self._segmenter = _segmenter_for(self.fingerprint, self.user_words)
+            self._segmenter = shared_segmenter(self.user_words)
         return self._segmenter
 
     def cut(self, text: str, normalised: bool = False) -> list[str]:

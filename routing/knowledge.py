@@ -2,8 +2,8 @@
 
 Articles (knowledge.yaml ``articles``) are indexed by their question and keywords — not by their
 answer: answers are long and full of generic administrative words (办理, 街道, 网上, 材料) that
-would match almost any text. Text is cut with an own jieba Tokenizer (never the global one, which
-the classifier configures with its own dictionaries) that knows every article keyword as a word.
+would match almost any text. Text is cut with a jieba Tokenizer of its own (never the global one),
+shared through classifier.tokenizer, that knows every article keyword as a word.
 
 Scores are in 0–1 so that one threshold works for any knowledge base:
 
@@ -19,14 +19,13 @@ text that fits two different matters equally is left to the agent.
 
 from __future__ import annotations
 
-import logging
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-import jieba
 from rank_bm25 import BM25Okapi
 
+from classifier.tokenizer import shared_segmenter
 from routing.text import normalize, word_list
 
 # Function words and the words every inquiry is phrased with; they say nothing about the matter.
@@ -49,35 +48,6 @@ class KnowledgeHit:
     category: str | None = None
 
 
-_base_tokenizer: jieba.Tokenizer | None = None
-
-
-def _new_tokenizer(words: Iterable[str]) -> jieba.Tokenizer:
-    """A fresh tokenizer with the default dictionary plus ``words``.
-
-    Loading the dictionary takes ~0.5 s, so it is loaded once per process and each index gets a
-    copy of the word table (FREQ/total, the whole state of a jieba 0.42 Tokenizer).
-    """
-    global _base_tokenizer
-    if _base_tokenizer is None:
-        base = jieba.Tokenizer()
-        logger = jieba.default_logger
-        level = logger.level
-        logger.setLevel(logging.WARNING)  # "Building prefix dict…" on every start is noise in our logs
-        try:
-            base.initialize()
-        finally:
-            logger.setLevel(level)
-        _base_tokenizer = base
-    tokenizer = jieba.Tokenizer()
-    tokenizer.FREQ = dict(_base_tokenizer.FREQ)
-    tokenizer.total = _base_tokenizer.total
-    tokenizer.initialized = True
-    for word in words:
-        tokenizer.add_word(word)
-    return tokenizer
-
-
 class KnowledgeIndex:
     """BM25 over the articles' questions and keywords, with a keyword boost."""
 
@@ -94,7 +64,9 @@ class KnowledgeIndex:
             sorted({normalize(k) for k in a.get("keywords") or [] if k}, key=len, reverse=True)
             for a in self.articles
         ]
-        self._tokenizer = _new_tokenizer({k for kws in self._keywords for k in kws})
+        # jieba's dictionary plus every keyword, shared with any index of the same keywords (the city
+        # index is rebuilt every minute; the keywords seldom change).
+        self._tokenizer = shared_segmenter({k for kws in self._keywords for k in kws})
         questions = [self._tokens(a.get("question", "")) for a in self.articles]
         documents = [q + kws for q, kws in zip(questions, self._keywords, strict=True)]
         self._bm25 = BM25Okapi(documents) if documents else None
