@@ -65,7 +65,7 @@ def merge(step: Step, ticket: Ticket, into: str) -> None:
         raise Unprocessable("不能与自身并单。", fields={"into": "不能是本工单"})
     if parent.status in FINAL_STATUSES:
         raise Conflict(f"目标工单 {parent.ticket_no} 已结束，不能并入。", code="invalid_state")
-    ticket.parent_id = parent.id
+    ticket.parent = parent
     _finish(step, ticket)
     transition(step, ticket, "merged", "merge", {"into": parent.ticket_no})
     note(step, parent, "merged-child", {"child": ticket.ticket_no})

@@ -40,7 +40,7 @@ def set_stage_deadlines(step: Step, ticket: Ticket) -> None:
 
 def _assign(step: Step, ticket: Ticket, lead: Unit, assisting: Sequence[Unit], auto: bool) -> None:
     end_assignments(step, ticket)
-    ticket.lead_unit_id = lead.id
+    ticket.lead_unit = lead  # the object, not the id: a loaded relationship would otherwise stay stale
     step.session.add(Assignment(ticket_id=ticket.id, unit_id=lead.id, role="lead", assigned_at=step.now,
                                 assigned_by=step.actor.actor, auto=auto))
     for unit in assisting:
@@ -78,7 +78,7 @@ def dispatch(step: Step, ticket: Ticket, unit: str, assisting: Sequence[str] = (
             record_label(step, ticket, chosen, "dispatch")
         if ticket.category_id != chosen.id:
             data["category"] = {"from": ticket.category.code if ticket.category else None, "to": chosen.code}
-        ticket.category_id, ticket.category_probability = chosen.id, (ticket.category_probability if auto else 1.0)
+        ticket.category, ticket.category_probability = chosen, (ticket.category_probability if auto else 1.0)
     elif not auto and ticket.category is not None:
         # The agent confirmed the suggested category by dispatching it: a human label as well.
         record_label(step, ticket, ticket.category, "dispatch")
@@ -142,12 +142,12 @@ def decide_return(step: Step, ticket: Ticket, approve: bool, unit: str | None = 
         chosen = _category(step, category)
         record_label(step, ticket, chosen, "return_approved")
         data["category"] = {"from": ticket.category.code if ticket.category else None, "to": chosen.code}
-        ticket.category_id, ticket.category_probability = chosen.id, 1.0
+        ticket.category, ticket.category_probability = chosen, 1.0
     elif ticket.category is not None and unit is not None:
         record_label(step, ticket, ticket.category, "return_approved")
     if unit is None:
         end_assignments(step, ticket)
-        ticket.lead_unit_id = None
+        ticket.lead_unit = None
         ticket.routing_reason = "退单已批准，待重新分拨"
         transition(step, ticket, "triage", "decide-return", data)
         return

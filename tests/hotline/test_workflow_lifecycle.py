@@ -69,6 +69,7 @@ def test_lifecycle__triaged_then_dispatched_by_an_agent_records_a_label(world, s
                         {"unit": "SSCJG", "category": "MKT-FOOD", "assisting": ["CY-WJ"]}))
     assert dispatched["status"] == "dispatched"
     assert dispatched["unit"]["code"] == "SSCJG"
+    assert dispatched["category"]["code"] == "MKT-FOOD" and dispatched["category"]["probability"] == 1.0
     assert dispatched["assisting"] == [{"code": "CY-WJ", "name": dispatched["assisting"][0]["name"]}]
     label = session.scalar(select(Label).where(Label.category_code == "MKT-FOOD"))
     assert label is not None and label.source == "dispatch" and label.actor.startswith("user:agent")
@@ -93,6 +94,17 @@ def test_return__approved_and_rerouted_to_another_unit(world, session):
     assert label is not None and label.category_code == "CTY-VENDOR"
     assert [e[0] for e in events(client, people.supervisor, number)] == [
         "receive", "dispatch", "return", "decide-return", "accept"]
+
+
+def test_return__approved_to_triage_with_a_new_category_shows_both_at_once(world):
+    client, people = world
+    number = new_ticket(client, people)["ticket_no"]
+    ok(act(client, people.lead_staff, number, "return", {"reason": "这是食品安全问题，不归街道"}))
+    decided = ok(act(client, people.supervisor, number, "decide-return",
+                     {"approve": True, "category": "MKT-FOOD", "note": "改为食品安全"}))
+    assert decided["status"] == "triage"
+    assert decided["unit"] is None
+    assert decided["category"]["code"] == "MKT-FOOD"
 
 
 def test_return__rejected_goes_back_to_the_same_unit(world):
