@@ -19,6 +19,7 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from classifier.selective import NOTHING_PASSES
 from routing.gazetteer import JurisdictionMatch
 
 LEVELS = ("local", "department")
@@ -107,7 +108,7 @@ def decide(
     """Decide automatic dispatch or triage.
 
     predictions: the classifier's top-k ``(category code, probability)``; sorted here, best first.
-    threshold: minimum probability for automatic dispatch (0–1).
+    threshold: minimum probability for automatic dispatch (0–1, or NOTHING_PASSES).
     duplicates: candidates from routing.duplicates (anything with ``ticket_no`` and ``score``). A
         candidate blocks automatic dispatch unless its ``open`` is False (the earlier ticket is
         closed) or its ``likely`` is False (the same caller about a different matter).
@@ -115,7 +116,9 @@ def decide(
         threshold (a person decided), but not the place or duplicate checks.
     unit_names: unit code → name, only to write the reason for people.
     """
-    if not 0.0 <= threshold <= 1.0:
+    # NOTHING_PASSES (just above 1) is what a model whose predictions never reached the target
+    # precision carries: every ticket then goes to a person.
+    if not 0.0 <= threshold <= NOTHING_PASSES:
         raise ValueError(f"threshold must be between 0 and 1, got {threshold}")
     names = unit_names or {}
     ranked = sorted(

@@ -168,6 +168,13 @@ def test_decide__threshold_out_of_range_is_rejected():
         decide([("ENV-NOISE", 0.9)], 80, CATALOGUE, STREET)
 
 
+def test_decide__a_model_that_lets_nothing_pass_sends_every_ticket_to_a_person():
+    from classifier.selective import NOTHING_PASSES
+
+    decision = decide([("ENV-NOISE", 1.0)], NOTHING_PASSES, CATALOGUE, STREET)
+    assert (decision.auto, decision.reason_code) == (False, "low_confidence")
+
+
 def test_decide__nan_probabilities_are_ignored():
     decision = decide([("ENV-NOISE", float("nan")), ("TRA-BUS", 0.9)], 0.8, CATALOGUE, STREET)
     assert decision.category == "TRA-BUS" and decision.auto
