@@ -17,16 +17,12 @@ class ApiError(Exception):
     status = 400
     code = "bad_request"
 
-    def __init__(self, message: str, *, fields: dict[str, str] | None = None, code: str | None = None,
-                 status: int | None = None, headers: dict[str, str] | None = None):
+    def __init__(self, message: str, *, fields: dict[str, str] | None = None, code: str | None = None):
         super().__init__(message)
         self.message = message
         self.fields = fields or {}
         if code:
             self.code = code
-        if status:
-            self.status = status
-        self.headers = headers or {}
 
 
 class BadRequest(ApiError):
@@ -51,10 +47,6 @@ class Conflict(ApiError):
 
 class Unprocessable(ApiError):
     status, code = 422, "invalid"
-
-
-class ServiceUnavailable(ApiError):
-    status, code = 503, "unavailable"
 
 
 # Messages for the HTTP errors Werkzeug raises on its own (routing, body size, methods).
@@ -92,8 +84,6 @@ def register_error_handlers(app: Flask) -> None:
     def _api_error(error: ApiError):
         response = jsonify(error_body(error.code, error.message, error.fields))
         response.status_code = error.status
-        for name, value in error.headers.items():
-            response.headers[name] = value
         return response
 
     @app.errorhandler(HTTPException)
