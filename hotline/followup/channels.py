@@ -34,7 +34,6 @@ from .settings import FollowupSettings
 log = logging.getLogger(__name__)
 
 PUSH_TIMEOUT = 5  # seconds
-CHANNEL_NAMES = {"sms": "短信", "push": "App 推送", "callback": "电话回访", "none": "无联系方式"}
 
 
 def is_mobile(phone: str | None) -> bool:

@@ -80,10 +80,10 @@ def _active_ids(queue: Queue, job_ids: list[str]) -> set[str]:
             if status is not None and status.decode() in ACTIVE}
 
 
-def enqueue(queue: Queue, jobs: list[FollowupJob], now: datetime, *, missing_only: bool = True) -> list[str]:
-    """Put the jobs on the schedule under their domain ids (due ones straight on the queue); with
-    `missing_only` a job already scheduled, queued or running is left alone. Returns the ids enqueued."""
-    present = _active_ids(queue, [job.job_id for job in jobs]) if missing_only else set()
+def enqueue(queue: Queue, jobs: list[FollowupJob], now: datetime) -> list[str]:
+    """Put the jobs on the schedule under their domain ids (due ones straight on the queue); a job
+    already scheduled, queued or running is left alone. Returns the ids enqueued."""
+    present = _active_ids(queue, [job.job_id for job in jobs])
     done = []
     for job in jobs:
         if job.job_id in present:
@@ -98,17 +98,13 @@ def enqueue(queue: Queue, jobs: list[FollowupJob], now: datetime, *, missing_onl
     return done
 
 
-def schedule_followup(queue: Queue, followup: FollowUp, ticket_no: str, config: FollowupSettings,
-                      now: datetime | None = None) -> list[str]:
-    """Schedule a round's jobs (those not already scheduled); returns the ids enqueued."""
-    return enqueue(queue, followup_jobs(followup, ticket_no, config), now or clock.now())
-
-
 def schedule_followup_after_commit(session: Session, ticket: Ticket) -> bool:
     """Called by routes after a transition committed (the reply): schedules the jobs of the ticket's
     open follow-up round, if any. A Redis failure never fails the request: the sweep catches up."""
     from ..jobs.runtime import job_app, queue
 
+    if ticket.status != "replied":  # only a reply opens a round; every other transition passes here too
+        return False
     app = job_app()
     config = settings(app)
     started = not session.in_transaction()
