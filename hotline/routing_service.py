@@ -17,6 +17,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from models import CatalogueEntry, Category, Jurisdiction, KnowledgeArticle, Ticket, Unit
+from models.enums import OPEN_STATUSES
 from routing import Gazetteer, KnowledgeIndex, TicketText, assess, decide, find_duplicates, load_catalogue
 from routing.dispatch import CatalogueRule
 
@@ -30,7 +31,6 @@ from .workflow.core import locked_ticket
 
 log = logging.getLogger(__name__)
 
-OPEN = ("received", "triage", "dispatched", "returned", "accepted", "responded", "replied")
 DUPLICATE_WINDOW = timedelta(days=7)
 DUPLICATE_CANDIDATES_MAX = 200
 CITY_CACHE_SECONDS = 60.0
@@ -114,7 +114,7 @@ def duplicate_candidates(session: Session, ticket: Ticket, street_id: int | None
         return []
     rows = session.scalars(
         select(Ticket).where(or_(*conditions), Ticket.id != ticket.id, Ticket.received_at >= since,
-                             Ticket.status.in_(OPEN))
+                             Ticket.status.in_(OPEN_STATUSES))
         .order_by(Ticket.received_at.desc()).limit(DUPLICATE_CANDIDATES_MAX)
     )
     return [TicketText(ticket_no=row.ticket_no, text=full_text(row), phone=row.citizen_phone,

@@ -28,6 +28,7 @@ from sqlalchemy import select
 
 from models import ApiKey, Category, Jurisdiction, Ticket, Unit, User, clock
 from models.clock import FrozenClock
+from models.enums import FINAL_STATUSES
 from routing.dispatch import unit_for
 
 from . import workflow
@@ -306,7 +307,7 @@ class Simulation:
         with self.factory() as session:
             ticket = session.get(Ticket, ticket_id)
             urgent = ticket.urgency in ("emergency", "utility")
-            if ticket.lead_unit_id != unit_id or ticket.status in ("merged", "closed", "answered", "rejected"):
+            if ticket.lead_unit_id != unit_id or ticket.status in FINAL_STATUSES:
                 return
         now = clock.now()
         if stage == "accept":

@@ -62,6 +62,11 @@ class TicketStatus(StrEnum):
     MERGED = "merged"
 
 
+# A ticket in a final status is done: no clock runs for it and nothing may change it but a reopen.
+FINAL_STATUSES: tuple[str, ...] = ("closed", "answered", "rejected", "merged")
+OPEN_STATUSES: tuple[str, ...] = tuple(s.value for s in TicketStatus if s.value not in FINAL_STATUSES)
+
+
 CHINESE_NAMES: dict[str, str] = {
     "street": "街道/乡镇",
     "district": "区政府",

@@ -17,12 +17,12 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from models import Ticket
+from models.enums import FINAL_STATUSES
 
 from ..sla_service import Sla
 
 log = logging.getLogger(__name__)
 
-FINAL = ("closed", "answered", "rejected", "merged")
 KINDS = ("warn", "due", "escalate")
 
 
@@ -37,7 +37,7 @@ class DeadlineJob:
 
 def open_stages(ticket: Ticket) -> list[tuple[str, datetime, datetime]]:
     """(stage, clock start, due) for every stage still running; none while a return awaits a decision."""
-    if ticket.status in FINAL or ticket.excluded or ticket.status == "returned":
+    if ticket.status in FINAL_STATUSES or ticket.excluded or ticket.status == "returned":
         return []
     stages = []
     started = ticket.dispatched_at

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from models import Assignment, KnowledgeArticle, Ticket
-from models.enums import Role
+from models.enums import FINAL_STATUSES, Role
 
 from ..errors import Conflict, Unprocessable
 from .core import (
-    FINAL_STATUSES,
     Step,
     end_assignments,
     mark_jobs_owed,

@@ -18,9 +18,6 @@ from ..auth import Principal
 from ..errors import Conflict, Forbidden, NotFound, Unprocessable
 from ..sla_service import Sla
 
-OPEN_STATUSES = ("received", "triage", "dispatched", "returned", "accepted", "responded", "replied")
-FINAL_STATUSES = ("closed", "answered", "rejected", "merged")
-
 
 @dataclass
 class Step:
