@@ -36,7 +36,7 @@ def _citizen(ticket: Ticket, principal: Principal) -> dict:
     }
 
 
-def _unit(unit) -> dict | None:
+def unit_ref(unit) -> dict | None:
     return {"code": unit.code, "name": unit.name} if unit is not None else None
 
 
@@ -62,8 +62,8 @@ def ticket_to_dict(ticket: Ticket, principal: Principal) -> dict:
             "district": ticket.district.name if ticket.district else None,
             "street": ticket.street.name if ticket.street else None,
         },
-        "unit": _unit(ticket.lead_unit),
-        "assisting": [_unit(row.unit) for row in ticket.assisting_assignments],
+        "unit": unit_ref(ticket.lead_unit),
+        "assisting": [unit_ref(row.unit) for row in ticket.assisting_assignments],
         "suggestions": ticket.suggestions or [],
         "duplicates": ticket.duplicates or [],
         "routing_reason": ticket.routing_reason,

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import math
 from typing import TypeVar
 
-from flask import request
+from flask import current_app, request
 from pydantic import BaseModel, ValidationError
 
 from ..errors import BadRequest, Unprocessable
@@ -41,6 +42,19 @@ def int_arg(name: str, default: int, low: int, high: int) -> int:
     if not low <= value <= high:
         raise Unprocessable(f"参数 {name} 应在 {low}–{high} 之间。", fields={name: f"应在 {low}–{high} 之间"})
     return value
+
+
+def page_args() -> tuple[int, int]:
+    """`page` and `per_page` of a listing, within the configured page size."""
+    page = int_arg("page", 1, 1, 1_000_000)
+    per_page = int_arg("per_page", current_app.config["PAGE_SIZE"], 1, current_app.config["PAGE_SIZE_MAX"])
+    return page, per_page
+
+
+def paged(items: list, page: int, per_page: int, total: int) -> dict:
+    """A listing's answer: the page's items and where it stands in the whole."""
+    return {"items": items, "page": page, "per_page": per_page, "total": total,
+            "pages": math.ceil(total / per_page) if total else 0}
 
 
 def parse(model: type[Model], body: dict) -> Model:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-
 from flask import current_app, jsonify, request
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
@@ -23,7 +21,7 @@ from ..serialize import event_to_dict, ticket_to_dict
 from ..sla_service import sla
 from ..workflow import Step
 from . import bp
-from .bodies import int_arg, json_object, parse
+from .bodies import json_object, page_args, paged, parse
 
 
 def _idempotency_key() -> str | None:
@@ -125,8 +123,7 @@ def list_filters(principal) -> list:
 @require(keys=True)
 def list_tickets():
     principal = current_principal()
-    page = int_arg("page", 1, 1, 1_000_000)
-    per_page = int_arg("per_page", current_app.config["PAGE_SIZE"], 1, current_app.config["PAGE_SIZE_MAX"])
+    page, per_page = page_args()
     clauses = list_filters(principal)
     session = db()
     total = session.scalar(select(func.count()).select_from(Ticket).where(*clauses))
@@ -134,10 +131,4 @@ def list_tickets():
         select(Ticket).where(*clauses).order_by(Ticket.received_at.desc(), Ticket.id.desc())
         .options(*SHOWN_RELATIONS).limit(per_page).offset((page - 1) * per_page)
     )
-    return jsonify({
-        "items": [ticket_to_dict(ticket, principal) for ticket in rows],
-        "page": page,
-        "per_page": per_page,
-        "total": total,
-        "pages": math.ceil(total / per_page) if total else 0,
-    })
+    return jsonify(paged([ticket_to_dict(ticket, principal) for ticket in rows], page, per_page, total))

@@ -12,21 +12,20 @@ Agents and supervisors:
 
 from __future__ import annotations
 
-import math
-
 from flask import current_app, jsonify, request
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from models import FollowUp, Ticket
 
 from ..api import bp
-from ..api.bodies import json_object, parse
+from ..api.bodies import json_object, page_args, paged, parse
 from ..auth import current_principal, require
 from ..database import db, write_transaction
-from ..errors import Conflict, NotFound, Unprocessable
+from ..errors import Conflict, NotFound
 from ..intake.phones import display_phone
 from ..jobs.scheduling import schedule_after_commit
-from ..serialize import iso
+from ..serialize import iso, unit_ref
 from ..sla_service import sla
 from ..workflow.core import Step
 from .present import followup_to_dict, matter, survey_to_dict
@@ -101,21 +100,10 @@ def record_attempt(followup_id: int):
     return jsonify(followup_to_dict(followup, ticket))
 
 
-def _page_args() -> tuple[int, int]:
-    limit = current_app.config["PAGE_SIZE_MAX"]
-    values = []
-    for name, default, high in (("page", 1, 1_000_000), ("per_page", current_app.config["PAGE_SIZE"], limit)):
-        raw = request.args.get(name) or str(default)
-        if not raw.isdigit() or not 1 <= int(raw) <= high:
-            raise Unprocessable(f"参数 {name} 应为 1–{high} 之间的整数。", fields={name: f"应在 1–{high} 之间"})
-        values.append(int(raw))
-    return values[0], values[1]
-
-
 @bp.get("/followups/callbacks")
 @require("agent", "supervisor")
 def callback_queue():
-    page, per_page = _page_args()
+    page, per_page = page_args()
     config = settings()
     session = db()
     clauses = (FollowUp.status == "open", FollowUp.channel == "callback", Ticket.status == "replied",
@@ -124,6 +112,7 @@ def callback_queue():
                            .join(Ticket, Ticket.id == FollowUp.ticket_id).where(*clauses))
     rows = session.execute(
         select(FollowUp, Ticket).join(Ticket, Ticket.id == FollowUp.ticket_id).where(*clauses)
+        .options(selectinload(Ticket.lead_unit))  # not one query per unit on the page
         .order_by(FollowUp.created_at, FollowUp.id).limit(per_page).offset((page - 1) * per_page)
     ).all()
     items = []
@@ -133,10 +122,9 @@ def callback_queue():
             "attempts_max": config.attempts,
             "citizen": {"name": ticket.citizen_name, "phone": display_phone(ticket.citizen_phone)},
             "matter": matter(ticket),
-            "unit": {"code": ticket.lead_unit.code, "name": ticket.lead_unit.name} if ticket.lead_unit else None,
+            "unit": unit_ref(ticket.lead_unit),
             "reply": ticket.reply_text,
             "replied_at": iso(ticket.replied_at),
         })
         items.append(item)
-    return jsonify({"items": items, "page": page, "per_page": per_page, "total": total,
-                    "pages": math.ceil(total / per_page) if total else 0})
+    return jsonify(paged(items, page, per_page, total))
