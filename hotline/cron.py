@@ -12,15 +12,14 @@ from rq import cron
 
 from hotline.jobs.housekeeping import purge_idempotency_job
 from hotline.jobs.retraining import retrain_job
-from hotline.jobs.scoring_jobs import nightly_scores
+from hotline.jobs.scoring_jobs import JOB_TIMEOUT, NIGHTLY_CRON, nightly_scores
 from hotline.jobs.sweep import sweep_job
 
 QUEUE = os.environ.get("HOTLINE_QUEUE_DEFAULT", "hotline")
 SWEEP_SECONDS = int(os.environ.get("HOTLINE_SWEEP_INTERVAL_SECONDS", "120"))
 
 cron.register(sweep_job, QUEUE, interval=SWEEP_SECONDS, name="sweep", job_timeout=600)
-# rq cron reads cron expressions in UTC: 17:30 UTC is 01:30 in Beijing.
-cron.register(nightly_scores, QUEUE, cron="30 17 * * *", name="nightly-scores", job_timeout=1800)
+cron.register(nightly_scores, QUEUE, cron=NIGHTLY_CRON, name="nightly-scores", job_timeout=JOB_TIMEOUT)
 cron.register(retrain_job, QUEUE, interval=3600, name="retraining", job_timeout=3600)
 cron.register(purge_idempotency_job, QUEUE, interval=3600, name="purge-idempotency-keys", job_timeout=600)
 

@@ -496,14 +496,11 @@ def test_nightly_job__stores_the_current_and_previous_month(app, session, city):
 def test_nightly_job__cron_registration():
     from rq import cron as rq_cron
 
-    from hotline.jobs.scoring_jobs import NIGHTLY_CRON, nightly_scores, register_cron
+    import hotline.cron  # registers the schedule on import
+    from hotline.jobs.scoring_jobs import NIGHTLY_CRON, nightly_scores
 
-    registered = register_cron("hotline")
-    try:
-        assert registered["func"] is nightly_scores
-        assert (registered["queue_name"], registered["cron"]) == ("hotline", NIGHTLY_CRON)
-    finally:
-        rq_cron._job_data_registry.remove(registered)
+    [registered] = [entry for entry in rq_cron._job_data_registry if entry["func"] is nightly_scores]
+    assert (registered["queue_name"], registered["cron"]) == (hotline.cron.QUEUE, NIGHTLY_CRON)
 
 
 # --- the command line -------------------------------------------------------------------------------------
