@@ -26,9 +26,9 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 from sklearn.metrics import f1_score
-from sklearn.model_selection import RepeatedStratifiedKFold
 
 from classifier.data import Dataset
+from classifier.evaluation import fold_splits
 from classifier.model import ModelConfig, TextClassifier
 from classifier.store import ModelStore
 
@@ -159,8 +159,7 @@ def train_challenger(
     if champion is not None and n_splits >= 2:
         # Rows the champion was trained on; without a record, assume the seed rows.
         trained_on = set(champion_meta.get("training_rows") or seed_data.row_keys())
-        splitter = RepeatedStratifiedKFold(n_splits=n_splits, n_repeats=repeats, random_state=seed)
-        for train, test in splitter.split(np.zeros(len(y)), y):
+        for train, test in fold_splits(y, n_splits, repeats, seed):
             mine = train[np.isin(keys[train], list(trained_on))]
             champ = _fit_or_none(champion_recipe, titles[mine], bodies[mine], y[mine])
             chall = _fit_or_none(challenger_recipe, titles[train], bodies[train], y[train])

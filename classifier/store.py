@@ -224,7 +224,6 @@ class ModelStore:
                 "libraries": library_versions(),
                 "model_file": MODEL_FILE,
                 "model_bytes": model_path.stat().st_size,
-                "model_sha256": file_sha256(model_path),
             }
             record.update(dict(metadata or {}))
             # The integrity fields describe the file just written; caller metadata may not override them.
