@@ -24,11 +24,6 @@ def normalise(text: str | None) -> str:
     return _WHITESPACE.sub(" ", text).strip()
 
 
-def title_from_body(body: str) -> str:
-    """A stand-in title for an untitled message: its text, up to 500 characters."""
-    return normalise(body)[:_UNTITLED_TITLE_CHARS]
-
-
 def title_and_body(title: str | None, body: str | None) -> tuple[str, str]:
     """Normalised (title, body); a missing title is taken from the body."""
     title, body = normalise(title), normalise(body)

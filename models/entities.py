@@ -24,7 +24,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from . import clock
-from .enums import Role, TicketStatus, UnitGroup, values
+from .enums import CatalogueLevel, Role, TicketStatus, UnitGroup, values
 from .types import UTCDateTime
 
 NAMING = {
@@ -110,7 +110,7 @@ class CatalogueEntry(Base):
     """The dispatch catalogue (派单目录): who is responsible for a matter type."""
 
     __tablename__ = "catalogue_entries"
-    __table_args__ = (CheckConstraint("level IN ('local', 'department')", name="level"),)
+    __table_args__ = (CheckConstraint(_in("level", values(CatalogueLevel)), name="level"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     category_id: Mapped[int] = mapped_column(ForeignKey("categories.id"), unique=True)

@@ -72,9 +72,6 @@ class WorkingCalendar:
             return chinese_calendar.is_workday(day)
         return day.weekday() < 5
 
-    def is_holiday(self, day: date) -> bool:
-        return not self.is_workday(day)
-
     def add_workdays(self, day: date, n: int) -> date:
         """The n-th working day after ``day`` (``day`` itself never counts); n ≥ 1."""
         if n < 1:

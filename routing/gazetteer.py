@@ -32,8 +32,6 @@ import cpca
 
 from routing.text import is_cjk, normalize
 
-METHODS = ("street", "alias", "landmark", "coordinates", "district_only", "unresolved")
-
 # Street-level administrative suffixes. Callers mix them up (回龙观镇 / 回龙观街道 / 回龙观地区), so
 # every street name also gets the variants with the other suffixes.
 _STREET_SUFFIXES = ("街道办事处", "地区办事处", "街道办", "镇政府", "乡政府", "街道", "地区", "镇", "乡")
@@ -59,7 +57,7 @@ class JurisdictionMatch:
     district_unit: str | None = None
     street: str | None = None
     street_unit: str | None = None
-    method: str = "unresolved"
+    method: str = "unresolved"  # street | alias | landmark | coordinates | district_only | unresolved
     matched: str | None = None  # the text (or "lat,lng") that decided it
     fuzzy: bool = False  # matched with one wrong character
     distance_km: float | None = None  # for method "coordinates": distance to the street centre

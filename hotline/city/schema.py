@@ -13,8 +13,6 @@ from models.enums import RequestType, UnitGroup, Urgency
 Code = Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,40}$")]
 Name = Annotated[str, Field(min_length=1, max_length=100)]
 
-FILES = ("units.yaml", "jurisdictions.yaml", "categories.yaml", "catalogue.yaml")
-OPTIONAL_FILES = ("knowledge.yaml",)
 
 
 class CityError(Exception):
