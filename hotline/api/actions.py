@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated, Literal
+from typing import Annotated
 
 from flask import jsonify
 from pydantic import BaseModel, ConfigDict, Field
@@ -22,7 +22,9 @@ from ..errors import NotFound
 from ..jobs.scheduling import schedule_after_commit
 from ..serialize import ticket_to_dict
 from ..sla_service import sla
+from ..workflow.closing import Referral
 from ..workflow.core import locked_ticket
+from ..workflow.handling import MAX_EXTENSION_DAYS
 from . import bp
 from .bodies import json_object, parse
 
@@ -60,7 +62,7 @@ class RespondBody(_Body):
 
 
 class ExtensionBody(_Body):
-    days: Annotated[int, Field(ge=1, le=30)]
+    days: Annotated[int, Field(ge=1, le=MAX_EXTENSION_DAYS)]
     reason: Text
 
 
@@ -89,7 +91,7 @@ class AnswerBody(_Body):
 
 class RejectBody(_Body):
     reason: Text
-    referral: Literal["110", "119", "120", "122", "legal"] | None = None
+    referral: Referral | None = None
 
 
 @dataclass(frozen=True)

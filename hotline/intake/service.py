@@ -14,13 +14,14 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from models import Category, IdempotencyRecord, Ticket, clock
+from models import IdempotencyRecord, Ticket, clock
 from models.enums import Role
 
 from ..auth import Principal
 from ..database import write_transaction
 from ..errors import ApiError, Forbidden, Unprocessable
 from ..workflow import Step, receive
+from ..workflow.core import leaf_category
 from .schemas import TicketIn
 
 IDEMPOTENCY_KEY_MAX = 200
@@ -49,8 +50,8 @@ def check_channel(principal: Principal, data: TicketIn) -> str:
 def ticket_fields(session: Session, data: TicketIn, principal: Principal, channel: str) -> dict:
     category = None
     if data.category_code:
-        category = session.scalar(select(Category).where(Category.code == data.category_code))
-        if category is None or category.parent_id is None:
+        category = leaf_category(session, data.category_code)
+        if category is None:
             raise Unprocessable("提交的内容有误 — 分类编码：不存在该事项分类",
                                 fields={"category_code": "不存在该事项分类"})
     request_type = data.request_type.value if data.request_type else (category.request_type if category else None)
@@ -89,7 +90,7 @@ def create_ticket(step: Step, data: TicketIn, idempotency_key: str | None,
                   timezone: str) -> tuple[Ticket, bool]:
     """Returns (ticket, created). A replay of a known Idempotency-Key returns the first ticket."""
     session, principal = step.session, step.actor
-    fingerprint = request_fingerprint(data)
+    fingerprint = request_fingerprint(data) if idempotency_key else None  # only a replay needs it
     owner = principal.actor
     if idempotency_key:
         replay = find_replay(session, owner, idempotency_key, fingerprint)

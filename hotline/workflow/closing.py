@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from models import Assignment, KnowledgeArticle, Ticket
+from typing import Literal, get_args
+
+from models import KnowledgeArticle, Ticket
 from models.enums import FINAL_STATUSES, Role
 
 from ..errors import Conflict, Unprocessable
@@ -17,9 +19,10 @@ from .core import (
     ticket_by_no,
     transition,
 )
-from .dispatching import set_stage_deadlines
+from .dispatching import assign_units, set_stage_deadlines
 
-REFERRALS = ("110", "119", "120", "122", "legal")
+Referral = Literal["110", "119", "120", "122", "legal"]  # 转办: police, fire, ambulance, traffic, courts
+REFERRALS: tuple[str, ...] = get_args(Referral)
 MERGEABLE = ("received", "triage", "dispatched", "returned")
 
 
@@ -80,9 +83,7 @@ def reopen(step: Step, ticket: Ticket, reason: str) -> None:
     ticket.reopen_count += 1
     ticket.closed_at = None
     ticket.followup_due = None
-    end_assignments(step, ticket)
-    step.session.add(Assignment(ticket_id=ticket.id, unit_id=ticket.lead_unit_id, role="lead",
-                                assigned_at=step.now, assigned_by=step.actor.actor))
+    assign_units(step, ticket, ticket.lead_unit, [], auto=False)
     set_stage_deadlines(step, ticket)
     transition(step, ticket, "dispatched", "reopen", {"reason": reason, "round": ticket.reopen_count})
 

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models import Assignment, Ticket, TicketEvent, Unit, clock
+from models import Assignment, Category, Ticket, TicketEvent, Unit, clock
 from models.enums import CHINESE_NAMES, Role
 
 from ..auth import Principal
@@ -97,6 +97,12 @@ def require_text(value: str | None, field_name: str, label: str) -> str:
     if not text:
         raise Unprocessable(f"{label}不能为空。", fields={field_name: "必填项"})
     return text
+
+
+def leaf_category(session: Session, code: str) -> Category | None:
+    """The matter type (a leaf of the category tree) with this code; None for unknown codes and groups."""
+    category = session.scalar(select(Category).where(Category.code == code))
+    return category if category is not None and category.parent_id is not None else None
 
 
 def unit_by_code(step: Step, code: str, field_name: str = "unit") -> Unit:

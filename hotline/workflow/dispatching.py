@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import select
-
 from models import Assignment, Category, Label, Ticket, Unit
 from models.enums import Role
 
@@ -14,6 +12,7 @@ from .core import (
     Step,
     active_lead_assignment,
     end_assignments,
+    leaf_category,
     mark_jobs_owed,
     require_lead_unit_staff,
     require_role,
@@ -38,7 +37,8 @@ def set_stage_deadlines(step: Step, ticket: Ticket) -> None:
     mark_jobs_owed(ticket)
 
 
-def _assign(step: Step, ticket: Ticket, lead: Unit, assisting: Sequence[Unit], auto: bool) -> None:
+def assign_units(step: Step, ticket: Ticket, lead: Unit, assisting: Sequence[Unit], auto: bool) -> None:
+    """End the current assignments; the lead (and assisting units) take the ticket from now."""
     end_assignments(step, ticket)
     ticket.lead_unit = lead  # the object, not the id: a loaded relationship would otherwise stay stale
     step.session.add(Assignment(ticket_id=ticket.id, unit_id=lead.id, role="lead", assigned_at=step.now,
@@ -58,8 +58,8 @@ def record_label(step: Step, ticket: Ticket, category: Category, source: str) ->
 
 
 def _category(step: Step, code: str) -> Category:
-    category = step.session.scalar(select(Category).where(Category.code == code))
-    if category is None or category.parent_id is None:
+    category = leaf_category(step.session, code)
+    if category is None:
         raise Unprocessable(f"事项分类 {code} 不存在。", fields={"category": "分类不存在"})
     return category
 
@@ -82,7 +82,7 @@ def dispatch(step: Step, ticket: Ticket, unit: str, assisting: Sequence[str] = (
     elif not auto and ticket.category is not None:
         # The agent confirmed the suggested category by dispatching it: a human label as well.
         record_label(step, ticket, ticket.category, "dispatch")
-    _assign(step, ticket, lead, helpers, auto)
+    assign_units(step, ticket, lead, helpers, auto)
     set_stage_deadlines(step, ticket)
     transition(step, ticket, "dispatched", "dispatch", data)
 
@@ -155,6 +155,6 @@ def decide_return(step: Step, ticket: Ticket, approve: bool, unit: str | None = 
     if lead.id == ticket.lead_unit_id:
         raise Unprocessable("批准退单时应改派给另一个单位。", fields={"unit": "与原单位相同"})
     data["unit"] = lead.code
-    _assign(step, ticket, lead, [], auto=False)
+    assign_units(step, ticket, lead, [], auto=False)
     set_stage_deadlines(step, ticket)
     transition(step, ticket, "dispatched", "decide-return", data)
