@@ -48,9 +48,10 @@ def post_ticket():
         TICKETS_CREATED.labels(ticket.channel).inc()
         # The ticket is committed: routing can only improve it, never lose it.
         route_new_ticket(current_app._get_current_object(), session, ticket)
-    response = jsonify(ticket_to_dict(ticket, principal))
+    body = ticket_to_dict(ticket, principal)
+    response = jsonify(body)
     response.status_code = 201 if created else 200
-    response.headers["Location"] = response.json["url"]
+    response.headers["Location"] = body["url"]
     if not created:
         response.headers["Idempotent-Replayed"] = "true"
     return response
