@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from models import FollowUp, Ticket, clock
 
 from ..auth import SYSTEM
+from ..jobs.scheduling import active_job_ids
 from ..workflow.core import Step, note
 from .channels import PushError, WebhookPush, is_mobile, message_text, sms_gateway
 from .service import cancel, current_followup, expire, local_time, locked, moved_on
@@ -35,7 +36,6 @@ from .tokens import survey_token, survey_url
 log = logging.getLogger(__name__)
 
 CLOCK_SKEW = timedelta(seconds=60)  # a job started by another machine's clock a little early still runs
-ACTIVE = ("queued", "scheduled", "started", "deferred")
 
 
 @dataclass(frozen=True)
@@ -68,22 +68,10 @@ def followup_jobs(followup: FollowUp, ticket_no: str, config: FollowupSettings) 
     return jobs
 
 
-def _active_ids(queue: Queue, job_ids: list[str]) -> set[str]:
-    """The ids among job_ids that are on the schedule, queued or running."""
-    from rq.job import Job
-
-    with queue.connection.pipeline() as pipe:
-        for job_id in job_ids:
-            pipe.hget(Job.key_for(job_id), "status")
-        statuses = pipe.execute()
-    return {job_id for job_id, status in zip(job_ids, statuses, strict=True)
-            if status is not None and status.decode() in ACTIVE}
-
-
 def enqueue(queue: Queue, jobs: list[FollowupJob], now: datetime) -> list[str]:
     """Put the jobs on the schedule under their domain ids (due ones straight on the queue); a job
     already scheduled, queued or running is left alone. Returns the ids enqueued."""
-    present = _active_ids(queue, [job.job_id for job in jobs])
+    present = active_job_ids(queue, [job.job_id for job in jobs])
     done = []
     for job in jobs:
         if job.job_id in present:

@@ -75,6 +75,22 @@ def next_check(jobs: list[DeadlineJob]) -> datetime | None:
     return min((job.run_at for job in jobs), default=None)
 
 
+ACTIVE = ("queued", "scheduled", "started", "deferred")
+
+
+def active_job_ids(queue: Queue, job_ids: list[str]) -> set[str]:
+    """The ids among job_ids that are on the schedule, queued or running: one pipelined round trip
+    reading each job's status, instead of reading a whole registry."""
+    from rq.job import Job
+
+    with queue.connection.pipeline() as pipe:
+        for job_id in job_ids:
+            pipe.hget(Job.key_for(job_id), "status")
+        statuses = pipe.execute()
+    return {job_id for job_id, status in zip(job_ids, statuses, strict=True)
+            if status is not None and status.decode() in ACTIVE}
+
+
 def enqueue(queue: Queue, jobs: list[DeadlineJob]) -> None:
     """Put each job on the schedule under its domain id (re-enqueueing replaces it)."""
     from .deadlines import check_deadline

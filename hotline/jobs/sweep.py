@@ -18,8 +18,6 @@ from datetime import datetime, timedelta
 
 import redis
 from flask import Flask
-from rq.exceptions import NoSuchJobError
-from rq.job import Job
 from sqlalchemy import select
 
 from models import Ticket, clock
@@ -28,7 +26,7 @@ from ..database import session_factory
 from ..followup import sweep as followup_sweep
 from .deadlines import run_deadline_check
 from .runtime import escalation_delay, queue, sla
-from .scheduling import deadline_jobs, enqueue, plan, schedule_ticket
+from .scheduling import active_job_ids, deadline_jobs, enqueue, plan, schedule_ticket
 
 log = logging.getLogger(__name__)
 
@@ -84,24 +82,18 @@ def handle_due(app: Flask, report: SweepReport, now: datetime, limit: int) -> No
 
 
 def recreate_lost(app: Flask, report: SweepReport, now: datetime, limit: int) -> None:
-    q = queue(app)
-    scheduled = set(q.scheduled_job_registry.get_job_ids())
+    # Asks Redis about these tickets' jobs only, so the cost follows the tickets coming due, not the
+    # size of the whole schedule.
+    jobs = []
     for ticket_id in _ids(app, (Ticket.next_check_at > now) & (Ticket.next_check_at <= now + HORIZON), limit):
         with session_factory(app)() as session:
-            ticket = session.get(Ticket, ticket_id)
-            jobs = deadline_jobs(ticket, sla(app), escalation_delay(app))
-        missing = [job for job in jobs if job.job_id not in scheduled and not _queued(q, job.job_id)]
-        if missing:
-            enqueue(q, missing)
-            report.jobs_recreated += len(missing)
-
-
-def _queued(q, job_id: str) -> bool:
-    try:
-        job = Job.fetch(job_id, connection=q.connection)
-    except NoSuchJobError:
-        return False
-    return job.get_status(refresh=False) in ("queued", "started", "deferred")
+            jobs += deadline_jobs(session.get(Ticket, ticket_id), sla(app), escalation_delay(app))
+    q = queue(app)
+    present = active_job_ids(q, [job.job_id for job in jobs])
+    missing = [job for job in jobs if job.job_id not in present]
+    if missing:
+        enqueue(q, missing)
+        report.jobs_recreated += len(missing)
 
 
 def sweep(app: Flask, now: datetime | None = None, limit: int = BATCH) -> SweepReport:
