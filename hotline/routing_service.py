@@ -24,6 +24,7 @@ from routing.dispatch import CatalogueRule
 from . import workflow
 from .appcache import AppCache
 from .auth import SYSTEM
+from .city.store import jurisdiction_tree
 from .database import write_transaction
 from .jobs.scheduling import schedule_after_commit
 from .sla_service import sla
@@ -53,15 +54,7 @@ class CityIndex:
 def build_city_index(session: Session) -> CityIndex:
     units = {unit.id: unit for unit in session.scalars(select(Unit))}
     rows = list(session.scalars(select(Jurisdiction).order_by(Jurisdiction.id)))
-    districts = []
-    for district in (row for row in rows if row.kind == "district"):
-        streets = [
-            {"name": s.name, "aliases": s.aliases, "unit": units[s.unit_id].code, "landmarks": s.landmarks,
-             "center": [s.center_lat, s.center_lng] if s.center_lat is not None else None}
-            for s in rows if s.parent_id == district.id
-        ]
-        districts.append({"name": district.name, "aliases": district.aliases,
-                          "unit": units[district.unit_id].code, "streets": streets})
+    districts = jurisdiction_tree(rows, units)
     categories = {c.code: c for c in session.scalars(select(Category))}
     by_id = {c.id: c for c in categories.values()}
     entries = [

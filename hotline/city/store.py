@@ -108,6 +108,19 @@ def _dump(path: Path, data: dict) -> None:
     path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=120), encoding="utf-8")
 
 
+def jurisdiction_tree(rows: list[Jurisdiction], units: dict[int, Unit]) -> list[dict]:
+    """Districts with their streets, as jurisdictions.yaml holds them (and as routing.Gazetteer reads them)."""
+    streets_of: dict[int, list[dict]] = {}
+    for street in (row for row in rows if row.kind == "street"):
+        spec = {"name": street.name, "aliases": street.aliases, "unit": units[street.unit_id].code,
+                "landmarks": street.landmarks}
+        if street.center_lat is not None:
+            spec["center"] = [street.center_lat, street.center_lng]
+        streets_of.setdefault(street.parent_id, []).append(spec)
+    return [{"name": d.name, "aliases": d.aliases, "unit": units[d.unit_id].code, "streets": streets_of.get(d.id, [])}
+            for d in rows if d.kind == "district"]
+
+
 def export_city(session: Session, folder: Path) -> None:
     """Write the city in the files' format (active units only), so `city load` reads it back unchanged."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -125,18 +138,7 @@ def export_city(session: Session, folder: Path) -> None:
     _dump(folder / "units.yaml", {"units": [unit_spec(unit) for unit in units]})
 
     rows = list(session.scalars(select(Jurisdiction).order_by(Jurisdiction.id)))
-    districts = []
-    for district in (row for row in rows if row.kind == "district"):
-        streets = []
-        for street in (row for row in rows if row.parent_id == district.id):
-            spec = {"name": street.name, "aliases": street.aliases, "unit": by_id[street.unit_id].code,
-                    "landmarks": street.landmarks}
-            if street.center_lat is not None:
-                spec["center"] = [street.center_lat, street.center_lng]
-            streets.append(spec)
-        districts.append({"name": district.name, "aliases": district.aliases,
-                          "unit": by_id[district.unit_id].code, "streets": streets})
-    _dump(folder / "jurisdictions.yaml", {"districts": districts})
+    _dump(folder / "jurisdictions.yaml", {"districts": jurisdiction_tree(rows, by_id)})
 
     categories = list(session.scalars(select(Category).order_by(Category.position, Category.id)))
     groups = []
