@@ -29,7 +29,7 @@ from ..auth import SYSTEM
 from ..jobs.scheduling import active_job_ids
 from ..workflow.core import Step, note
 from .channels import PushError, WebhookPush, is_mobile, message_text, sms_gateway
-from .service import cancel, current_followup, expire, local_time, locked, moved_on
+from .service import cancel, current_followup, expire, local_time, locked, moved_on, next_attempt_due
 from .settings import FollowupSettings, settings
 from .tokens import survey_token, survey_url
 
@@ -141,8 +141,7 @@ def run_attempt(app: Flask, followup_id: int, attempt: int) -> str:
         step = Step(session, SYSTEM, sla(app), now=now)
         channel = _send(session, app, config, followup, ticket, attempt)
         followup.attempts = attempt
-        offsets = config.attempt_offsets()
-        followup.next_attempt_at = attempt_due(followup, attempt + 1, config) if attempt < len(offsets) else None
+        followup.next_attempt_at = next_attempt_due(followup, config)
         note(step, ticket, "followup-attempt", {"round": followup.round, "attempt": attempt, "channel": channel})
         return f"sent ({channel})"
 

@@ -50,9 +50,7 @@ def local_time(when: datetime, timezone: str) -> str:
 def open_followup(step: Step, ticket: Ticket, config: FollowupSettings | None = None) -> FollowUp:
     """At the reply: the follow-up round of this reply (one per ticket and round; a second call returns it)."""
     config = config or settings()
-    existing = step.session.scalar(
-        select(FollowUp).where(FollowUp.ticket_id == ticket.id, FollowUp.round == ticket.reopen_count)
-    )
+    existing = current_followup(step.session, ticket)
     if existing is not None:
         return existing
     channel = choose_channel(ticket, config)
@@ -100,13 +98,31 @@ def current_followup(session: Session, ticket: Ticket) -> FollowUp | None:
     )
 
 
-def require_answerable(step: Step, followup: FollowUp, ticket: Ticket, timezone: str) -> None:
+def closed_reason(followup: FollowUp, ticket: Ticket, now: datetime) -> str | None:
+    """Why the round takes no answer: "answered", "expired" or "moved_on"; None while it can be answered."""
     if followup.status == "answered":
+        return "answered"
+    if followup.status == "unrated" or (followup.status == "open" and now >= followup.expires_at):
+        return "expired"
+    if followup.status != "open" or moved_on(followup, ticket):
+        return "moved_on"
+    return None
+
+
+def next_attempt_due(followup: FollowUp, config: FollowupSettings) -> datetime | None:
+    """When the next attempt to reach the citizen is due, after those made so far; None when none is left."""
+    offsets = config.attempt_offsets()
+    return followup.created_at + offsets[followup.attempts] if followup.attempts < len(offsets) else None
+
+
+def require_answerable(step: Step, followup: FollowUp, ticket: Ticket, timezone: str) -> None:
+    reason = closed_reason(followup, ticket, step.now)
+    if reason == "answered":
         raise Conflict(f"工单 {ticket.ticket_no} 的本轮回访已评价，不能重复评价。", code="already_answered")
-    if followup.status == "unrated" or (followup.status == "open" and step.now >= followup.expires_at):
+    if reason == "expired":
         raise Gone(f"评价期限已于 {local_time(followup.expires_at, timezone)} 截止，"
                    f"工单 {ticket.ticket_no} 的本轮回访已结束，不能再评价。")
-    if followup.status != "open" or moved_on(followup, ticket):
+    if reason == "moved_on":
         raise Conflict(f"工单 {ticket.ticket_no} 已重办或已办结，本轮回访已失效。", code="followup_closed")
 
 
@@ -179,9 +195,7 @@ def record_call(step: Step, followup: FollowUp, note_text: str | None,
         raise Conflict(f"工单 {ticket.ticket_no} 已回访 {followup.attempts} 次，达到上限；"
                        f"市民来电时仍可登记回访结果。", code="attempts_exhausted")
     followup.attempts += 1
-    offsets = config.attempt_offsets()
-    followup.next_attempt_at = (followup.created_at + offsets[followup.attempts]
-                                if followup.attempts < len(offsets) else None)
+    followup.next_attempt_at = next_attempt_due(followup, config)
     note(step, ticket, "followup-call", {"round": followup.round, "attempt": followup.attempts,
                                          "note": (note_text or "").strip() or None})
     return followup

@@ -22,9 +22,9 @@ from ..followup.service import (
     CITIZEN_SURVEY,
     COMMENT_MAX,
     SATISFACTION,
+    closed_reason,
     local_time,
     locked,
-    moved_on,
     record_answer,
 )
 from ..followup.settings import settings
@@ -60,17 +60,18 @@ def _page(followup: FollowUp, ticket: Ticket, *, values: dict | None = None, err
 
 def _closed_page(followup: FollowUp, ticket: Ticket, *, posted: bool = False):
     """What a survey shows once it takes no answer (an answer posted again: 409); None while it is open."""
-    if followup.status == "answered":
+    reason = closed_reason(followup, ticket, clock.now())
+    if reason == "answered":
         return render_template("survey/done.html", ticket_no=ticket.ticket_no, again=posted,
                                resolved=RESOLVED_CHOICES["yes" if followup.resolved else "no"],
                                satisfaction=SATISFACTION.get(followup.satisfaction, ""), comment=followup.comment,
                                closed=followup.resolved and followup.satisfaction in ("satisfied", "basic"),
                                ), 409 if posted else 200
-    if followup.status == "unrated" or (followup.status == "open" and clock.now() >= followup.expires_at):
+    if reason == "expired":
         expires = local_time(followup.expires_at, settings().timezone)
         return _message("评价已截止", f"工单 {ticket.ticket_no} 的回访评价已于 {expires} 截止，感谢您的关注。"
                                       "如问题仍未解决，请拨打 12345 再次反映。", 410)
-    if followup.status != "open" or moved_on(followup, ticket):
+    if reason == "moved_on":
         return _message("回访已结束", f"工单 {ticket.ticket_no} 已重新办理或已办结，本次回访无需再评价。"
                                       "如有新的情况，请拨打 12345 反映。", 410)
     return None
@@ -115,7 +116,6 @@ def survey(token: str):
     except ApiError:
         # Answered or closed meanwhile (another tab, the expiry job): show what it is now.
         session.rollback()
-        followup, ticket = session.get(FollowUp, followup.id), session.get(Ticket, ticket.id)
         session.refresh(followup)
         session.refresh(ticket)
         return _closed_page(followup, ticket, posted=True) or _invalid()
