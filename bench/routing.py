@@ -29,7 +29,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-SHARED = Path(os.environ.get("HOTLINE_SHARED_DATA", ROOT.parent / "shared" / "data"))
+from classifier.data import shared_data_dir  # noqa: E402
+
+SHARED = shared_data_dir()
+
 # The shared data's first-level categories → a matter type of the benchmark and its lead unit.
 MAPPING = {
     "劳动和社会保障": ("BM-LABOUR", "SRSJ"),

@@ -14,7 +14,6 @@ import csv
 import heapq
 import itertools
 import logging
-import os
 import random
 from collections import Counter
 from collections.abc import Callable
@@ -26,6 +25,7 @@ from zoneinfo import ZoneInfo
 from flask import Flask
 from sqlalchemy import select
 
+from classifier.data import shared_data_dir
 from models import ApiKey, Category, Jurisdiction, Ticket, Unit, User, clock
 from models.clock import FrozenClock
 from models.enums import FINAL_STATUSES
@@ -46,7 +46,7 @@ from .sla_service import sla
 log = logging.getLogger(__name__)
 
 SIM_QUEUE = "hotline-simulation"
-SHARED_DATA = Path(os.environ.get("HOTLINE_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
+SHARED_DATA = shared_data_dir()
 CHANNELS = (("phone", 0.6), ("web", 0.2), ("app", 0.15), ("wechat", 0.05))
 HOURS_OPEN = (8, 22)  # complaints arrive between 08:00 and 22:00 local time
 

@@ -22,8 +22,10 @@ import redis as redis_lib
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
+from classifier.data import shared_data_dir
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-SHARED_DATA = Path(os.environ.get("HOTLINE_SHARED_DATA", PROJECT_ROOT.parent / "shared" / "data"))
+SHARED_DATA = shared_data_dir()
 DEMO_CITY = PROJECT_ROOT / "hotline" / "demo_city"
 
 # Tables holding what happens (cleared between tests); the city's reference data is loaded once per run.

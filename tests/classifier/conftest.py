@@ -3,18 +3,15 @@ messages (../shared/data, or $HOTLINE_SHARED_DATA) when they are present."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
-from classifier.data import Dataset, read_prior, read_training_csv
+from classifier.data import Dataset, read_prior, read_training_csv, shared_data_dir
 from classifier.model import ModelConfig, TextClassifier
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
-SHARED_DATA = Path(
-    os.environ.get("HOTLINE_SHARED_DATA") or Path(__file__).resolve().parents[2] / ".." / "shared" / "data"
-)
+SHARED_DATA = shared_data_dir()
 TAXONOMY = SHARED_DATA / "raw" / "teddycup2020C_attachment1_taxonomy.xlsx"
 
 
