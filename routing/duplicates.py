@@ -128,13 +128,15 @@ def _within(a: datetime | None, b: datetime | None, window: timedelta) -> bool:
     return a is None or b is None or abs(a - b) <= window
 
 
+def _category_factor(a: TicketText, b: TicketText) -> float:
+    """Texts alike but filed under different matters are less likely one matter."""
+    return CATEGORY_MISMATCH_FACTOR if a.category and b.category and a.category != b.category else 1.0
+
+
 def _text_similarity(
     a: TicketText, a_shingles: frozenset[str], b: TicketText, b_shingles: frozenset[str]
 ) -> float:
-    sim = jaccard(a_shingles, b_shingles)
-    if a.category and b.category and a.category != b.category:
-        sim *= CATEGORY_MISMATCH_FACTOR
-    return sim
+    return jaccard(a_shingles, b_shingles) * _category_factor(a, b)
 
 
 def find_duplicates(
@@ -272,11 +274,9 @@ def find_hotspots(
         links = _UnionFind(len(group))
         closeness = [0.0] * len(group)  # sum of similarities to linked tickets: picks the sample
         for i, j, sim in _similar_pairs(sets, min_similarity):
-            a, b = group[i], group[j]
-            if a.category and b.category and a.category != b.category:
-                sim *= CATEGORY_MISMATCH_FACTOR
-                if sim < min_similarity:
-                    continue
+            sim *= _category_factor(group[i], group[j])  # the pair came at ≥ min_similarity before it
+            if sim < min_similarity:
+                continue
             closeness[i] += sim
             closeness[j] += sim
             links.union(i, j)
