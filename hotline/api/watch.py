@@ -15,6 +15,7 @@ from routing import TicketText, find_hotspots
 from ..auth import current_principal, require
 from ..database import db, write_transaction
 from ..errors import NotFound
+from ..routing_service import full_text
 from ..serialize import iso
 from . import bp
 from .bodies import int_arg
@@ -34,7 +35,7 @@ def hotspots():
         .options(selectinload(Ticket.street), selectinload(Ticket.category))  # not one query per ticket
         .order_by(Ticket.received_at).limit(HOTSPOT_TICKETS_MAX)
     )
-    texts = [TicketText(ticket_no=t.ticket_no, text=f"{t.title or ''} {t.content}", phone=t.citizen_phone,
+    texts = [TicketText(ticket_no=t.ticket_no, text=full_text(t), phone=t.citizen_phone,
                         street=t.street.name, received_at=t.received_at,
                         category=t.category.code if t.category else None) for t in rows]
     found = find_hotspots(texts, now, window=timedelta(hours=hours), min_size=min_size)
