@@ -48,8 +48,7 @@ def ensure_model(
         {
             "source": "bootstrap",
             "seed_csv": os.path.basename(os.fspath(seed_csv_path)),
-            "training_data_hash": data.content_hash(),
-            "training_rows": sorted(set(data.row_keys())),
+            **data.training_record(),
             "n_seed": len(data),
             "n_labels": 0,
         },

@@ -73,21 +73,28 @@ class Dataset:
             [self.titles[i] for i in keep], [self.bodies[i] for i in keep], [self.labels[i] for i in keep]
         )
 
-    def content_hash(self) -> str:
-        """SHA-256 of the normalised rows in order: identifies the training data in model metadata."""
+    def training_record(self) -> dict:
+        """What model metadata keeps of its training data, in one pass over the normalised rows:
+        `training_data_hash` (SHA-256 of the rows in order) and `training_rows` (their row keys)."""
         digest = hashlib.sha256()
+        keys = set()
         for title, body, label in self.rows():
-            digest.update("\x1f".join((normalise(title), normalise(body), label)).encode())
-            digest.update(b"\x1e")
-        return digest.hexdigest()
+            line = _row_line(title, body, label)
+            digest.update(line + b"\x1e")
+            keys.add(_row_key(line))
+        return {"training_data_hash": digest.hexdigest(), "training_rows": sorted(keys)}
 
     def row_keys(self) -> list[str]:
         """A short content hash per row, to recognise rows across training runs without ids."""
-        return [row_key(t, b, label) for t, b, label in self.rows()]
+        return [_row_key(_row_line(t, b, label)) for t, b, label in self.rows()]
 
 
-def row_key(title: str, body: str, label: str) -> str:
-    return hashlib.sha256("\x1f".join((normalise(title), normalise(body), label)).encode()).hexdigest()[:16]
+def _row_line(title: str, body: str, label: str) -> bytes:
+    return "\x1f".join((normalise(title), normalise(body), label)).encode()
+
+
+def _row_key(line: bytes) -> str:
+    return hashlib.sha256(line).hexdigest()[:16]
 
 
 def _open_csv(path: str | os.PathLike) -> tuple[list[str], list[dict]]:

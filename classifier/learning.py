@@ -208,11 +208,9 @@ def train_challenger(
         challenger,
         {
             "source": "challenger",
-            "training_data_hash": data.content_hash(),
-            "training_rows": sorted(set(keys.tolist())),
+            **data.training_record(),
             "n_seed": len(seed_data),
             "n_labels": len(label_data),
-            "challenge": result.as_dict(),
         },
         promote=False,
     )

@@ -136,8 +136,7 @@ def train_command(data_path, out_dir, prior, city, seed, promote, as_json):
             {
                 "source": "cli-train",
                 "data_file": data_path.name,
-                "training_data_hash": data.content_hash(),
-                "training_rows": sorted(set(data.row_keys())),
+                **data.training_record(),
                 "n_seed": len(data),
                 "n_labels": 0,
             },
