@@ -20,7 +20,7 @@ def create_app(**overrides) -> Flask:
     app.json.ensure_ascii = False  # Chinese stays readable in API answers
     logging.basicConfig(level=app.config["LOG_LEVEL"].upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
-    from hotline import database, extensions, redis_conn
+    from hotline import database, extensions, redis_conn, web
     from hotline.deadlines import sla as sla_service
     from hotline.errors import register_error_handlers
 
@@ -30,6 +30,7 @@ def create_app(**overrides) -> Flask:
     register_error_handlers(app)
     _register_blueprints(app)
     extensions.init_app(app)  # after the blueprints: it wraps their rate-limited views
+    web.init_app(app)
     _register_metrics(app)
 
     from hotline.cli import register_commands
