@@ -35,7 +35,6 @@ def _headers(response):
 
 def init_app(app: Flask) -> None:
     """Sessions (Flask-Login) and CSRF (Flask-WTF) for the pages; the JSON API keeps its bearer tokens."""
-    from hotline.web import login
 
     login.init_app(app)
 

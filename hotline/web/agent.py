@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import uuid
+
 from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func, select

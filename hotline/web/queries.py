@@ -6,6 +6,7 @@ so a page costs the same on a month of tickets as on a day. Days are the city's 
 
 from __future__ import annotations
 
+import contextlib
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -194,10 +195,8 @@ def search(session: Session, principal: Principal, q: str, limit: int = LIST_MAX
     conditions = [Ticket.ticket_no == q]
     digits = "".join(ch for ch in q if ch.isdigit())
     if len(digits) >= 7 and len(digits) >= len(q.replace(" ", "").replace("-", "")) - 1:
-        try:
+        with contextlib.suppress(ValueError):
             conditions.append(Ticket.citizen_phone == normalise_phone(q))
-        except ValueError:
-            pass
     pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
     conditions += [Ticket.title.like(pattern, escape="\\"), Ticket.content.like(pattern, escape="\\")]
     return list(session.scalars(select(Ticket).where(or_(*conditions), ticket_scope(principal)).options(*SHOWN)
@@ -221,7 +220,7 @@ def volume_by_channel(session: Session, count: int = 30) -> dict:
 
 def top_categories(session: Session, count: int = 30, top: int = 10) -> dict:
     rows = session.execute(
-        select(Category.name, func.count()).join(Category, Category.id == Ticket.category_id)
+        select(Category.name, func.count()).select_from(Ticket).join(Category, Category.id == Ticket.category_id)
         .where(Ticket.received_at >= local_midnight(count - 1)).group_by(Category.name)
         .order_by(func.count().desc()).limit(top)).all()
     return {"names": [r[0] for r in rows][::-1], "counts": [r[1] for r in rows][::-1]}
@@ -266,7 +265,8 @@ def street_heat(session: Session, count: int = 7, top: int = 15) -> dict:
     """Tickets per street and local day for the last `count` days (the busiest streets)."""
     since = local_midnight(count - 1)
     totals = session.execute(
-        select(Jurisdiction.id, Jurisdiction.name, func.count()).join(Jurisdiction, Jurisdiction.id == Ticket.street_id)
+        select(Jurisdiction.id, Jurisdiction.name, func.count()).select_from(Ticket)
+        .join(Jurisdiction, Jurisdiction.id == Ticket.street_id)
         .where(Ticket.received_at >= since).group_by(Jurisdiction.id, Jurisdiction.name)
         .order_by(func.count().desc()).limit(top)).all()
     axis = days(count)

@@ -10,7 +10,14 @@ from flask import Response, current_app, jsonify, render_template, request
 
 from hotline.database import db
 from hotline.learning.service import current_model, model_store
-from hotline.scoring.service import GROUP_ORDER, InvalidPeriod, current_month, parse_period, report, settings_from_config
+from hotline.scoring.service import (
+    GROUP_ORDER,
+    InvalidPeriod,
+    current_month,
+    parse_period,
+    report,
+    settings_from_config,
+)
 from hotline.web import bp, queries
 from hotline.web.login import principal, staff_required
 from hotline.web.present import citizen_view
