@@ -13,6 +13,8 @@ from hotline.learning.service import current_model, model_store
 from hotline.scoring.service import (
     GROUP_ORDER,
     InvalidPeriod,
+    Report,
+    compute_period,
     current_month,
     parse_period,
     report,
@@ -80,11 +82,19 @@ def _period() -> tuple[str, str | None]:
         return current_month(current_app.config["TIMEZONE"]), str(error)
 
 
+def rankings(period: str) -> Report:
+    """The current month live (it is still moving); a past period as stored by the nightly rollup."""
+    settings = settings_from_config(current_app.config)
+    if period == current_month(settings.timezone):
+        return Report(period, "live", clock.now(), compute_period(db(), period, settings))
+    return report(db(), period, settings)
+
+
 @bp.get("/supervisor/rankings")
 @staff_required(*WATCH)
 def supervisor_rankings():
     period, problem = _period()
-    result = report(db(), period, settings_from_config(current_app.config))
+    result = rankings(period)
     groups = [(g, CHINESE_NAMES.get(g, g), result.group(g)) for g in GROUP_ORDER]
     return render_template("supervisor/rankings.html", period=period, problem=problem, result=result,
                            groups=[g for g in groups if g[2]], local=queries.local)
@@ -133,11 +143,11 @@ def _rate(value) -> str:
 @staff_required(*WATCH)
 def export_rankings():
     period, _ = _period()
-    result = report(db(), period, settings_from_config(current_app.config))
-    return _csv(f"rankings-{period}", ["周期", "单位分组", "单位编码", "单位", "派单量", "按时响应", "响应率", "解决率",
-                                       "满意率", "综合得分", "排名"],
+    result = rankings(period)
+    return _csv(f"rankings-{period}", ["周期", "单位分组", "单位编码", "单位", "派单量", "按时响应", "回访数", "响应率",
+                                       "解决率", "满意率", "综合得分", "排名"],
                 ([period, CHINESE_NAMES.get(r.unit_group, r.unit_group), r.unit_code, r.unit_name, r.dispatched,
-                  r.responded_in_time, _rate(r.response_rate), _rate(r.resolution_rate), _rate(r.satisfaction_rate),
+                  r.responded_in_time, r.rated, _rate(r.response_rate), _rate(r.resolution_rate), _rate(r.satisfaction_rate),
                   "" if r.composite is None else f"{r.composite:.2f}", r.rank or ""] for r in result.rows))
 
 
