@@ -12,8 +12,12 @@ EVENT_NAMES = {
     "decide-return": "审核退单", "respond": "联系市民", "request-extension": "申请延期",
     "decide-extension": "审核延期", "reply": "答复", "reopen": "重办", "merge": "并单", "answer": "直接答复",
     "reject": "不予受理", "exclude": "不纳入考评", "close": "办结", "warning": "临期提醒", "overdue": "超时",
-    "escalate": "督办升级", "followup": "回访", "followup-answer": "回访结果", "followup-call": "回访来电",
+    "escalate": "督办升级", "deadline-warning": "临期提醒", "merged-child": "并入相同诉求",
+    "followup-open": "发起回访", "followup-attempt": "回访联系", "followup-call": "电话回访",
+    "followup-answer": "回访结果", "followup-to-supervisor": "回访不满意，转督办",
 }
+STAGE_NAMES = {"accept": "签收", "respond": "联系市民", "reply": "答复", "followup": "回访"}
+SATISFACTION_NAMES = {"satisfied": "满意", "basic": "基本满意", "unsatisfied": "不满意"}
 
 
 def citizen_view(ticket: Ticket, principal: Principal) -> dict:
@@ -35,17 +39,26 @@ def name_of(code: str | None) -> str:
     return CHINESE_NAMES.get(code, code) if code else "—"
 
 
-def event_text(event) -> str:
-    """One line of a ticket's history: what happened, with the reason / note / unit when there is one."""
+def event_text(event, unit_names: dict[str, str] | None = None) -> str:
+    """One line of a ticket's history: what happened, with the unit / reason / note when there is one."""
     data = event.data or {}
     parts = []
-    for key, label in (("unit_name", ""), ("unit", "单位"), ("reason", "理由"), ("note", "说明"), ("days", "天数"),
-                       ("reply", "答复"), ("referral", "转"), ("into", "并入"), ("approve", "")):
+    for key, label in (("unit", "单位"), ("stage", "环节"), ("reason", "理由"), ("note", "说明"), ("days", "天数"),
+                       ("referral", "转"), ("into", "并入"), ("child", "并入工单"), ("level", "级别"),
+                       ("resolved", "是否解决"), ("satisfaction", "满意度"), ("approve", "")):
         if key not in data or data[key] in (None, "", []):
             continue
         value = data[key]
         if key == "approve":
             value = "同意" if value else "不同意"
+        elif key == "resolved":
+            value = "已解决" if value else "未解决"
+        elif key == "unit":
+            value = (unit_names or {}).get(value, value)
+        elif key == "stage":
+            value = STAGE_NAMES.get(value, value)
+        elif key == "satisfaction":
+            value = SATISFACTION_NAMES.get(value, value)
         elif isinstance(value, dict | list):
             continue
         parts.append(f"{label}{'：' if label else ''}{value}")

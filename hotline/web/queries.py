@@ -134,14 +134,20 @@ def unread_count(session: Session, principal: Principal) -> int:
 
 # --- the supervisor -------------------------------------------------------------------------------
 
+def _late(now: datetime):
+    """Overdue: flagged by the deadline jobs, or past the reply deadline already (the job may be pending)."""
+    return or_(Ticket.overdue.is_(True), Ticket.reply_due < now)
+
+
+def _near(now: datetime):
+    return and_(Ticket.overdue.is_(False), Ticket.reply_due >= now, Ticket.reply_due < now + NEAR_DUE)
+
+
 def live_counts(session: Session) -> dict[str, int]:
     now = clock.now()
     is_open = Ticket.status.in_(OPEN_STATUSES)
     open_, overdue, near = session.execute(select(
-        func.count().filter(is_open),
-        func.count().filter(is_open, Ticket.overdue.is_(True)),
-        func.count().filter(is_open, Ticket.overdue.is_(False), Ticket.reply_due.is_not(None),
-                            Ticket.reply_due < now + NEAR_DUE),
+        func.count().filter(is_open), func.count().filter(is_open, _late(now)), func.count().filter(is_open, _near(now)),
     ).select_from(Ticket)).one()
     today = session.scalar(select(func.count()).select_from(Ticket).where(Ticket.received_at >= local_midnight()))
     triage = session.scalar(select(func.count()).select_from(Ticket).where(Ticket.status == "triage"))
@@ -151,15 +157,14 @@ def live_counts(session: Session) -> dict[str, int]:
 
 def overdue_list(session: Session) -> list[Ticket]:
     return list(session.scalars(
-        select(Ticket).where(Ticket.status.in_(OPEN_STATUSES), Ticket.overdue.is_(True)).options(*SHOWN)
+        select(Ticket).where(Ticket.status.in_(OPEN_STATUSES), _late(clock.now())).options(*SHOWN)
         .order_by(Ticket.escalation_level.desc(), Ticket.reply_due).limit(LIST_MAX)))
 
 
 def near_due_list(session: Session) -> list[Ticket]:
     now = clock.now()
     return list(session.scalars(
-        select(Ticket).where(Ticket.status.in_(OPEN_STATUSES), Ticket.overdue.is_(False),
-                             Ticket.reply_due.is_not(None), Ticket.reply_due < now + NEAR_DUE)
+        select(Ticket).where(Ticket.status.in_(OPEN_STATUSES), _near(now))
         .options(*SHOWN).order_by(Ticket.reply_due).limit(LIST_MAX)))
 
 

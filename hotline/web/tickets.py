@@ -76,11 +76,13 @@ def render_ticket(ticket: Ticket, *, status: int = 200):
                                .order_by(Extension.requested_at.desc()).limit(1))
     followup = session.scalar(select(FollowUp).where(FollowUp.ticket_id == ticket.id)
                               .order_by(FollowUp.round.desc()).limit(1))
+    choices = action_choices()
+    unit_names = dict(choices["units"])
     return render_template(
         "tickets/detail.html", t=ticket, due=queries.current_due(ticket), citizen=citizen_view(ticket, me),
-        events=queries.history(session, ticket), event_names=EVENT_NAMES, event_text=event_text,
+        events=queries.history(session, ticket), event_names=EVENT_NAMES, event_text=lambda e: event_text(e, unit_names),
         allowed=allowed, action_names=workflow_bridge.ACTION_NAMES, articles=articles, extension=extension,
-        followup=followup, local=queries.local, back=_safe_next(request.values.get("next")), **action_choices(),
+        followup=followup, local=queries.local, back=_safe_next(request.values.get("next")), **choices,
     ), status
 
 
