@@ -44,6 +44,12 @@ class Principal:
         return "system" if self.kind == "system" else f"{self.kind}:{self.name}"
 
     @property
+    def ident(self) -> str:
+        """What records and limits are keyed by: the id, never the name (two keys may once have shared a
+        name, and a replay must never hand one client another client's ticket)."""
+        return f"{self.kind}:{self.id}"
+
+    @property
     def is_staff(self) -> bool:
         return self.kind == "user"
 
@@ -187,7 +193,7 @@ def rate_limit_key() -> str:
     except Exception:  # an invalid credential is answered by the view; count it by address here
         principal = None
     if principal is not None:
-        return principal.actor
+        return principal.ident
     return f"ip:{request.remote_addr}"
 
 

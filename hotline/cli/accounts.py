@@ -60,6 +60,9 @@ def apikey_create(channel, name):
     """创建渠道 API 密钥；最后一行单独输出密钥（只显示这一次）。"""
     key, prefix = new_api_key()
     with session_factory()() as session, session.begin():
+        taken = session.scalar(select(ApiKey.id).where(ApiKey.channel == channel, ApiKey.name == name))
+        if taken is not None:
+            raise click.ClickException(f"渠道 {channel} 已有名为“{name}”的密钥，请换一个名称")
         session.add(ApiKey(name=name, channel=channel, prefix=prefix, key_hash=hash_api_key(key)))
     click.echo(f"已为渠道 {channel} 创建密钥“{name}”（前缀 {prefix}）。密钥只显示这一次，请妥善保存：")
     click.echo(key)

@@ -135,7 +135,7 @@ def create_ticket(step: Step, data: TicketIn, idempotency_key: str | None,
     """Returns (ticket, created). A replay of a known Idempotency-Key returns the first ticket."""
     session, principal = step.session, step.actor
     fingerprint = request_fingerprint(data) if idempotency_key else None  # only a replay needs it
-    owner = principal.actor
+    owner = principal.ident  # the key's id: names are not identities
     if idempotency_key:
         replay = find_replay(session, owner, idempotency_key, fingerprint)
         if replay is not None:
