@@ -18,6 +18,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from sqlalchemy import select
 
 from hotline.auth import hash_api_key, hash_password, new_api_key
+from hotline.auth.accounts import AccountError, create_user
 from hotline.city.schema import CityError, read_city
 from hotline.city.store import export_city, load_city
 from hotline.database import db, write_transaction
@@ -168,25 +169,21 @@ def admin_users():
 @bp.post("/admin/users")
 @staff_required(Role.ADMIN)
 def admin_user_create():
-    import click
-
-    from hotline.cli.accounts import create_user
-
     form = {k: request.form.get(k, "").strip() for k in ("username", "display_name", "role", "unit", "password")}
     session = db()
     try:
         if form["role"] not in values(Role):
-            raise click.ClickException("请选择角色")
+            raise AccountError("请选择角色")
         if not form["username"] or len(form["username"]) > 64:
-            raise click.ClickException("用户名应为 1–64 个字符")
+            raise AccountError("用户名应为 1–64 个字符")
         with write_transaction(session):
             create_user(session, form["username"], form["password"], form["role"],
                         form["unit"] if form["role"] == Role.UNIT_STAFF else None, form["display_name"] or None)
             record("user", form["username"], f"新建用户 {form['username']}（{CHINESE_NAMES[form['role']]}"
                    + (f"，{form['unit']}" if form["role"] == Role.UNIT_STAFF else "") + "）")
-    except click.ClickException as error:
+    except AccountError as error:
         session.rollback()
-        flash(f"未能创建用户：{error.message}", "error")
+        flash(f"未能创建用户：{error}", "error")
         return redirect(url_for("web.admin_users"), 303)
     flash(f"已创建用户 {form['username']}。", "ok")
     return redirect(url_for("web.admin_users"), 303)
@@ -226,8 +223,11 @@ def admin_apikey_create():
     if channel not in values(Channel) or not name or len(name) > 100:
         flash("请选择渠道并填写客户端名称（1–100 字）。", "error")
         return redirect(url_for("web.admin_users"), 303)
-    key, prefix = new_api_key()
     session = db()
+    if session.scalar(select(ApiKey.id).where(ApiKey.channel == channel, ApiKey.name == name)) is not None:
+        flash(f"渠道 {CHINESE_NAMES[channel]} 已有名为“{name}”的密钥，请换一个名称。", "error")
+        return redirect(url_for("web.admin_users"), 303)
+    key, prefix = new_api_key()
     with write_transaction(session):
         session.add(ApiKey(name=name, channel=channel, prefix=prefix, key_hash=hash_api_key(key)))
         record("apikey", prefix, f"为渠道 {CHINESE_NAMES[channel]} 创建密钥“{name}”")

@@ -20,8 +20,6 @@ from sqlalchemy.orm import selectinload
 
 from hotline.api.bodies import json_object, parse
 from hotline.database import db, write_transaction
-from hotline.deadlines.schedule import schedule_after_commit
-from hotline.deadlines.sla import sla
 from hotline.errors import ApiError, Conflict, NotFound
 from hotline.followup.schemas import AnswerIn
 from hotline.followup.service import current_followup, locked, record_answer, record_call
@@ -31,8 +29,9 @@ from hotline.intake.routing import analyse
 from hotline.web import bp, queries, workflow_bridge
 from hotline.web.login import principal, staff_required
 from hotline.web.tickets import action_choices
-from hotline.workflow.closing import REFERRALS
 from hotline.workflow.core import Step
+from hotline.workflow.schemas import REFERRALS
+from hotline.workflow.sla import sla
 from models import Category, FollowUp, Ticket, clock
 from models.enums import CHINESE_NAMES, RequestType, Role, values
 
@@ -279,7 +278,6 @@ def agent_callback_answer(ticket_no: str):
         session.rollback()
         flash(f"工单 {ticket_no} 回访结果未保存：{error.message}", "error")
         return redirect(url_for("web.agent_callbacks"), 303)
-    schedule_after_commit(session, ticket)
     flash(f"已记录工单 {ticket_no} 的回访结果（{CHINESE_NAMES.get(ticket.status, ticket.status)}）。", "ok")
     return redirect(url_for("web.agent_callbacks"), 303)
 

@@ -16,8 +16,7 @@ from hotline.errors import ApiError
 from hotline.web import bp, queries, workflow_bridge
 from hotline.web.login import _safe_next, principal, staff_required
 from hotline.web.present import EVENT_NAMES, citizen_view, event_text
-from hotline.workflow.closing import REFERRALS
-from hotline.workflow.handling import MAX_EXTENSION_DAYS
+from hotline.workflow.schemas import MAX_EXTENSION_DAYS, REFERRALS
 from models import Category, Extension, FollowUp, KnowledgeArticle, Ticket, Unit
 
 BOOLEAN_FIELDS = ("approve", "resolved")

@@ -1,115 +1,50 @@
-"""The pages' one door into the workflow: which actions a person may take, running one, taking in a complaint.
+"""The pages' door into the workflow: the transition table's allowed actions, the API's action path and
+the one intake path — nothing of its own, so a page can never do what the API would refuse.
 
-Everything here forwards to the code path the JSON API uses, so a page can never do what the API would
-refuse (or the other way round). It is the one module to repoint when the workflow core gains its
-transition table (`hotline.workflow.rules`) and its single intake path (`hotline.intake.submit`).
+- `allowed_actions` — hotline.workflow.rules.allowed_actions (the buttons a person sees);
+- `run_action` — hotline.tickets.service.take_action, as POST /api/v1/tickets/<no>/<action> runs it,
+  with the body validated by the table's own body model;
+- `submit` — hotline.intake.submit, the one intake path (the agent console, the citizens' web form).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import secrets
 
-from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
-from hotline import workflow
-from hotline.api.bodies import parse
-from hotline.auth import Principal
+from hotline.auth import Principal, hash_api_key
 from hotline.database import db, write_transaction
-from hotline.deadlines.schedule import schedule_after_commit
-from hotline.deadlines.sla import sla
-from hotline.intake.routing import route_new_ticket
-from hotline.intake.schemas import TicketIn
-from hotline.intake.service import create_ticket
-from hotline.tickets.actions import ACTIONS, Empty, _locked_ticket
-from hotline.workflow.closing import MERGEABLE
-from hotline.workflow.core import ACTION_NAMES
-from hotline.workflow.dispatching import DISPATCHABLE
-from models import ApiKey, Extension, Ticket
-from models.enums import Role
+from hotline.intake import Submitted
+from hotline.intake import submit as intake_submit
+from hotline.tickets.service import take_action
+from hotline.validation import parse
+from hotline.workflow import rules
+from hotline.workflow.schemas import Empty
+from hotline.workflow.sla import sla
+from models import ApiKey, Ticket
 
-__all__ = ["ACTION_NAMES", "ACTIONS", "Submitted", "allowed_actions", "run_action", "submit"]
+ACTIONS: tuple[str, ...] = rules.ACTION_ROUTE  # the actions of the action route (and so of the pages' forms)
+ACTION_NAMES: dict[str, str] = {name: rule.chinese for name, rule in rules.RULES.items()}
 
-_STAFF_DESK = (Role.AGENT, Role.SUPERVISOR)
-
-
-@dataclass(frozen=True)
-class _Rule:
-    roles: tuple[str, ...]
-    statuses: tuple[str, ...] | None  # None: any status
-    lead_unit_only: bool = False
-
-
-# Who may do what from which status — as the workflow functions check it (hotline/workflow/*.py).
-# To be replaced by hotline.workflow.rules.allowed_actions when that table lands.
-_RULES: dict[str, _Rule] = {
-    "dispatch": _Rule(_STAFF_DESK, DISPATCHABLE),
-    "merge": _Rule(_STAFF_DESK, MERGEABLE),
-    "answer": _Rule(_STAFF_DESK, ("received", "triage")),
-    "reject": _Rule(_STAFF_DESK, ("received", "triage")),
-    "accept": _Rule((Role.UNIT_STAFF,), ("dispatched",), lead_unit_only=True),
-    "return": _Rule((Role.UNIT_STAFF,), ("dispatched", "accepted"), lead_unit_only=True),
-    "respond": _Rule((Role.UNIT_STAFF,), ("accepted",), lead_unit_only=True),
-    "request-extension": _Rule((Role.UNIT_STAFF,), ("accepted", "responded"), lead_unit_only=True),
-    "reply": _Rule((Role.UNIT_STAFF,), ("responded",), lead_unit_only=True),
-    "decide-return": _Rule((Role.SUPERVISOR,), ("returned",)),
-    "decide-extension": _Rule((Role.SUPERVISOR,), None),
-    "reopen": _Rule(_STAFF_DESK, ("replied", "closed")),
-    "close": _Rule((Role.SUPERVISOR,), ("replied",)),
-    "exclude": _Rule((Role.SUPERVISOR,), None),
-}
-
-
-def _pending_extension(ticket: Ticket) -> bool:
-    return db().scalar(select(Extension.id).where(Extension.ticket_id == ticket.id,
-                                                  Extension.status == "pending").limit(1)) is not None
+__all__ = ["ACTIONS", "ACTION_NAMES", "Submitted", "allowed_actions", "run_action", "submit", "web_form_principal"]
 
 
 def allowed_actions(principal: Principal, ticket: Ticket) -> list[str]:
-    """The actions this person may take on this ticket now, in the table's order."""
-    allowed = []
-    for name, rule in _RULES.items():
-        if not principal.has_role(*rule.roles):
-            continue
-        if rule.statuses is not None and ticket.status not in rule.statuses:
-            continue
-        if rule.lead_unit_only and (ticket.lead_unit_id is None or ticket.lead_unit_id != principal.unit_id):
-            continue
-        if name == "decide-extension" and not _pending_extension(ticket):
-            continue
-        if name == "exclude" and ticket.excluded:
-            continue
-        allowed.append(name)
-    return allowed
+    """The actions this person may take on this ticket now (the table's order), that the pages offer."""
+    return [name for name in rules.allowed_actions(db(), principal, ticket) if name in ACTIONS]
 
 
 def run_action(principal: Principal, ticket_no: str, action: str, body: dict) -> Ticket:
-    """Validate `body` with the action's model and run its workflow function, as the API does."""
-    spec = ACTIONS[action]
-    data = parse(spec.body, body) if spec.body is not Empty else Empty()
-    session = db()
-    with write_transaction(session):
-        ticket = _locked_ticket(session, ticket_no, principal)
-        spec.run(workflow.Step(session, principal, sla()), ticket, data)
-    schedule_after_commit(session, ticket)
-    return ticket
-
-
-@dataclass(frozen=True)
-class Submitted:
-    ticket: Ticket
-    created: bool
+    """Validate `body` with the action's model and take the action as the API does (403/404/409/422)."""
+    model = rules.RULES[action].body
+    data = parse(model, body) if model is not Empty else Empty()
+    return take_action(db(), principal, sla(), ticket_no, action, data)
 
 
 def submit(principal: Principal, body: dict, idempotency_key: str | None = None) -> Submitted:
-    """The intake path of `POST /api/v1/tickets`: validate, create and commit, then route."""
-    data = parse(TicketIn, body)
-    session = db()
-    ticket, created = create_ticket(workflow.Step(session, principal, sla()), data, idempotency_key,
-                                    current_app.config["TIMEZONE"])
-    if created:
-        route_new_ticket(current_app._get_current_object(), session, ticket)
-    return Submitted(ticket, created)
+    return intake_submit(db(), principal, body, idempotency_key)
 
 
 WEB_FORM_KEY_NAME = "市民网页表单"
@@ -121,16 +56,15 @@ def web_form_principal() -> Principal:
     A key row without a usable secret (its hash is of random bytes nobody keeps), so the form's tickets
     belong to a channel client like any other web portal's.
     """
-    import secrets
-
-    from hotline.auth import hash_api_key
-
     session = db()
-    key = session.scalar(select(ApiKey).where(ApiKey.name == WEB_FORM_KEY_NAME, ApiKey.channel == "web",
-                                              ApiKey.revoked_at.is_(None)))
+    mine = select(ApiKey).where(ApiKey.name == WEB_FORM_KEY_NAME, ApiKey.channel == "web")
+    key = session.scalar(mine)
     if key is None:
-        with write_transaction(session):
-            key = ApiKey(name=WEB_FORM_KEY_NAME, channel="web", prefix=secrets.token_hex(4),
-                         key_hash=hash_api_key(secrets.token_urlsafe(32)))
-            session.add(key)
+        try:
+            with write_transaction(session):
+                key = ApiKey(name=WEB_FORM_KEY_NAME, channel="web", prefix=secrets.token_hex(4),
+                             key_hash=hash_api_key(secrets.token_urlsafe(32)))
+                session.add(key)
+        except IntegrityError:  # another request created it first (names are unique per channel)
+            key = session.scalar(mine)
     return Principal("apikey", key.id, key.name, channel="web")

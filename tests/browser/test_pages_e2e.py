@@ -39,9 +39,9 @@ def city(tmp_path_factory, redis_url) -> Iterator[tuple[object, str]]:
     from werkzeug.serving import make_server
 
     from hotline import create_app, migrate
+    from hotline.auth.accounts import create_user
     from hotline.city.schema import read_city
     from hotline.city.store import load_city
-    from hotline.cli.accounts import create_user
     from hotline.database import engine
     from hotline.learning.service import ensure_bootstrap_model
 

@@ -7,7 +7,7 @@ import secrets
 
 import pytest
 
-from hotline.cli.accounts import create_user
+from hotline.auth.accounts import create_user
 from hotline.database import session_factory
 
 PASSWORD = "correct-horse"
