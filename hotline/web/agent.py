@@ -198,9 +198,9 @@ def agent_submit():
                 db().rollback()
                 flash(f"工单 {link} 已登记，但{workflow_bridge.ACTION_NAMES[action]}未完成：{error.message}", "error")
                 return redirect(url_for("web.ticket_page", ticket_no=link), 303)
-        else:
-            flash(f"工单 {link} 已登记并由系统处理为“{CHINESE_NAMES.get(ticket.status, ticket.status)}”，"
-                  f"无法再{workflow_bridge.ACTION_NAMES[action]}。", "info")
+        elif not (action == "dispatch" and ticket.lead_unit is not None and ticket.lead_unit.code == action_body["unit"]):
+            flash(f"工单 {link} 已由系统处理为“{CHINESE_NAMES.get(ticket.status, ticket.status)}”，"
+                  f"未再{workflow_bridge.ACTION_NAMES[action]}；如需调整请在工单页操作。", "info")
     unit = f"，主办单位：{ticket.lead_unit.name}" if ticket.lead_unit is not None else ""
     flash(f"已登记工单 {link}（{CHINESE_NAMES.get(ticket.status, ticket.status)}{unit}）。", "ok")
     return redirect(url_for("web.agent_console", last=link), 303)

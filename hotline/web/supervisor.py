@@ -29,6 +29,9 @@ from models import clock
 from models.enums import CHINESE_NAMES, Role
 
 WATCH = (Role.SUPERVISOR, Role.ADMIN)
+# The model's own out-of-fold scores from its training record (classifier.model), shown on the dashboard.
+SCORE_LABELS = {"oof_macro_f1": "宏平均 F1", "oof_accuracy": "准确率", "oof_ece": "校准误差 ECE"}
+SOURCE_NAMES = {"bootstrap": "演示城市种子样本", "retrained": "重训", "challenger": "挑战者"}
 
 
 @bp.get("/supervisor")
@@ -53,11 +56,12 @@ def _model_facts() -> dict:
             metadata = model_store(app).metadata(loaded.version)
         except Exception:  # a model without readable metadata still answers
             metadata = {}
-        for key, value in sorted(metadata.items()):
-            if isinstance(value, int | float) and any(w in key for w in ("f1", "accuracy", "coverage", "precision")):
-                facts["scores"].append((key, value))
-            elif isinstance(value, dict) and "mean" in value and any(w in key for w in ("f1", "accuracy")):
-                facts["scores"].append((key, value["mean"]))
+        training = metadata.get("training") or {}
+        for key, label in SCORE_LABELS.items():
+            if isinstance(training.get(key), int | float):
+                facts["scores"].append((label, training[key]))
+        facts["source"] = SOURCE_NAMES.get(metadata.get("source"), metadata.get("source") or "")
+        facts["trained_on"] = training.get("n_train")
         facts["trained_at"] = metadata.get("created_at") or metadata.get("trained_at")
     return facts
 
