@@ -20,9 +20,9 @@ from sqlalchemy.orm import selectinload
 
 from hotline.api.bodies import json_object, parse
 from hotline.database import db, write_transaction
-from hotline.errors import ApiError, Conflict, NotFound
+from hotline.errors import ApiError
 from hotline.followup.schemas import AnswerIn
-from hotline.followup.service import current_followup, locked, record_answer, record_call
+from hotline.followup.service import answer_by_phone, locked, record_call
 from hotline.followup.settings import settings as followup_settings
 from hotline.intake.phones import display_phone, normalise_phone
 from hotline.intake.routing import analyse
@@ -265,15 +265,8 @@ def agent_callback_answer(ticket_no: str):
     try:
         answer = parse(AnswerIn, body)
         with write_transaction(session):
-            ticket = session.scalar(select(Ticket).where(Ticket.ticket_no == ticket_no))
-            if ticket is None:
-                raise NotFound(f"工单 {ticket_no} 不存在。")
-            followup = current_followup(session, ticket)
-            if followup is None:
-                raise Conflict(f"工单 {ticket_no} 当前没有待回访的答复。", code="no_followup")
-            followup, ticket = locked(session, followup.id)
-            record_answer(Step(session, principal(), sla()), followup, answer.resolved, answer.satisfaction,
-                          answer.comment, "agent", followup_settings())
+            _, ticket, _ = answer_by_phone(Step(session, principal(), sla()), ticket_no, answer.resolved,
+                                           answer.satisfaction, answer.comment)
     except ApiError as error:
         session.rollback()
         flash(f"工单 {ticket_no} 回访结果未保存：{error.message}", "error")

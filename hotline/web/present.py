@@ -10,7 +10,8 @@ from models.enums import CHINESE_NAMES, Role
 EVENT_NAMES = {
     "receive": "受理", "triage": "转人工分拨", "dispatch": "派单", "accept": "签收", "return": "退单",
     "decide-return": "审核退单", "respond": "联系市民", "request-extension": "申请延期",
-    "decide-extension": "审核延期", "reply": "答复", "reopen": "重办", "merge": "并单", "answer": "直接答复",
+    "decide-extension": "审核延期", "cancel-extension": "延期申请失效", "reply": "答复", "reopen": "重办",
+    "merge": "并单", "answer": "直接答复",
     "reject": "不予受理", "exclude": "不纳入考评", "close": "办结", "warning": "临期提醒", "overdue": "超时",
     "escalate": "督办升级", "deadline-warning": "临期提醒", "merged-child": "并入相同诉求",
     "followup-open": "发起回访", "followup-attempt": "回访联系", "followup-call": "电话回访",

@@ -106,10 +106,15 @@ SHOWN = (selectinload(Ticket.category), selectinload(Ticket.lead_unit), selectin
 
 # --- the unit -------------------------------------------------------------------------------------
 
+def _stage_due():
+    """The deadline of the stage a ticket is in (as `current_due` shows it), as an SQL expression."""
+    return case((Ticket.status == "dispatched", Ticket.accept_due),
+                (Ticket.status == "accepted", Ticket.respond_due), else_=Ticket.reply_due)
+
+
 def unit_queue(session: Session, unit_id: int) -> list[Ticket]:
-    """The unit's open tickets, the most pressing deadline first (the reply deadline as tie-break)."""
-    next_due = case((Ticket.status == "dispatched", Ticket.accept_due),
-                    (Ticket.status == "accepted", Ticket.respond_due), else_=Ticket.reply_due)
+    """The unit's open tickets, the most pressing deadline first."""
+    next_due = _stage_due()
     return list(session.scalars(
         select(Ticket).where(Ticket.lead_unit_id == unit_id, Ticket.status.in_(tuple(UNIT_STAGES)))
         .options(*SHOWN).order_by(next_due.is_(None), next_due, Ticket.id).limit(500)
@@ -135,12 +140,14 @@ def unread_count(session: Session, principal: Principal) -> int:
 # --- the supervisor -------------------------------------------------------------------------------
 
 def _late(now: datetime):
-    """Overdue: flagged by the deadline jobs, or past the reply deadline already (the job may be pending)."""
-    return or_(Ticket.overdue.is_(True), Ticket.reply_due < now)
+    """Overdue: flagged by the deadline jobs, or past its stage's deadline already (the job may be pending)."""
+    return or_(Ticket.overdue.is_(True), _stage_due() < now)
 
 
 def _near(now: datetime):
-    return and_(Ticket.overdue.is_(False), Ticket.reply_due >= now, Ticket.reply_due < now + NEAR_DUE)
+    """Near due: not overdue, its stage's deadline within the next NEAR_DUE."""
+    due = _stage_due()
+    return and_(Ticket.overdue.is_(False), due >= now, due < now + NEAR_DUE)
 
 
 def live_counts(session: Session) -> dict[str, int]:
@@ -158,14 +165,14 @@ def live_counts(session: Session) -> dict[str, int]:
 def overdue_list(session: Session) -> list[Ticket]:
     return list(session.scalars(
         select(Ticket).where(Ticket.status.in_(OPEN_STATUSES), _late(clock.now())).options(*SHOWN)
-        .order_by(Ticket.escalation_level.desc(), Ticket.reply_due).limit(LIST_MAX)))
+        .order_by(Ticket.escalation_level.desc(), _stage_due()).limit(LIST_MAX)))
 
 
 def near_due_list(session: Session) -> list[Ticket]:
     now = clock.now()
     return list(session.scalars(
         select(Ticket).where(Ticket.status.in_(OPEN_STATUSES), _near(now))
-        .options(*SHOWN).order_by(Ticket.reply_due).limit(LIST_MAX)))
+        .options(*SHOWN).order_by(_stage_due()).limit(LIST_MAX)))
 
 
 def returns_waiting(session: Session) -> list[tuple[Ticket, Assignment | None]]:

@@ -193,3 +193,20 @@ def test_notifications__unread_count_and_mark_read(app, staff):
     assert re.search(r'id="unread-count">1<', page)
     assert unit.post(f"/notifications/{note_id}/read").status_code == 303
     assert re.search(r'id="unread-count">0<', unit.get("/unit").get_data(as_text=True))
+
+
+def test_callbacks__the_agent_records_the_citizens_answer(app, staff):
+    agent, unit = staff("agent"), staff("unit_staff", "CY-WJ")
+    number = submit(agent)  # a phone complaint: followed up by a call-back
+    for action, body in (("accept", {}), ("respond", {"note": "已联系"}), ("reply", {"reply": "已清理。", "resolved": "true"})):
+        assert unit.post(f"/tickets/{number}/act/{action}", body).status_code == 303
+    assert f'data-ticket="{number}"' in agent.get("/agent/callbacks").get_data(as_text=True)
+    missing = agent.post(f"/agent/callbacks/{number}/answer", {"resolved": "yes"})
+    assert "请选择对办理结果是否满意" in agent.get(missing.headers["Location"]).get_data(as_text=True)
+    assert ticket(app, number).status == "replied"
+    response = agent.post(f"/agent/callbacks/{number}/answer", {"resolved": "yes", "satisfaction": "satisfied"})
+    assert response.status_code == 303
+    assert ticket(app, number).status == "closed"
+    assert f'data-ticket="{number}"' not in agent.get("/agent/callbacks").get_data(as_text=True)
+    # A unit's staff cannot record answers for the citizen.
+    assert unit.post(f"/agent/callbacks/{number}/answer", {"resolved": "yes", "satisfaction": "satisfied"}).status_code == 403
