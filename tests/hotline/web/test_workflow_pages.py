@@ -7,7 +7,7 @@ import re
 from sqlalchemy import func, select
 
 from hotline.database import session_factory
-from models import Extension, Ticket
+from models import Extension, Ticket, TicketEvent
 
 COMPLAINT = {
     "content": "望京西园三区门口每天晚上都有人摆摊卖烧烤，占了人行道，油烟很大。",
@@ -210,3 +210,30 @@ def test_callbacks__the_agent_records_the_citizens_answer(app, staff):
     assert f'data-ticket="{number}"' not in agent.get("/agent/callbacks").get_data(as_text=True)
     # A unit's staff cannot record answers for the citizen.
     assert unit.post(f"/agent/callbacks/{number}/answer", {"resolved": "yes", "satisfaction": "satisfied"}).status_code == 403
+
+
+def test_agent_submit__merge_into_a_duplicate_in_one_click(app, staff):
+    agent = staff("agent")
+    first = submit(agent)
+    second = submit(agent, outcome="merge", into=first, form_key="k-merge")
+    row = ticket(app, second)
+    assert row.status == "merged"
+    with session_factory(app)() as session:
+        assert session.scalar(select(Ticket.ticket_no).where(Ticket.id == row.parent_id)) == first
+
+
+def test_agent_submit__answer_from_the_knowledge_base_in_one_click(app, staff):
+    from models import KnowledgeArticle
+
+    with session_factory(app)() as session:
+        article_id = session.scalar(select(KnowledgeArticle.id).order_by(KnowledgeArticle.id).limit(1))
+    agent = staff("agent")
+    number = submit(agent, outcome="answer", article_id=str(article_id), form_key="k-answer",
+                    content="请问居住证怎么办理，需要带什么材料？", request_type="inquiry", category_code="")
+    # Answered from the knowledge base: by the agent's click, or already by routing when it found the
+    # answer itself (the console then says so) — either way the citizen has the answer and no unit is bothered.
+    assert ticket(app, number).status == "answered"
+    with session_factory(app)() as session:
+        event = session.scalar(select(TicketEvent).join(Ticket, Ticket.id == TicketEvent.ticket_id)
+                               .where(Ticket.ticket_no == number, TicketEvent.action == "answer"))
+    assert event.actor in (f"user:{agent.username}", "system")
