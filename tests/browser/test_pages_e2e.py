@@ -19,7 +19,7 @@ from sqlalchemy import select
 
 from hotline.database import session_factory
 from hotline.followup import survey_token
-from models import FollowUp, Ticket
+from models import FollowUp, Ticket, User
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -133,6 +133,24 @@ def browse(chromium, city, screenshots):
         context.close()
     problems = [p for w in watched for p in w.problems]
     assert not problems, problems
+
+
+def busiest_unit(app) -> str:
+    """A user for the unit with the most open tickets of the simulated city (its queue makes the screenshot)."""
+    from sqlalchemy import func
+
+    from hotline.auth.accounts import create_user
+    from models import Unit
+    from models.enums import OPEN_STATUSES
+
+    with session_factory(app)() as session, session.begin():
+        code = session.scalar(select(Unit.code).join(Ticket, Ticket.lead_unit_id == Unit.id)
+                              .where(Ticket.status.in_(OPEN_STATUSES)).group_by(Unit.code)
+                              .order_by(func.count().desc(), Unit.code).limit(1))
+        username = f"e2e-{code.lower()}"
+        if session.scalar(select(func.count()).select_from(User).where(User.username == username)) == 0:
+            create_user(session, username, PASSWORD, "unit_staff", code, display_name="孙承办")
+    return username
 
 
 def rankings_row(w: Watched) -> dict[str, int]:
@@ -278,9 +296,14 @@ def test_every_page_renders_cleanly_with_simulated_data(city, browse):
     admin.go("/admin/city/catalogue.yaml")
     admin.shot("city-catalogue")
 
+    busiest = busiest_unit(city[0])
     unit = browse("unit")
-    unit.login("e2e-wj")
+    unit.login(busiest)
+    assert unit.page.locator("#unit-queue tbody tr").count() > 0
     unit.shot("queue-simulated")
+    unit.page.locator("#unit-queue tbody tr a").first.click()
+    unit.page.locator("#history").wait_for()
+    unit.shot("ticket-simulated")
 
     anonymous = browse("public")
     anonymous.go("/login")

@@ -96,6 +96,8 @@ def test_unit_day__accept_contact_extension_reply_with_supervisor_approval(app, 
     assert 'data-action="accept"' not in page  # the agent is not the unit: no such button
 
     assert unit.post(f"/tickets/{number}/act/accept").status_code == 303
+    queue = unit.get("/unit").get_data(as_text=True)
+    assert 'data-action="accept"' not in queue and "退单、联系市民、申请延期" in queue
     assert unit.post(f"/tickets/{number}/act/respond", {"note": "已电话联系市民"}).status_code == 303
     response = unit.post(f"/tickets/{number}/act/request-extension", {"days": "3", "reason": "需协调城管联合执法"})
     assert response.status_code == 303
