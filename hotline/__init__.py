@@ -45,13 +45,14 @@ def _register_blueprints(app: Flask) -> None:
     from hotline.health import bp as health_bp
     from hotline.learning import views as learning_views
     from hotline.notifications import views as notification_views
+    from hotline.open311 import views as open311_views
     from hotline.scoring import views as scoring_views
     from hotline.tickets import actions as action_views
     from hotline.tickets import views as ticket_views
     from hotline.web import bp as web_bp
 
     for module in (ticket_views, action_views, auth_views, followup_views, learning_views,
-                   notification_views, scoring_views, openapi):
+                   notification_views, scoring_views, openapi, open311_views):
         app.register_blueprint(module.bp)
     app.register_blueprint(health_bp)
     app.register_blueprint(web_bp)

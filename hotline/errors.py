@@ -88,6 +88,10 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException):
+        if request.path.startswith("/open311/"):  # routing errors there answer in the spec's error list
+            from hotline.open311.views import open311_http_error
+
+            return open311_http_error(error)
         if not wants_json():
             return error
         code, message = _HTTP_MESSAGES.get(error.code or 500, ("error", error.description or ""))
