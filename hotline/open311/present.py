@@ -37,11 +37,25 @@ UPDATE_STATUSES = {"received": "open", "triage": "open", "dispatched": "open", "
 _PHONE = re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)|(?<!\d)(0\d{2,3}-?)\d{3,4}(\d{4})(?!\d)")
 
 
-def public_text(text: str | None) -> str | None:
+def public_text(text: str | None, secrets: tuple[str | None, ...] = ()) -> str | None:
+    """A text fit for anyone to read: phone numbers masked, and the reporter's known names and contact
+    details (`secrets`) blanked where the citizen wrote them into their own words."""
     if text is None:
         return None
+    for secret in sorted({s for s in secrets if s and len(s) >= 2}, key=len, reverse=True):
+        text = text.replace(secret, "*" * min(len(secret), 3))
     return _PHONE.sub(lambda m: f"{m.group(1)}****{m.group(2)}" if m.group(1) else f"{m.group(3)}****{m.group(4)}",
                       text)
+
+
+def reporter_secrets(ticket: Ticket, extra: Open311Request | None) -> tuple[str | None, ...]:
+    """What identifies the reporter: the name (and a two-character given name), phone, email, ids."""
+    name = ticket.citizen_name or ""
+    found = [name, name[1:] if len(name) >= 3 else None, ticket.citizen_phone,
+             (ticket.citizen_phone or "").removeprefix("+86")]
+    if extra is not None:
+        found += [extra.email, extra.device_id, extra.account_id]
+    return tuple(found)
 
 
 def open_or_closed(status: str) -> str:
@@ -73,13 +87,14 @@ def request_dict(ticket: Ticket, extra: Open311Request | None, extensions: bool 
                  history: list[TicketEvent] | None = None) -> dict:
     category = ticket.category
     description = extra.description if extra is not None else ticket.content
+    secrets = reporter_secrets(ticket, extra)
     item = {
         "service_request_id": ticket.ticket_no,
         "status": open_or_closed(ticket.status),
-        "status_notes": public_text(ticket.reply_text),
+        "status_notes": public_text(ticket.reply_text, secrets),
         "service_name": category.name if category else None,
         "service_code": category.code if category else "",
-        "description": (public_text(description) or "")[:4000] or None,
+        "description": (public_text(description, secrets) or "")[:4000] or None,
         "agency_responsible": ticket.lead_unit.name if ticket.lead_unit else None,
         "service_notice": category.service_notice if category else None,
         "requested_datetime": iso(ticket.received_at),
@@ -115,7 +130,7 @@ def update_dict(event: TicketEvent, ticket: Ticket) -> dict:
     status = event.to_status or ticket.status
     description = ACTION_NAMES.get(event.action, "受理" if event.action == "receive" else event.action)
     if event.action == "reply" and ticket.reply_text:
-        description = public_text(ticket.reply_text)
+        description = public_text(ticket.reply_text, reporter_secrets(ticket, None))
     return {"update_id": str(event.id), "service_request_id": ticket.ticket_no,
             "status": UPDATE_STATUSES.get(status, "open"), "updated_datetime": iso(event.at),
             "description": description, "media_url": None, "detailed_status": status}
