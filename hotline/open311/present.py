@@ -25,7 +25,7 @@ XML_TYPES = ("text/xml", "application/xml")
 # How a list's items are named in XML (the spec's element names).
 ITEM_NAMES = {"services": "service", "service_requests": "request", "attributes": "attribute", "values": "value",
               "notes": "note", "endpoints": "endpoint", "formats": "format", "errors": "error",
-              "service_request_updates": "request_update"}
+              "service_requests_updates": "request_update"}
 
 # mySociety's update statuses (FixMyStreet reads them case-insensitively).
 UPDATE_STATUSES = {"received": "open", "triage": "open", "dispatched": "open", "returned": "investigating",
@@ -146,12 +146,16 @@ def discovery_dict(base_url: str) -> dict:
 
 # --- rendering ------------------------------------------------------------------------------------
 
+# Characters XML 1.0 cannot carry at all (an unknown id in a URL may hold them): dropped from XML texts.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+
 def _text(value: Any) -> str | None:
     if value is None:
         return None
     if isinstance(value, bool):
         return "true" if value else "false"
-    return str(value)
+    return _NOT_XML.sub("", str(value))
 
 
 def _fill(element: ET.Element, value: Any) -> None:

@@ -137,4 +137,4 @@ def request_updates(fmt: str):
     page = service.int_param(args, "page", 1, 1_000_000)
     page_size = service.int_param(args, "page_size", service.PAGE_SIZE_MAX, service.PAGE_SIZE_MAX)
     rows = service.find_updates(db(), start, end, page, page_size)
-    return present.render(fmt, "service_request_updates", [present.update_dict(event, ticket) for event, ticket in rows])
+    return present.render(fmt, "service_requests_updates", [present.update_dict(event, ticket) for event, ticket in rows])

@@ -19,7 +19,7 @@ from classifier.data import shared_data_dir
 SCHEMA_FILES = ("services", "service", "service-definition", "requests", "request")
 # Elements whose children are list items (the spec's XML), and the optional ones that are lists too.
 LIST_TAGS = {"services", "service_requests", "attributes", "values", "notes", "endpoints", "formats", "errors",
-             "service_request_updates"}
+             "service_requests_updates"}
 
 # A street matter whose address the demo city resolves: routed at once to 望京街道.
 VENDOR = {"service_code": "CTY-VENDOR", "address_string": "朝阳区望京西园三区",

@@ -83,6 +83,13 @@ def test_service_definition__unknown_service_is_404_in_the_requested_format(clie
     assert from_xml(as_xml.data) == ("errors", [{"code": "404", "description": as_json.json[0]["description"]}])
 
 
+def test_xml_errors__stay_well_formed_whatever_the_url_holds(client):
+    response = client.get(f"{V2}/requests/%01%08%3C%26.xml")
+    assert response.status_code == 404
+    tag, [error] = from_xml(response.data)
+    assert tag == "errors" and "<&" in error["description"]
+
+
 def test_unknown_format_or_path__answers_the_spec_error_list(client):
     assert client.get(f"{V2}/services.csv").json == [{"code": 404, "description": "请求的资源不存在。"}]
     response = client.delete(f"{V2}/services.xml")
@@ -321,7 +328,7 @@ def test_lifecycle__shows_in_requests_and_in_updates(client, key, actors, sessio
     assert request["status"] == "closed"
     assert [r["service_request_id"] for r in client.get(f"{V2}/requests.json?status=closed").json] == [number]
 
-    updates = same_in_xml(client, f"{V2}/servicerequestupdates", "service_request_updates")
+    updates = same_in_xml(client, f"{V2}/servicerequestupdates", "service_requests_updates")
     schemas.check(UPDATES_SCHEMA, updates)
     mine = [u for u in updates if u["service_request_id"] == number]
     assert [u["status"] for u in mine] == ["open", "open", "in_progress", "action_scheduled", "fixed", "closed"]
