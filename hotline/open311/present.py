@@ -191,5 +191,6 @@ def requested_format() -> str:
 
 
 def error_response(status: int, description: str) -> Response:
-    """The spec's error list, in the requested format."""
-    return render(requested_format(), "errors", [{"code": status, "description": description}], status)
+    """The spec's error list, in the requested format (the same text in both: a message that quotes the
+    URL loses the characters XML cannot carry)."""
+    return render(requested_format(), "errors", [{"code": status, "description": _text(description)}], status)

@@ -1,7 +1,7 @@
 """The published contracts, fuzzed with schemathesis against the running app (waitress on a local port,
 the test database and Redis): the native API's OpenAPI document (/api/v1/openapi.json) as every role,
-and the Open311 JSON endpoints against the community JSON Schemas. No server error, and every answer
-conforms to the document.
+and the Open311 JSON endpoints against the community JSON Schemas (each GET's .xml twin parsed and
+compared with it). No server error, and every answer conforms to the document.
 
 Bounded: HOTLINE_FUZZ_EXAMPLES examples per operation and role (default 6), no shrinking, a time budget.
 """
@@ -14,6 +14,7 @@ import time
 from collections.abc import Iterator
 
 import pytest
+import requests
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
@@ -23,6 +24,8 @@ from tests.hotline.open311_support import (
     ERRORS_SCHEMA,
     UPDATES_SCHEMA,
     Schemas,
+    as_xml_text,
+    from_xml,
     open311_key,
     open311_schema_dir,
 )
@@ -49,8 +52,23 @@ def running_app(make_app) -> Iterator[tuple[object, str]]:
         thread.join(5)
 
 
+def xml_says_the_same(ctx, response, case) -> bool | None:
+    """A schemathesis check for the Open311 GETs: the .xml twin of the URL answers the same status and,
+    parsed, the same content as the JSON."""
+    if case.method != "GET" or not response.request.url.split("?")[0].endswith(".json"):
+        return None
+    url = response.request.url
+    path, _, query = url.partition("?")
+    twin = requests.get(path.removesuffix(".json") + ".xml" + ("?" + query if query else ""), timeout=30)
+    assert twin.status_code == response.status_code, (url, twin.status_code, response.status_code)
+    assert twin.headers["Content-Type"].startswith("text/xml"), twin.headers["Content-Type"]
+    _, content = from_xml(twin.content)
+    assert content == as_xml_text(response.json()), url
+    return True
+
+
 def fuzz(schema, base_url: str, roles: dict[str, dict], deadline: float,
-         path_parameters: dict[str, str] | None = None) -> list[str]:
+         path_parameters: dict[str, str] | None = None, extra_checks: tuple = ()) -> list[str]:
     """Every operation, EXAMPLES cases each, each case sent as every role; returns the failures.
 
     An operation whose path has one of `path_parameters` (e.g. a real ticket number) is fuzzed twice:
@@ -67,11 +85,11 @@ def fuzz(schema, base_url: str, roles: dict[str, dict], deadline: float,
         if fixed:
             strategies.append(operation.as_strategy(path_parameters=fixed))
         for strategy in strategies:
-            failures += fuzz_operation(operation.label, strategy, base_url, roles)
+            failures += fuzz_operation(operation.label, strategy, base_url, roles, extra_checks)
     return failures
 
 
-def fuzz_operation(label: str, strategy, base_url: str, roles: dict[str, dict]) -> list[str]:
+def fuzz_operation(label: str, strategy, base_url: str, roles: dict[str, dict], extra_checks: tuple) -> list[str]:
     failures: list[str] = []
 
     @given(case=strategy)
@@ -82,7 +100,8 @@ def fuzz_operation(label: str, strategy, base_url: str, roles: dict[str, dict]) 
             try:
                 # Schema-valid data may still break a business rule (a date range the wrong way round, a
                 # ticket in another state): the answer is then a documented 4xx, not a contract breach.
-                case.call_and_validate(base_url=base_url, excluded_checks=[positive_data_acceptance], **kwargs)
+                case.call_and_validate(base_url=base_url, excluded_checks=[positive_data_acceptance],
+                                       additional_checks=list(extra_checks), **kwargs)
             except (Exception, BaseExceptionGroup) as error:  # noqa: BLE001 - collected, reported below
                 failures.append(f"{label} as {role}: {str(error)[:1500]}")
                 return
@@ -185,5 +204,6 @@ def test_open311_json__conforms_to_the_community_schemas(running_app, actors):
     roles = {"open311 key": {"params": {"api_key": key}}, "anonymous": {}}
     failures = fuzz(schema, base_url, roles, time.monotonic() + BUDGET_SECONDS,
                     path_parameters={"service_request_id": answer.json[0]["service_request_id"],
-                                     "service_code": "URB-PROPERTY", "token": answer.json[0]["token"]})
+                                     "service_code": "URB-PROPERTY", "token": answer.json[0]["token"]},
+                    extra_checks=(xml_says_the_same,))
     assert not failures, "\n\n".join(failures)
