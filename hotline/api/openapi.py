@@ -134,6 +134,41 @@ PAGING = [_query("page", {"type": "integer", "minimum": 1}, "页码，从 1 开�
           _query("per_page", {"type": "integer", "minimum": 1}, "每页条数（上限见 PAGE_SIZE_MAX）")]
 
 
+def _nullable(kind: str, **extra) -> dict:
+    return {"type": [kind, "null"], **extra}
+
+
+WHEN = _nullable("string", format="date-time")
+RATE = _nullable("number", minimum=0)
+UNIT_SCORE = {"type": "object", "required": ["code", "name", "group", "dispatched", "ranked"], "properties": {
+    "code": {"type": "string"}, "name": {"type": "string"}, "group": {"type": "string"},
+    "dispatched": {"type": "integer"}, "responded_in_time": {"type": "integer"}, "rated": {"type": "integer"},
+    "resolved": {"type": "integer"}, "satisfaction_points": {"type": "number"}, "response_rate": RATE,
+    "resolution_rate": RATE, "satisfaction_rate": RATE, "composite": RATE, "rank": _nullable("integer"),
+    "ranked": {"type": "boolean"}}}
+LISTING_ANSWERS = {
+    "/api/v1/stats/units": {"type": "object", "required": ["period", "source", "units"], "properties": {
+        "period": {"type": "string"}, "source": {"type": "string"}, "computed_at": WHEN,
+        "min_volume": {"type": "integer"}, "units": {"type": "array", "items": UNIT_SCORE}}},
+    "/api/v1/hotspots": {"type": "object", "required": ["hours", "hotspots"], "properties": {
+        "hours": {"type": "integer"}, "hotspots": {"type": "array", "items": {
+            "type": "object", "required": ["street", "size", "ticket_nos"], "properties": {
+                "street": {"type": "string"}, "size": {"type": "integer"},
+                "ticket_nos": {"type": "array", "items": {"type": "string"}}, "sample": _nullable("string"),
+                "first_at": WHEN, "last_at": WHEN}}}}},
+    "/api/v1/notifications": {"type": "object", "required": ["items"], "properties": {"items": {
+        "type": "array", "items": {"type": "object", "required": ["id", "kind", "message", "read"], "properties": {
+            "id": {"type": "integer"}, "kind": {"type": "string"}, "message": {"type": "string"},
+            "created_at": WHEN, "read": {"type": "boolean"}, "read_at": WHEN, "ticket_no": _nullable("string")}}}}},
+    "/api/v1/followups/callbacks": {"type": "object", "required": ["items", "page", "per_page", "total", "pages"],
+                                    "properties": {"items": {"type": "array", "items": {"$ref": "#/components/schemas/FollowUp"}},
+                                                   "page": {"type": "integer"}, "per_page": {"type": "integer"},
+                                                   "total": {"type": "integer"}, "pages": {"type": "integer"}}},
+    "/api/v1/classifier": {"type": "object", "required": ["current", "runs"], "properties": {
+        "current": {"type": "object"}, "runs": {"type": "array", "items": {"type": "object"}}}},
+}
+
+
 def _listings(spec: APISpec, secured: list) -> None:
     """The staff listings: rankings, hotspots, notifications, callbacks, the classifier."""
     listings = {
@@ -153,7 +188,7 @@ def _listings(spec: APISpec, secured: list) -> None:
     for path, (summary, parameters) in listings.items():
         spec.path(path=path, operations={"get": {
             "summary": summary, "security": secured, "parameters": parameters,
-            "responses": {"200": _json({"type": "object"}), **_errors(401, 403, 422)}}})
+            "responses": {"200": _json(LISTING_ANSWERS[path]), **_errors(401, 403, 422)}}})
     notice = {"in": "path", "name": "notification_id", "required": True, "schema": {"type": "integer"}}
     spec.path(path="/api/v1/notifications/{notification_id}/read", operations={"post": {
         "summary": "标记通知已读", "security": secured, "parameters": [notice],
