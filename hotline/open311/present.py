@@ -13,8 +13,8 @@ from typing import Any
 
 from flask import Response, current_app, jsonify, request
 
-from hotline.tickets.present import iso
-from hotline.workflow.core import ACTION_NAMES
+from hotline.api.formats import iso
+from hotline.workflow.rules import RULES
 from models import Category, Open311Request, Ticket, TicketEvent
 from models.enums import CHINESE_NAMES, FINAL_STATUSES
 
@@ -119,16 +119,23 @@ def request_dict(ticket: Ticket, extra: Open311Request | None, extensions: bool 
     return item
 
 
+def action_name(action: str) -> str:
+    """What happened, in words anyone may read (never the event's internal notes)."""
+    if action in RULES:
+        return RULES[action].chinese
+    return {"receive": "受理"}.get(action, CHINESE_NAMES.get(action, "状态更新"))
+
+
 def note_dict(event: TicketEvent) -> dict:
     """One step of a ticket's public history: when, to which status, what happened (no internal notes)."""
     status = event.to_status or ""
     return {"datetime": iso(event.at), "status": open_or_closed(status), "detailed_status": status,
-            "description": ACTION_NAMES.get(event.action, "受理" if event.action == "receive" else event.action)}
+            "description": action_name(event.action)}
 
 
 def update_dict(event: TicketEvent, ticket: Ticket) -> dict:
     status = event.to_status or ticket.status
-    description = ACTION_NAMES.get(event.action, "受理" if event.action == "receive" else event.action)
+    description = action_name(event.action)
     if event.action == "reply" and ticket.reply_text:
         description = public_text(ticket.reply_text, reporter_secrets(ticket, None))
     return {"update_id": str(event.id), "service_request_id": ticket.ticket_no,

@@ -11,7 +11,8 @@ from werkzeug.datastructures import MultiDict
 
 from hotline.errors import BadRequest
 from hotline.intake.phones import normalise_phone
-from hotline.intake.schemas import clean_text, describe, field_errors
+from hotline.intake.schemas import clean_text
+from hotline.validation import describe, field_errors
 
 DESCRIPTION_MAX = 4000  # the spec's limit
 ATTRIBUTE = re.compile(r"^attribute\[([^\[\]]{1,40})\](\[\])?$")

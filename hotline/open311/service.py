@@ -13,14 +13,13 @@ from sqlalchemy.orm import Session, selectinload
 from hotline.auth import Principal
 from hotline.database import db, write_transaction
 from hotline.errors import BadRequest, NotFound
+from hotline.intake import submit
 from hotline.open311.schemas import RequestForm
 from models import Category, Open311Request, Ticket, TicketEvent, clock
 from models.enums import FINAL_STATUSES, OPEN_STATUSES, Channel
 
 WINDOW = timedelta(days=90)  # the spec: a date range may not span more than 90 days
 PAGE_SIZE_MAX = 1000  # the spec: at most 1,000 requests per answer
-STATUS_CHANGES = ("receive", "dispatch", "to-triage", "accept", "return", "decide-return", "respond", "reply",
-                  "reopen", "merge", "answer", "reject", "close")
 
 
 # --- services -------------------------------------------------------------------------------------
@@ -160,14 +159,16 @@ def by_token(session: Session, token: str) -> tuple[str, str | None]:
 
 # --- updates (mySociety's servicerequestupdates) ---------------------------------------------------
 
+# The public history: status changes only (notes such as extensions or exclusions stay internal).
+STATUS_CHANGED = or_(TicketEvent.from_status.is_(None), TicketEvent.from_status != TicketEvent.to_status)
+
+
 def find_updates(session: Session, start: datetime, end: datetime, page: int,
                  page_size: int) -> list[tuple[TicketEvent, Ticket]]:
     """Status changes and replies of public tickets within [start, end], oldest first."""
     statement = (
         select(TicketEvent, Ticket).join(Ticket, Ticket.id == TicketEvent.ticket_id)
-        .where(TicketEvent.at >= start, TicketEvent.at <= end, TicketEvent.action.in_(STATUS_CHANGES),
-               or_(TicketEvent.from_status.is_(None), TicketEvent.from_status != TicketEvent.to_status,
-                   TicketEvent.action == "reply"),
+        .where(TicketEvent.at >= start, TicketEvent.at <= end, STATUS_CHANGED,
                Ticket.id.in_(public_tickets().with_only_columns(Ticket.id)))
         .order_by(TicketEvent.at, TicketEvent.id).limit(page_size).offset((page - 1) * page_size)
     )
@@ -179,8 +180,7 @@ def histories(session: Session, tickets: list[Ticket]) -> dict[int, list[TicketE
     found: dict[int, list[TicketEvent]] = {ticket.id: [] for ticket in tickets}
     if found:
         for event in session.scalars(
-                select(TicketEvent).where(TicketEvent.ticket_id.in_(list(found)),
-                                          TicketEvent.action.in_(STATUS_CHANGES))
+                select(TicketEvent).where(TicketEvent.ticket_id.in_(list(found)), STATUS_CHANGED)
                 .order_by(TicketEvent.at, TicketEvent.id)):
             found[event.ticket_id].append(event)
     return found
@@ -254,30 +254,13 @@ def check_attributes(form: RequestForm, category: Category) -> None:
         raise BadRequest(message, fields=problems)
 
 
-def submit_ticket(principal: Principal, body: dict) -> Ticket:
-    """The one intake path. The lead's hotline.intake.submit replaces this body when it lands."""
-    from hotline.api.bodies import parse
-    from hotline.deadlines.sla import sla
-    from hotline.health import TICKETS_CREATED
-    from hotline.intake.routing import route_new_ticket
-    from hotline.intake.schemas import TicketIn
-    from hotline.intake.service import create_ticket
-    from hotline.workflow import Step
-
-    data = parse(TicketIn, body)
-    session = db()
-    ticket, created = create_ticket(Step(session, principal, sla()), data, None, current_app.config["TIMEZONE"])
-    if created:
-        TICKETS_CREATED.labels(ticket.channel).inc()
-        route_new_ticket(current_app._get_current_object(), session, ticket)
-    return ticket
-
-
 def post_request(principal: Principal, form: RequestForm) -> tuple[Ticket, Open311Request]:
+    """The request becomes a ticket through the one intake path; what the ticket has no column for is kept
+    beside it with the token."""
     session = db()
     category = service(session, form.service_code)
     check_attributes(form, category)
-    ticket = submit_ticket(principal, ticket_body(form, category))
+    ticket = submit(session, principal, ticket_body(form, category)).ticket
     extra = Open311Request(ticket_id=ticket.id, token=str(uuid.uuid4()), description=form.description,
                            media_url=form.media_url, address_id=form.address_id, attributes=form.attributes,
                            email=form.email, device_id=form.device_id, account_id=form.account_id)

@@ -8,7 +8,7 @@ from werkzeug.exceptions import HTTPException
 
 from hotline.auth import Principal, hash_api_key
 from hotline.database import db
-from hotline.errors import ApiError, BadRequest, Forbidden
+from hotline.errors import ERROR_RENDERERS, ApiError, BadRequest, Forbidden
 from hotline.extensions import rate_limited
 from hotline.open311 import present, service
 from hotline.open311.schemas import read_form
@@ -45,6 +45,11 @@ def open311_http_error(error: HTTPException):
     messages = {404: "请求的资源不存在。", 405: "不支持该请求方法。", 413: "请求内容过大。"}
     return present.error_response(status if status in messages else 400,
                                   messages.get(status, "请求格式不正确。"))
+
+
+@bp.record_once
+def _render_routing_errors(state) -> None:
+    state.app.extensions.setdefault(ERROR_RENDERERS, {})[bp.url_prefix + "/"] = open311_http_error
 
 
 @bp.before_request

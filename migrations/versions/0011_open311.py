@@ -1,7 +1,7 @@
 """open311: service definition attributes and notices per category; the Open311 side of a ticket
 
 Revision ID: 0011
-Revises: 0006
+Revises: 0009
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from alembic import op
 import models.types
 
 revision = "0011"
-down_revision = "0006"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
