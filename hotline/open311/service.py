@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from hotline.auth import Principal
@@ -93,10 +94,13 @@ def parse_datetime(name: str, raw: str | None) -> datetime | None:
 
 def window(start: datetime | None, end: datetime | None) -> tuple[datetime, datetime]:
     """The spec's window: the most recent 90 days unless given, and never more than 90 days."""
-    if end is None:
-        end = start + WINDOW if start is not None else clock.now()
-    if start is None:
-        start = end - WINDOW
+    try:
+        if end is None:
+            end = start + WINDOW if start is not None else clock.now()
+        if start is None:
+            start = end - WINDOW
+    except OverflowError:  # 90 days beyond year 1 or 9999
+        raise BadRequest("start_date / end_date 超出可用的日期范围。", fields={"start_date": "超出范围"}) from None
     if start > end:
         raise BadRequest("start_date 不能晚于 end_date。", fields={"start_date": "晚于 end_date"})
     if end - start > WINDOW:
@@ -112,7 +116,7 @@ def int_param(args, name: str, default: int, high: int) -> int:
     raw = args.get(name)
     if raw is None or not raw.strip():
         return default
-    if not raw.strip().isdigit() or not 1 <= int(raw) <= high:
+    if not re.fullmatch(r"[0-9]{1,9}", raw.strip()) or not 1 <= int(raw) <= high:
         raise BadRequest(f"{name} 应为 1–{high} 的整数。", fields={name: f"应为 1–{high} 的整数"})
     return int(raw)
 
@@ -184,10 +188,6 @@ def histories(session: Session, tickets: list[Ticket]) -> dict[int, list[TicketE
                 .order_by(TicketEvent.at, TicketEvent.id)):
             found[event.ticket_id].append(event)
     return found
-
-
-def count_requests(session: Session) -> int:
-    return session.scalar(select(func.count()).select_from(public_tickets().subquery()))
 
 
 # --- POST -----------------------------------------------------------------------------------------

@@ -247,6 +247,8 @@ def test_get_requests__date_window_and_paging(client, key, session):
     assert ids(service_request_id=old) == [old]  # an id is found whatever its date
 
     for query in ({"start_date": "yesterday"}, {"end_date": "2026-13-01"}, {"page_size": "0"},
+                  {"page": "²"}, {"page": "9" * 5000}, {"end_date": "0001-01-05T00:00:00Z"},
+                  {"start_date": "9999-12-30T00:00:00Z"},
                   {"page_size": "1001"}, {"page": "-1"}, {"status": "pending"},
                   {"start_date": start, "end_date": (clock.now()).isoformat()},  # more than 90 days
                   {"start_date": end, "end_date": start}):
