@@ -95,7 +95,7 @@ def build_spec() -> dict:
         "requestBody": {"required": True, "content": {"application/json": {"schema": {"$ref": REF.format(model="TokenRequest")}}}},
         "responses": {"200": _json({"type": "object", "properties": {"token": {"type": "string"},
                                                                      "expires_at": {"type": "string", "format": "date-time"}}}),
-                      **_errors(401, 422, 429)}}})
+                      **_errors(400, 401, 413, 422, 429)}}})
     _listings(spec, secured)
     _followups(spec, secured, number)
     return spec.to_dict()

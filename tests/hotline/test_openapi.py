@@ -103,3 +103,11 @@ def test_docs_page__serves_swagger_ui_from_this_app_without_inline_scripts(clien
         assert client.get(asset).status_code == 200, asset
     assert 'data-spec="/api/v1/openapi.json"' in page
     assert "http://" not in page and "https://" not in page  # nothing fetched from elsewhere
+
+
+def test_openapi__token_route_documents_its_malformed_json_answer(client):
+    """Found by the contract fuzzing: a body that is not JSON is a 400 the document must list."""
+    document = client.get("/api/v1/openapi.json").json
+    answer = client.post("/api/v1/auth/token", data=b"\x00", content_type="application/json")
+    assert answer.status_code == 400
+    _checker(document)("/api/v1/auth/token", "post", 400, answer.json)
