@@ -157,12 +157,24 @@ def discovery_dict(base_url: str) -> dict:
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 
 
+def portable(value: Any) -> Any:
+    """The payload with every text as XML will read it back (line ends as \n, no characters XML 1.0
+    cannot carry), so that the JSON and the XML answers say exactly the same."""
+    if isinstance(value, str):
+        return _NOT_XML.sub("", value.replace("\r\n", "\n").replace("\r", "\n"))
+    if isinstance(value, list):
+        return [portable(item) for item in value]
+    if isinstance(value, dict):
+        return {key: portable(item) for key, item in value.items()}
+    return value
+
+
 def _text(value: Any) -> str | None:
     if value is None:
         return None
     if isinstance(value, bool):
         return "true" if value else "false"
-    return _NOT_XML.sub("", str(value))
+    return str(value)
 
 
 def _fill(element: ET.Element, value: Any) -> None:
@@ -184,7 +196,8 @@ def to_xml(root: str, payload: Any) -> bytes:
 
 
 def render(fmt: str, root: str, payload: Any, status: int = 200) -> Response:
-    """`payload` as JSON (as is) or as XML under the element `root` (lists itemised by ITEM_NAMES)."""
+    """`payload` as JSON or as XML under the element `root` (lists itemised by ITEM_NAMES)."""
+    payload = portable(payload)
     if fmt == "xml":
         return Response(to_xml(root, payload), status=status, mimetype="text/xml")
     response = jsonify(payload)
@@ -198,6 +211,5 @@ def requested_format() -> str:
 
 
 def error_response(status: int, description: str) -> Response:
-    """The spec's error list, in the requested format (the same text in both: a message that quotes the
-    URL loses the characters XML cannot carry)."""
-    return render(requested_format(), "errors", [{"code": status, "description": _text(description)}], status)
+    """The spec's error list, in the requested format."""
+    return render(requested_format(), "errors", [{"code": status, "description": description}], status)
