@@ -31,6 +31,7 @@ from hotline.tickets.present import unit_ref
 from hotline.workflow.core import Step
 from hotline.workflow.sla import sla
 from models import FollowUp, Ticket
+from models.enums import FollowupStatus, TicketStatus
 
 bp = Blueprint("followup", __name__, url_prefix="/api/v1")
 
@@ -105,7 +106,7 @@ def callback_queue():
     page, per_page = page_args()
     config = settings()
     session = db()
-    clauses = (FollowUp.status == "open", FollowUp.channel == "callback", Ticket.status == "replied",
+    clauses = (FollowUp.status == FollowupStatus.OPEN, FollowUp.channel == "callback", Ticket.status == TicketStatus.REPLIED,
                Ticket.reopen_count == FollowUp.round)
     total = session.scalar(select(func.count()).select_from(FollowUp)
                            .join(Ticket, Ticket.id == FollowUp.ticket_id).where(*clauses))
