@@ -16,7 +16,7 @@ from flask import Response, current_app, jsonify, request
 from hotline.api.formats import iso
 from hotline.workflow.rules import RULES
 from models import Category, Open311Request, Ticket, TicketEvent
-from models.enums import CHINESE_NAMES, FINAL_STATUSES
+from models.enums import CHINESE_NAMES, FINAL_STATUSES, EventKind
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 CHANGESET = "2026-11-26T00:00:00+08:00"  # when this endpoint's behaviour last changed
@@ -123,7 +123,7 @@ def action_name(action: str) -> str:
     """What happened, in words anyone may read (never the event's internal notes)."""
     if action in RULES:
         return RULES[action].chinese
-    return {"receive": "受理"}.get(action, CHINESE_NAMES.get(action, "状态更新"))
+    return {EventKind.RECEIVE: "受理"}.get(action, CHINESE_NAMES.get(action, "状态更新"))
 
 
 def note_dict(event: TicketEvent) -> dict:
