@@ -1,7 +1,7 @@
 """admin_changes: who changed what in the browser's administration pages, and when
 
 Revision ID: 0010
-Revises: 0009
+Revises: 0011
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from alembic import op
 import models.types
 
 revision = "0010"
-down_revision = "0009"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
