@@ -33,7 +33,7 @@ from hotline.workflow.core import Step
 from hotline.workflow.schemas import REFERRALS
 from hotline.workflow.sla import sla
 from models import Category, FollowUp, Ticket, clock
-from models.enums import CHINESE_NAMES, RequestType, Role, values
+from models.enums import CHINESE_NAMES, RequestType, Role, TicketStatus, values
 
 DESK = (Role.AGENT, Role.SUPERVISOR)
 OUTCOMES = ("auto", "dispatch", "reject", "merge", "answer")
@@ -179,8 +179,11 @@ def agent_submit():
     outcome = shown["outcome"] if shown["outcome"] in OUTCOMES else "auto"
     key = request.form.get("form_key", "").strip()[:64] or None
     me = principal()
+    chosen = _follow_up(outcome, shown)
     try:
-        submitted = workflow_bridge.submit(me, body, idempotency_key=f"console-{key}" if key else None)
+        # The agent's own choice comes before routing's: routing then only records its facts.
+        submitted = workflow_bridge.submit(me, body, idempotency_key=f"console-{key}" if key else None,
+                                           decide=chosen is None)
     except ApiError as error:
         db().rollback()
         errors = {FIELD_LABELS.get(k, k): v for k, v in error.fields.items()} or {"": error.message}
@@ -188,7 +191,6 @@ def agent_submit():
         return _console(shown, errors, status=error.status)
     ticket = submitted.ticket
     link = ticket.ticket_no
-    chosen = _follow_up(outcome, shown)
     if chosen is not None:
         action, action_body = chosen
         if action in workflow_bridge.allowed_actions(me, ticket):
@@ -196,11 +198,14 @@ def agent_submit():
                 ticket = workflow_bridge.run_action(me, ticket.ticket_no, action, action_body)
             except ApiError as error:
                 db().rollback()
+                workflow_bridge.route(ticket)  # never left `received`: routing decides instead
                 flash(f"工单 {link} 已登记，但{workflow_bridge.ACTION_NAMES[action]}未完成：{error.message}", "error")
                 return redirect(url_for("web.ticket_page", ticket_no=link), 303)
         elif not (action == "dispatch" and ticket.lead_unit is not None and ticket.lead_unit.code == action_body["unit"]):
             flash(f"工单 {link} 已由系统处理为“{CHINESE_NAMES.get(ticket.status, ticket.status)}”，"
                   f"未再{workflow_bridge.ACTION_NAMES[action]}；如需调整请在工单页操作。", "info")
+    if ticket.status == TicketStatus.RECEIVED:  # the chosen action did not follow: routing decides
+        workflow_bridge.route(ticket)
     unit = f"，主办单位：{ticket.lead_unit.name}" if ticket.lead_unit is not None else ""
     flash(f"已登记工单 {link}（{CHINESE_NAMES.get(ticket.status, ticket.status)}{unit}）。", "ok")
     return redirect(url_for("web.agent_console", last=link), 303)

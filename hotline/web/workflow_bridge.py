@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import secrets
 
+from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -18,6 +19,7 @@ from hotline.auth import Principal, hash_api_key
 from hotline.database import db, write_transaction
 from hotline.intake import Submitted
 from hotline.intake import submit as intake_submit
+from hotline.intake.service import route_safely
 from hotline.tickets.service import take_action
 from hotline.validation import parse
 from hotline.workflow import rules
@@ -43,8 +45,15 @@ def run_action(principal: Principal, ticket_no: str, action: str, body: dict) ->
     return take_action(db(), principal, sla(), ticket_no, action, data)
 
 
-def submit(principal: Principal, body: dict, idempotency_key: str | None = None) -> Submitted:
-    return intake_submit(db(), principal, body, idempotency_key)
+def submit(principal: Principal, body: dict, idempotency_key: str | None = None, *,
+           decide: bool = True) -> Submitted:
+    """`decide=False` when the person already chose the next action (see hotline.intake.submit)."""
+    return intake_submit(db(), principal, body, idempotency_key, decide=decide)
+
+
+def route(ticket: Ticket) -> None:
+    """Let routing decide after all (the person's chosen action could not be taken)."""
+    route_safely(current_app._get_current_object(), db(), ticket)
 
 
 WEB_FORM_KEY_NAME = "市民网页表单"

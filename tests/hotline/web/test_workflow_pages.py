@@ -69,6 +69,21 @@ def test_agent_submit__creates_one_ticket_and_dispatches_it(app, staff):
     assert ticket_count(app) == before
 
 
+def test_agent_submit__the_agents_unit_wins_over_routings_choice(app, staff):
+    """Routing alone would send this street matter to 望京街道; the agent chose another unit: the ticket
+    goes there, dispatched once, by the agent, with routing's facts (place, urgency) kept."""
+    agent = staff("agent")
+    number = submit(agent, unit="HD-ZGC", form_key="k-own")
+    row = ticket(app, number)
+    assert (row.status, row.lead_unit.code) == ("dispatched", "HD-ZGC")
+    assert row.urgency is not None and row.street_id is not None
+    with session_factory(app)() as session:
+        trail = session.execute(select(TicketEvent.action, TicketEvent.actor).where(TicketEvent.ticket_id == row.id)
+                                .order_by(TicketEvent.id)).all()
+    assert [action for action, _ in trail] == ["receive", "dispatch"]
+    assert trail[1][1] != "system"
+
+
 def test_agent_submit__invalid_input_shows_the_form_again_and_creates_nothing(app, staff):
     agent = staff("agent")
     before = ticket_count(app)
