@@ -501,3 +501,15 @@ class AdminChange(Base):
     target: Mapped[str] = mapped_column(String(100))  # the file, username or key prefix
     summary: Mapped[str] = mapped_column(String(300))
     detail: Mapped[str | None] = mapped_column(Text)  # a unified diff of a city file, when there is one
+
+
+class CitySetting(Base):
+    """A city setting edited by an administrator in the browser (SLA_POLICY, SCORE_WEIGHTS, ...): the
+    stored overrides win over the HOTLINE_* environment and the code's defaults (hotline.settings)."""
+
+    __tablename__ = "city_settings"
+
+    key: Mapped[str] = mapped_column(String(50), primary_key=True)  # the Config name: SLA_POLICY, ...
+    value: Mapped[Any] = mapped_column(JSON)  # the override, in the environment variable's JSON form
+    updated_by: Mapped[str] = mapped_column(String(100))
+    updated_at: Mapped[datetime] = mapped_column(default=clock.now)

@@ -47,6 +47,9 @@ class Stage(StrEnum):
 
 
 STAGES: tuple[Stage, ...] = tuple(Stage)
+STAGE_NAMES = {"accept": "签收", "respond": "响应", "reply": "答复", "followup": "回访"}
+URGENCY_NAMES = {"emergency": "紧急", "utility": "水电气热", "normal": "一般", "complex": "复杂"}
+DURATION_HELP = "时长应为正数加单位，如 15min、2h（自然时间）或 7d（整数个工作日）"
 DEFAULT_TIMEZONE = "Asia/Shanghai"
 DEFAULT_END_OF_DAY = time(23, 59, 59)
 
@@ -59,6 +62,29 @@ DEFAULT_DEADLINES: dict[str, dict[str, str]] = {
 
 _UNIT_SUFFIX = {"minutes": "min", "hours": "h", "workdays": "d"}
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(min|m|h|d)\s*$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class SlaProblem:
+    """One wrong entry of a policy: the cell (stage, urgency; None when the entry is not a cell), the
+    message for the log / environment (English) and the one for people (Chinese)."""
+
+    stage: str | None
+    urgency: str | None
+    message: str
+    chinese: str
+
+
+class InvalidSlaPolicy(ValueError):
+    """A policy with wrong entries; `problems` lists every one of them (not only the first)."""
+
+    def __init__(self, problems: list[SlaProblem]):
+        self.problems = problems
+        super().__init__("; ".join(problem.message for problem in problems))
+
+
+def _cell_name(stage: str, urgency: str) -> str:
+    return f"{URGENCY_NAMES.get(urgency, urgency)}·{STAGE_NAMES.get(stage, stage)}"
 
 
 @dataclass(frozen=True)
@@ -144,6 +170,28 @@ def extend(
     return end_of_workday(due, days, calendar, tz=tz, end_of_day=end_of_day)
 
 
+def cells(data: Mapping | None) -> dict[str, dict[str, str]]:
+    """The deadlines of an override (``{stage: {urgency: d}}`` or ``{urgency: {stage: d}}``, without
+    ``timezone`` / ``end_of_day``) as ``{stage: {urgency: d}}``; values are not checked here."""
+    deadlines: dict[str, dict[str, str]] = {}
+    for key, row in (data or {}).items():
+        if key in ("timezone", "end_of_day"):
+            continue
+        if not isinstance(row, Mapping):
+            raise InvalidSlaPolicy([SlaProblem(None, None, f"SLA entry {key!r} must be a mapping",
+                                               f"时限设置“{key}”应为映射")])
+        if key in STAGES:
+            deadlines.setdefault(key, {}).update(row)
+        elif key in URGENCIES:
+            for stage, value in row.items():
+                deadlines.setdefault(stage, {})[key] = value
+        else:
+            raise InvalidSlaPolicy([SlaProblem(
+                None, None, f"unknown SLA key {key!r}; expected a stage {STAGES} or an urgency {URGENCIES}",
+                f"未知的时限设置“{key}”")])
+    return deadlines
+
+
 class SlaPolicy:
     """Deadlines per stage × urgency class. Immutable; build variants with from_dict."""
 
@@ -156,27 +204,37 @@ class SlaPolicy:
         merged: dict[str, dict[str, Duration]] = {
             stage: {u: Duration.parse(v) for u, v in row.items()} for stage, row in DEFAULT_DEADLINES.items()
         }
+        problems: list[SlaProblem] = []
         for stage, row in (deadlines or {}).items():
             if stage not in STAGES:
-                raise ValueError(f"unknown SLA stage {stage!r}; expected one of {STAGES}")
+                problems.append(SlaProblem(None, None, f"unknown SLA stage {stage!r}; expected one of {STAGES}",
+                                           f"未知的时限阶段“{stage}”"))
+                continue
             for urgency, value in row.items():
                 if urgency not in URGENCIES:
-                    raise ValueError(
-                        f"unknown urgency {urgency!r} in stage {stage!r}; expected one of {URGENCIES}"
-                    )
+                    problems.append(SlaProblem(
+                        stage, None, f"unknown urgency {urgency!r} in stage {stage!r}; expected one of {URGENCIES}",
+                        f"未知的紧急程度“{urgency}”"))
+                    continue
                 try:
                     merged[stage][urgency] = Duration.parse(value)
                 except ValueError as exc:
-                    raise ValueError(f"{stage}.{urgency}: {exc}") from None
+                    problems.append(SlaProblem(stage, urgency, f"{stage}.{urgency}: {exc}",
+                                               f"{_cell_name(stage, urgency)}：“{value}”无效，{DURATION_HELP}。"))
         self._deadlines = merged
         self.timezone_name = timezone
         self.tz = _zone(timezone)
         self.end_of_day = end_of_day
-        self._check_order()
+        if not problems:
+            problems = self._order_problems()
+        if problems:
+            raise InvalidSlaPolicy(problems)
 
-    def _check_order(self) -> None:
+    def _order_problems(self) -> list[SlaProblem]:
         # accept ≤ respond ≤ reply where comparable (both clock time, or both working days): a
-        # first contact due after the reply is a configuration slip, not a policy.
+        # first contact due after the reply is a configuration slip, not a policy. The problem is the
+        # later stage's cell (the one that is too short).
+        problems = []
         for urgency in URGENCIES:
             for first, second in (("accept", "respond"), ("respond", "reply")):
                 a, b = self._deadlines[first][urgency], self._deadlines[second][urgency]
@@ -185,7 +243,10 @@ class SlaPolicy:
                 else:
                     too_late = a.unit == b.unit == "workdays" and a.amount > b.amount
                 if too_late:
-                    raise ValueError(f"{urgency}: {first} ({a}) would be due after {second} ({b})")
+                    problems.append(SlaProblem(
+                        second, urgency, f"{urgency}: {first} ({a}) would be due after {second} ({b})",
+                        f"{_cell_name(second, urgency)}（{b}）不能短于{STAGE_NAMES[first]}时限（{a}）。"))
+        return problems
 
     @classmethod
     def from_dict(cls, data: Mapping | None) -> SlaPolicy:
@@ -204,20 +265,7 @@ class SlaPolicy:
             if isinstance(end, time)
             else time.fromisoformat(str(end))
         )
-        deadlines: dict[str, dict[str, str]] = {}
-        for key, row in data.items():
-            if not isinstance(row, Mapping):
-                raise ValueError(f"SLA entry {key!r} must be a mapping")
-            if key in STAGES:
-                deadlines.setdefault(key, {}).update(row)
-            elif key in URGENCIES:
-                for stage, value in row.items():
-                    deadlines.setdefault(stage, {})[key] = value
-            else:
-                raise ValueError(
-                    f"unknown SLA key {key!r}; expected a stage {STAGES} or an urgency {URGENCIES}"
-                )
-        return cls(deadlines, timezone=timezone, end_of_day=end_of_day)
+        return cls(cells(data), timezone=timezone, end_of_day=end_of_day)
 
     def to_dict(self) -> dict:
         return {

@@ -32,6 +32,7 @@ DEMO_CITY = PROJECT_ROOT / "hotline" / "demo_city"
 ACTIVITY_TABLES = (
     "idempotency_records", "open311_requests", "notification_reads", "ticket_events", "assignments", "extensions", "labels", "notifications", "followups",
     "outbox", "unit_scores", "retraining_runs", "tickets", "ticket_sequences", "api_keys", "users", "admin_changes",
+    "city_settings",
 )
 
 

@@ -126,6 +126,30 @@ class ScoringSettings:
         return self.weights.get(group) or self.weights.get("default") or DEFAULT_WEIGHTS
 
 
+RATE_NAMES = {"response": "响应率", "resolution": "解决率", "satisfaction": "满意率"}
+LEVEL_NAMES = {"satisfied": "满意", "basic": "基本满意", "unsatisfied": "不满意"}
+GROUP_NAMES = {"default": "默认", "street": "街道/乡镇", "district": "区政府", "department": "市级部门",
+               "enterprise": "企业"}
+
+
+@dataclass(frozen=True)
+class SettingProblem:
+    """One wrong scoring setting: the field ("street.response", "basic", "min_volume", or the setting's
+    name for the whole value), the message for the log / environment and the one for people (Chinese)."""
+
+    field: str
+    message: str
+    chinese: str
+
+
+class InvalidScoringSettings(ValueError):
+    """Wrong scoring settings; `problems` lists every wrong field (not only the first)."""
+
+    def __init__(self, problems: list[SettingProblem]):
+        self.problems = problems
+        super().__init__("; ".join(problem.message for problem in problems))
+
+
 def _json_setting(name: str, raw) -> dict | None:
     if raw is None or raw == "":
         return None
@@ -134,59 +158,100 @@ def _json_setting(name: str, raw) -> dict | None:
     try:
         value = json.loads(raw)
     except json.JSONDecodeError as error:
-        raise ValueError(f"HOTLINE_{name} is not valid JSON: {error}") from None
+        raise InvalidScoringSettings([SettingProblem(name, f"HOTLINE_{name} is not valid JSON: {error}",
+                                                     f"{name} 不是有效的 JSON")]) from None
     if not isinstance(value, dict):
-        raise ValueError(f"HOTLINE_{name} must be a JSON object")
+        raise InvalidScoringSettings([SettingProblem(name, f"HOTLINE_{name} must be a JSON object",
+                                                     f"{name} 应为 JSON 对象")])
     return value
 
 
-def _number(name: str, where: str, value) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-        raise ValueError(f"HOTLINE_{name}: {where} must be a number ≥ 0, not {value!r}")
-    return float(value)
+def _is_number(value) -> bool:
+    return not isinstance(value, bool) and isinstance(value, int | float) and value == value  # not NaN
 
 
 def parse_weights(raw) -> dict[str, dict[str, float]]:
     """SCORE_WEIGHTS: {"default": {...}, "street": {...}}, each {"response", "resolution", "satisfaction"}
-    (or a list of the three in that order). Weights are relative: 30/35/35 and 0.3/0.35/0.35 are the same."""
+    (or a list of the three in that order). Weights are relative: 30/35/35 and 0.3/0.35/0.35 are the same.
+    Every wrong field is reported (InvalidScoringSettings)."""
     weights = {"default": dict(DEFAULT_WEIGHTS)}
+    problems: list[SettingProblem] = []
     for group, spec in (_json_setting("SCORE_WEIGHTS", raw) or {}).items():
         if group != "default" and group not in GROUP_ORDER:
-            raise ValueError(f"HOTLINE_SCORE_WEIGHTS: unknown unit group {group!r} "
-                             f"(use default, {', '.join(GROUP_ORDER)})")
+            problems.append(SettingProblem(group, f"HOTLINE_SCORE_WEIGHTS: unknown unit group {group!r} "
+                                                  f"(use default, {', '.join(GROUP_ORDER)})",
+                                           f"未知的单位类别“{group}”"))
+            continue
         if isinstance(spec, list | tuple) and len(spec) == 3:
             spec = dict(zip(RATES, spec, strict=True))
         if not isinstance(spec, Mapping) or set(spec) != set(RATES):
-            raise ValueError(f"HOTLINE_SCORE_WEIGHTS: {group} needs exactly {', '.join(RATES)}")
-        parsed = {rate: _number("SCORE_WEIGHTS", f"{group}.{rate}", spec[rate]) for rate in RATES}
+            problems.append(SettingProblem(group, f"HOTLINE_SCORE_WEIGHTS: {group} needs exactly {', '.join(RATES)}",
+                                           f"{GROUP_NAMES[group]}：需要响应率、解决率、满意率三项权重"))
+            continue
+        parsed, wrong = {}, False
+        for rate in RATES:
+            value = spec[rate]
+            if not _is_number(value) or value < 0 or value == float("inf"):
+                problems.append(SettingProblem(
+                    f"{group}.{rate}", f"HOTLINE_SCORE_WEIGHTS: {group}.{rate} must be a number ≥ 0, not {value!r}",
+                    f"{GROUP_NAMES[group]}·{RATE_NAMES[rate]}权重应为不小于 0 的数（“{value}”无效）"))
+                wrong = True
+            else:
+                parsed[rate] = float(value)
+        if wrong:
+            continue
         if sum(parsed.values()) <= 0:
-            raise ValueError(f"HOTLINE_SCORE_WEIGHTS: the weights of {group} add up to 0")
+            problems.append(SettingProblem(group, f"HOTLINE_SCORE_WEIGHTS: the weights of {group} add up to 0",
+                                           f"{GROUP_NAMES[group]}：三项权重之和不能为 0"))
+            continue
         weights[group] = parsed
+    if problems:
+        raise InvalidScoringSettings(problems)
     return weights
 
 
 def parse_points(raw) -> dict[str, float]:
     """SATISFACTION_POINTS: {"satisfied": 1, "basic": 0.8, "unsatisfied": 0}; levels left out keep their default."""
     points = dict(DEFAULT_POINTS)
+    problems: list[SettingProblem] = []
     for level, value in (_json_setting("SATISFACTION_POINTS", raw) or {}).items():
         if level not in DEFAULT_POINTS:
-            raise ValueError(f"HOTLINE_SATISFACTION_POINTS: unknown level {level!r} "
-                             f"(use {', '.join(DEFAULT_POINTS)})")
-        number = _number("SATISFACTION_POINTS", level, value)
-        if number > 1:
-            raise ValueError(f"HOTLINE_SATISFACTION_POINTS: {level} must be between 0 and 1")
-        points[level] = number
+            problems.append(SettingProblem(level, f"HOTLINE_SATISFACTION_POINTS: unknown level {level!r} "
+                                                  f"(use {', '.join(DEFAULT_POINTS)})",
+                                           f"未知的满意度等级“{level}”"))
+        elif not _is_number(value) or not 0 <= value <= 1:
+            problems.append(SettingProblem(
+                level, f"HOTLINE_SATISFACTION_POINTS: {level} must be a number between 0 and 1, not {value!r}",
+                f"“{LEVEL_NAMES[level]}”的分值应为 0 到 1 之间的数（“{value}”无效）"))
+        else:
+            points[level] = float(value)
+    if problems:
+        raise InvalidScoringSettings(problems)
     return points
+
+
+def parse_min_volume(raw) -> int:
+    """SCORE_MIN_VOLUME: a whole number ≥ 0 (an int, or its text)."""
+    value = raw
+    if isinstance(raw, str):
+        try:
+            value = int(raw.strip())
+        except ValueError:
+            value = raw
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise InvalidScoringSettings([SettingProblem(
+            "min_volume", f"HOTLINE_SCORE_MIN_VOLUME must be a whole number ≥ 0, not {raw!r}",
+            f"排名最低派单量应为不小于 0 的整数（“{raw}”无效）")])
+    return value
 
 
 def settings_from_config(config: Mapping) -> ScoringSettings:
     """The scoring settings of an app's config (SCORE_WEIGHTS, SCORE_MIN_VOLUME, SATISFACTION_POINTS, TIMEZONE)."""
-    min_volume = int(config.get("SCORE_MIN_VOLUME", DEFAULT_MIN_VOLUME))
-    if min_volume < 0:
-        raise ValueError("HOTLINE_SCORE_MIN_VOLUME must be ≥ 0")
     return ScoringSettings(
         weights=parse_weights(config.get("SCORE_WEIGHTS")),
-        min_volume=min_volume,
+        min_volume=parse_min_volume(config.get("SCORE_MIN_VOLUME", DEFAULT_MIN_VOLUME)),
         satisfaction_points=parse_points(config.get("SATISFACTION_POINTS")),
         timezone=config.get("TIMEZONE") or DEFAULT_TIMEZONE,
     )
