@@ -20,6 +20,7 @@ def simulate_command(days: int, per_day: int, seed: int, start: str | None):
     from hotline.database import session_factory
     from hotline.redis_conn import EmbeddedRedis, ping
     from hotline.scoring import service as scoring
+    from hotline.scoring.settings import scoring_settings
     from hotline.simulation.service import Simulation
 
     app = current_app._get_current_object()
@@ -46,7 +47,7 @@ def simulate_command(days: int, per_day: int, seed: int, start: str | None):
     click.echo("操作：" + "，".join(f"{k} {v}" for k, v in sorted(report.actions.items())))
     if report.refused:
         click.echo("因状态变化未执行：" + "，".join(f"{k} {v}" for k, v in sorted(report.refused.items())))
-    settings = scoring.settings_from_config(app.config)
+    settings = scoring_settings(app)
     months = sorted({scoring.month_of(report.start + timedelta(days=offset), settings.timezone)
                      for offset in range(days + 1)})
     with session_factory(app)() as session:

@@ -7,11 +7,11 @@ import unicodedata
 from zoneinfo import ZoneInfo
 
 import click
-from flask import current_app
 from flask.cli import with_appcontext
 
 from hotline.database import session_factory
 from hotline.scoring import service as scoring
+from hotline.scoring.settings import scoring_settings
 from models.enums import CHINESE_NAMES, UnitGroup, values
 
 HEADERS = ("排名", "单位编码", "单位名称", "派单", "按时响应", "响应率", "评价", "解决", "解决率", "满意率", "综合得分")
@@ -70,8 +70,7 @@ def render(result: scoring.Report, group: str | None, min_volume: int, timezone:
 @with_appcontext
 def stats_command(period: str | None, group: str | None, as_json: bool, store: bool):
     """考评：各单位响应率、解决率、满意率、综合得分与组内排名。"""
-    config = current_app.config
-    settings = scoring.settings_from_config(config)
+    settings = scoring_settings()
     try:
         chosen = scoring.parse_period(period or scoring.current_month(settings.timezone))
     except scoring.InvalidPeriod as error:

@@ -13,6 +13,7 @@ import logging
 from hotline.database import session_factory
 from hotline.queue.toolkit import job
 from hotline.scoring import service as scoring
+from hotline.scoring.settings import scoring_settings
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +30,7 @@ def nightly_periods(timezone: str = scoring.DEFAULT_TIMEZONE) -> list[str]:
 
 def store_months(app, periods: list[str]) -> dict[str, int]:
     """Store the rollups of the given months, each in its own transaction; returns units stored per month."""
-    settings = scoring.settings_from_config(app.config)
+    settings = scoring_settings(app)
     stored = {}
     for period in periods:
         with session_factory(app)() as session, session.begin():

@@ -247,12 +247,26 @@ def parse_min_volume(raw) -> int:
     return value
 
 
-def settings_from_config(config: Mapping) -> ScoringSettings:
-    """The scoring settings of an app's config (SCORE_WEIGHTS, SCORE_MIN_VOLUME, SATISFACTION_POINTS, TIMEZONE)."""
+def layered(config: Mapping, edited: Mapping | None = None) -> dict:
+    """SCORE_WEIGHTS, SCORE_MIN_VOLUME and SATISFACTION_POINTS of a config with the edited values on top
+    (stored by hotline.settings in the environment's form): per unit group, per level, the number."""
+    edited = edited or {}
+    weights = _json_setting("SCORE_WEIGHTS", config.get("SCORE_WEIGHTS")) or {}
+    weights.update(edited.get("SCORE_WEIGHTS") or {})
+    points = _json_setting("SATISFACTION_POINTS", config.get("SATISFACTION_POINTS")) or {}
+    points.update(edited.get("SATISFACTION_POINTS") or {})
+    min_volume = edited.get("SCORE_MIN_VOLUME", config.get("SCORE_MIN_VOLUME", DEFAULT_MIN_VOLUME))
+    return {"SCORE_WEIGHTS": weights, "SATISFACTION_POINTS": points, "SCORE_MIN_VOLUME": min_volume}
+
+
+def settings_from_config(config: Mapping, edited: Mapping | None = None) -> ScoringSettings:
+    """The scoring settings of an app's config (SCORE_WEIGHTS, SCORE_MIN_VOLUME, SATISFACTION_POINTS, TIMEZONE),
+    with an administrator's edits on top (`edited`: the same names; raises InvalidScoringSettings)."""
+    values = layered(config, edited)
     return ScoringSettings(
-        weights=parse_weights(config.get("SCORE_WEIGHTS")),
-        min_volume=parse_min_volume(config.get("SCORE_MIN_VOLUME", DEFAULT_MIN_VOLUME)),
-        satisfaction_points=parse_points(config.get("SATISFACTION_POINTS")),
+        weights=parse_weights(values["SCORE_WEIGHTS"]),
+        min_volume=parse_min_volume(values["SCORE_MIN_VOLUME"]),
+        satisfaction_points=parse_points(values["SATISFACTION_POINTS"]),
         timezone=config.get("TIMEZONE") or DEFAULT_TIMEZONE,
     )
 

@@ -9,6 +9,7 @@ from hotline.auth import require
 from hotline.database import db
 from hotline.errors import Unprocessable
 from hotline.scoring import service as scoring
+from hotline.scoring.settings import scoring_settings
 from models.enums import UnitGroup, values
 
 bp = Blueprint("scoring", __name__, url_prefix="/api/v1")
@@ -37,7 +38,7 @@ def _group() -> str | None:
 def unit_stats():
     """GET /api/v1/stats/units?period=YYYY-MM[&group=street] — the stored rollup, or computed now."""
     period, group = _period(), _group()
-    settings = scoring.settings_from_config(current_app.config)
+    settings = scoring_settings()
     result = scoring.report(db(), period, settings)
     return jsonify({
         "period": result.period,

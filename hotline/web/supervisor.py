@@ -18,8 +18,8 @@ from hotline.scoring.service import (
     current_month,
     parse_period,
     report,
-    settings_from_config,
 )
+from hotline.scoring.settings import scoring_settings
 from hotline.web import bp, queries
 from hotline.web.login import principal, staff_required
 from hotline.web.present import citizen_view
@@ -88,7 +88,7 @@ def _period() -> tuple[str, str | None]:
 
 def rankings(period: str) -> Report:
     """The current month live (it is still moving); a past period as stored by the nightly rollup."""
-    settings = settings_from_config(current_app.config)
+    settings = scoring_settings()
     if period == current_month(settings.timezone):
         return Report(period, "live", clock.now(), compute_period(db(), period, settings))
     return report(db(), period, settings)

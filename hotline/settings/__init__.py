@@ -1,0 +1,1 @@
+"""City settings an administrator edits in the browser (the SLA policy, the scoring settings)."""
