@@ -166,6 +166,10 @@ def _json_setting(name: str, raw) -> dict | None:
     return value
 
 
+def _shown(value) -> str:
+    return "未填写" if value is None or value == "" else f"“{value}”无效"
+
+
 def _is_number(value) -> bool:
     return not isinstance(value, bool) and isinstance(value, int | float) and value == value  # not NaN
 
@@ -194,7 +198,7 @@ def parse_weights(raw) -> dict[str, dict[str, float]]:
             if not _is_number(value) or value < 0 or value == float("inf"):
                 problems.append(SettingProblem(
                     f"{group}.{rate}", f"HOTLINE_SCORE_WEIGHTS: {group}.{rate} must be a number ≥ 0, not {value!r}",
-                    f"{GROUP_NAMES[group]}·{RATE_NAMES[rate]}权重应为不小于 0 的数（“{value}”无效）"))
+                    f"{GROUP_NAMES[group]}·{RATE_NAMES[rate]}权重应为不小于 0 的数（{_shown(value)}）"))
                 wrong = True
             else:
                 parsed[rate] = float(value)
@@ -222,7 +226,7 @@ def parse_points(raw) -> dict[str, float]:
         elif not _is_number(value) or not 0 <= value <= 1:
             problems.append(SettingProblem(
                 level, f"HOTLINE_SATISFACTION_POINTS: {level} must be a number between 0 and 1, not {value!r}",
-                f"“{LEVEL_NAMES[level]}”的分值应为 0 到 1 之间的数（“{value}”无效）"))
+                f"“{LEVEL_NAMES[level]}”的分值应为 0 到 1 之间的数（{_shown(value)}）"))
         else:
             points[level] = float(value)
     if problems:
@@ -243,7 +247,7 @@ def parse_min_volume(raw) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise InvalidScoringSettings([SettingProblem(
             "min_volume", f"HOTLINE_SCORE_MIN_VOLUME must be a whole number ≥ 0, not {raw!r}",
-            f"排名最低派单量应为不小于 0 的整数（“{raw}”无效）")])
+            f"排名最低派单量应为不小于 0 的整数（{_shown(raw)}）")])
     return value
 
 
@@ -263,12 +267,20 @@ def settings_from_config(config: Mapping, edited: Mapping | None = None) -> Scor
     """The scoring settings of an app's config (SCORE_WEIGHTS, SCORE_MIN_VOLUME, SATISFACTION_POINTS, TIMEZONE),
     with an administrator's edits on top (`edited`: the same names; raises InvalidScoringSettings)."""
     values = layered(config, edited)
-    return ScoringSettings(
-        weights=parse_weights(values["SCORE_WEIGHTS"]),
-        min_volume=parse_min_volume(values["SCORE_MIN_VOLUME"]),
-        satisfaction_points=parse_points(values["SATISFACTION_POINTS"]),
-        timezone=config.get("TIMEZONE") or DEFAULT_TIMEZONE,
-    )
+    problems: list[SettingProblem] = []
+
+    def checked(parse, raw):  # every setting is checked, so that every wrong field is reported
+        try:
+            return parse(raw)
+        except InvalidScoringSettings as error:
+            problems.extend(error.problems)
+
+    parsed = {"weights": checked(parse_weights, values["SCORE_WEIGHTS"]),
+              "min_volume": checked(parse_min_volume, values["SCORE_MIN_VOLUME"]),
+              "satisfaction_points": checked(parse_points, values["SATISFACTION_POINTS"])}
+    if problems:
+        raise InvalidScoringSettings(problems)
+    return ScoringSettings(**parsed, timezone=config.get("TIMEZONE") or DEFAULT_TIMEZONE)
 
 
 # --- the rows -------------------------------------------------------------------------------------

@@ -41,6 +41,7 @@ def init_app(app: Flask) -> None:
 
 from hotline.web import (  # noqa: E402,F401  (routes register on import)
     admin,
+    admin_settings,
     agent,
     citizen,
     home,

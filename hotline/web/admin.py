@@ -1,4 +1,5 @@
 """Administration at /admin: the city's data, users and API keys — every change recorded (who, when, what).
+The SLA policy and the scoring settings are edited at /admin/sla and /admin/scoring (admin_settings.py).
 
 City data is edited file by file in the format of `city load` (units, jurisdictions, categories, the
 dispatch catalogue, the knowledge base): an edit is checked together with the rest of the city by the
@@ -23,10 +24,13 @@ from hotline.city.schema import CityError, read_city
 from hotline.city.store import export_city, load_city
 from hotline.database import db, write_transaction
 from hotline.intake.routing import _city_cache
-from hotline.scoring.service import settings_from_config
+from hotline.scoring.service import GROUP_NAMES
+from hotline.scoring.settings import scoring_settings
+from hotline.settings import service as city_settings
 from hotline.web import bp
 from hotline.web.login import principal, staff_required
 from hotline.web.queries import local
+from hotline.workflow.sla import sla
 from models import AdminChange, ApiKey, Unit, User, clock
 from models.enums import CHINESE_NAMES, Channel, Role, values
 
@@ -49,9 +53,9 @@ def admin_home():
     session = db()
     changes = session.scalars(select(AdminChange).order_by(AdminChange.at.desc(), AdminChange.id.desc()).limit(50))
     config = current_app.config
-    scoring = settings_from_config(config)
     return render_template("admin/home.html", files=CITY_FILES, changes=list(changes), local=local,
-                           sla_policy=config["SLA_POLICY"] or "（默认）", scoring=scoring,
+                           policy=sla().policy, scoring=scoring_settings(), group_names=GROUP_NAMES,
+                           edited=city_settings.stored(current_app._get_current_object()).values,
                            warning=config["WARNING_FRACTION"], escalation=config["ESCALATION_DELAY_HOURS"])
 
 

@@ -22,6 +22,8 @@ PAGES = {
     "/admin/users": {"admin"},
     "/admin/city/units.yaml": {"admin"},
     "/admin/city/export.zip": {"admin"},
+    "/admin/sla": {"admin"},
+    "/admin/scoring": {"admin"},
 }
 ROLES = ("agent", "unit_staff", "supervisor", "admin")
 PUBLIC = ("/", "/login", "/complaint", "/track")
