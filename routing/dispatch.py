@@ -19,7 +19,7 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from classifier.selective import NOTHING_PASSES
+from classifier import NOTHING_PASSES
 from routing.gazetteer import JurisdictionMatch
 
 LEVELS = ("local", "department")

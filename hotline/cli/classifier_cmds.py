@@ -18,10 +18,11 @@ from pathlib import Path
 import click
 from flask.cli import AppGroup
 
+# The model classes are reached as attributes of the `classifier` package, which loads scikit-learn and
+# skops when a command first uses them, so that `flask --help` and the other commands start without them.
+import classifier
 from classifier.city import load_city_vocabulary
 from classifier.data import DataError, prior_words, read_prior, read_texts, read_training_csv
-from classifier.model import ModelConfig, TextClassifier
-from classifier.store import ModelLoadError, ModelStore
 
 _HELP_OPTION_TEXT = "显示本帮助并退出。"
 
@@ -127,10 +128,10 @@ def train_command(data_path, out_dir, prior, city, seed, promote, as_json):
         data = read_training_csv(data_path)
         prior_keywords, words = _vocabulary(prior, city)
         started = time.perf_counter()
-        model = TextClassifier(ModelConfig(seed=seed), user_words=words)
+        model = classifier.TextClassifier(classifier.ModelConfig(seed=seed), user_words=words)
         model.fit(data.titles, data.bodies, data.labels, prior=prior_keywords)
         seconds = time.perf_counter() - started
-        store = ModelStore(out_dir)
+        store = classifier.ModelStore(out_dir)
         version = store.save(
             model,
             {
@@ -142,7 +143,7 @@ def train_command(data_path, out_dir, prior, city, seed, promote, as_json):
             },
             promote=promote,
         )
-    except (DataError, ValueError, ModelLoadError) as exc:
+    except (DataError, ValueError, classifier.ModelLoadError) as exc:
         raise CommandError(str(exc)) from exc
     report = model.training_report
     summary = {
@@ -192,6 +193,7 @@ def train_command(data_path, out_dir, prior, city, seed, promote, as_json):
 def evaluate_command(data_path, folds, repeats, seed, prior, city, latency, as_json):
     """Repeated stratified cross-validation: macro-F1, per-class F1, confusion matrix, threshold and
     coverage at the target precision, calibration and prediction latency."""
+    # Cross-validation needs scikit-learn's model selection: imported when the command runs (see above).
     from classifier.evaluation import evaluate
 
     try:
@@ -208,7 +210,7 @@ def evaluate_command(data_path, folds, repeats, seed, prior, city, latency, as_j
             folds=folds,
             repeats=repeats,
             seed=seed,
-            config=ModelConfig(seed=seed),
+            config=classifier.ModelConfig(seed=seed),
             prior=prior_keywords,
             user_words=words,
             latency=latency,
@@ -271,9 +273,9 @@ def evaluate_command(data_path, folds, repeats, seed, prior, city, latency, as_j
 def predict_command(model_dir, version, input_path, k, as_json):
     """Classify every row of a CSV: label, probability, auto-dispatch or not, top-k suggestions."""
     try:
-        model, meta = ModelStore(model_dir).load(version)
+        model, meta = classifier.ModelStore(model_dir).load(version)
         titles, bodies = read_texts(input_path)
-    except (DataError, ModelLoadError) as exc:
+    except (DataError, classifier.ModelLoadError) as exc:
         raise CommandError(str(exc)) from exc
     results = model.predict_batch(titles, bodies, k=k) if titles else []
     for row, suggestions in enumerate(results, start=1):
