@@ -23,6 +23,7 @@ from flask.cli import AppGroup
 import classifier
 from classifier.city import load_city_vocabulary
 from classifier.data import DataError, prior_words, read_prior, read_texts, read_training_csv
+from hotline.cli.errors import CommandError
 
 _HELP_OPTION_TEXT = "显示本帮助并退出。"
 
@@ -47,13 +48,6 @@ class _Group(AppGroup):
         if option is not None:
             option.help = _HELP_OPTION_TEXT
         return option
-
-
-class CommandError(click.ClickException):
-    """A failed command: shown as "错误：<message>" on standard error, exit status 1."""
-
-    def show(self, file=None) -> None:
-        click.echo(f"错误：{self.format_message()}", file=file, err=True)
 
 
 classifier_cli = _Group("classifier", help="训练、评估和运行诉求分类模型。")
