@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     )
     from routing.gazetteer import Gazetteer, JurisdictionMatch
     from routing.knowledge import KnowledgeHit, KnowledgeIndex
-    from routing.sla import STAGES, Duration, SlaPolicy, extend
+    from routing.sla import STAGES, Duration, SlaPolicy, Stage, extend
     from routing.urgency import REFERRALS, URGENCIES, UrgencyAssessment, assess
 
 # Public name -> the module defining it, resolved at first use (PEP 562): the deadline code only needs
@@ -55,6 +55,7 @@ _EXPORTS = {
     "Duration": "routing.sla",
     "STAGES": "routing.sla",
     "SlaPolicy": "routing.sla",
+    "Stage": "routing.sla",
     "extend": "routing.sla",
     "REFERRALS": "routing.urgency",
     "URGENCIES": "routing.urgency",
@@ -65,6 +66,7 @@ _EXPORTS = {
 __all__ = [
     "REFERRALS",
     "STAGES",
+    "Stage",
     "URGENCIES",
     "CatalogueRule",
     "DuplicateCandidate",

@@ -21,6 +21,7 @@ from flask.cli import ScriptInfo
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from hotline import database, migrate
+from hotline.auth.accounts import AccountError
 from hotline.config import ConfigError
 from hotline.errors import ApiError
 
@@ -66,7 +67,11 @@ def _guarded(callback: Callable) -> Callable:
             raise CommandError(error.format_message()) from error
         except Exception as error:
             log.debug("command failed", exc_info=True)
-            raise CommandError(explain(error, _current_app())) from error
+            try:
+                message = explain(error, _current_app())
+            except Exception:  # explaining needs the database or the migrations, which may be the trouble
+                message = _unexpected(error)
+            raise CommandError(message) from error
 
     setattr(run, _GUARDED, True)
     return run
@@ -85,7 +90,7 @@ def explain(error: BaseException, app: Flask | None = None) -> str:
     """One Chinese line saying what went wrong and, where it is the user's to fix, what to run."""
     if isinstance(error, ApiError):
         return error.message
-    if isinstance(error, migrate.MigrationError | ConfigError):
+    if isinstance(error, migrate.MigrationError | ConfigError | AccountError):
         return str(error)
     if isinstance(error, ValueError) and str(error).startswith("HOTLINE_"):  # a setting checked where it is used
         return f"配置错误：{error}"
@@ -101,6 +106,10 @@ def explain(error: BaseException, app: Flask | None = None) -> str:
         return f"没有权限访问：{error.filename or error}"
     if isinstance(error, OSError):
         return f"系统错误：{error.strerror or error}"
+    return _unexpected(error)
+
+
+def _unexpected(error: BaseException) -> str:
     return f"命令执行失败（{type(error).__name__}：{_first_line(error)}）；设置 HOTLINE_LOG_LEVEL=DEBUG 可查看详细信息"
 
 

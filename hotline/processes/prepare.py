@@ -19,9 +19,9 @@ from flask import Flask
 from sqlalchemy import select
 
 from hotline import create_app, database, migrate
+from hotline.auth.accounts import create_user
 from hotline.city.schema import read_city
 from hotline.city.store import city_is_empty, load_city
-from hotline.cli.accounts import create_user
 from hotline.learning.service import ensure_bootstrap_model
 from models import Unit, User
 
