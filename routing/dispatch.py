@@ -3,7 +3,7 @@
 Pure: everything is passed in — the classifier's top-k predictions, the dispatch catalogue, the
 jurisdiction of the address and the duplicates already found.
 
-Rules (DESIGN.md, "The process"):
+Rules (the process of 接诉即办 as the city runs it):
 - a ``local`` matter goes to the street/town office of the address (直派); with the street unknown
   but the district known, the suggestion is the district government (兜底) — not automatic;
 - a ``department`` matter goes to the lead unit of the catalogue wherever the address is:
