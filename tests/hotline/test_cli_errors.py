@@ -135,6 +135,8 @@ def test_fresh_instance__commands_that_need_nothing_work(instance, tmp_path):
     assert run(app, ["db", "current"], tmp_path).output.strip() == "base"
     due = run(app, ["sla", "due", "--start", "2026-11-20T10:00", "--urgency", "normal", "--stage", "reply"], tmp_path)
     assert due.exit_code == 0 and due.output.startswith("2026-")
+    table = run(app, ["workflow", "table"], tmp_path)
+    assert table.exit_code == 0 and "dispatch" in table.output
 
 
 def test_unreachable_redis__worker_says_so(instance, tmp_path):
