@@ -36,6 +36,20 @@ class Config:
     RATELIMIT_DEFAULT: str = "1200/minute"
     RATELIMIT_INTAKE: str = "300/minute"
     RATELIMIT_AUTH: str = "20/minute"
+    # Staff log-in attempts on the web (/login) and citizens' web complaints / tracking look-ups, per address.
+    RATELIMIT_LOGIN: str = "10/minute"
+    RATELIMIT_CITIZEN_FORM: str = "10/hour"
+    RATELIMIT_TRACK: str = "30/minute"
+    # The web complaint form refuses answers sent faster than this after the form was shown (seconds).
+    CITIZEN_FORM_MIN_SECONDS: int = 3
+    # Staff session cookie: Secure (sent over HTTPS only; browsers also accept it on http://localhost and
+    # http://127.0.0.1). Set HOTLINE_SESSION_COOKIE_SECURE=false only for a plain-HTTP office network.
+    SESSION_COOKIE_SECURE: bool = True
+    SESSION_COOKIE_HTTPONLY: bool = True
+    SESSION_COOKIE_SAMESITE: str = "Lax"
+    SESSION_COOKIE_NAME: str = "hotline_session"
+    # A staff session ends after this many seconds without a request.
+    PERMANENT_SESSION_LIFETIME: int = 8 * 3600
     # Where rate-limit counters live: empty means the app's Redis (memory:// when Redis is down).
     RATELIMIT_STORAGE_URL: str = ""
     # How long an Idempotency-Key is remembered (hours).

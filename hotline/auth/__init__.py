@@ -133,7 +133,7 @@ def _user_from_token(session: Session, token: str) -> User:
 
 # --- resolving the caller -------------------------------------------------------------------------
 
-def _principal_for_user(user: User) -> Principal:
+def principal_for_user(user: User) -> Principal:
     return Principal("user", user.id, user.username, role=user.role, unit_id=user.unit_id)
 
 
@@ -148,7 +148,7 @@ def _from_bearer(session: Session, token: str) -> Principal:
         if key is None or key.revoked_at is not None:
             raise Unauthorized("API 密钥无效或已吊销。", code="invalid_credentials")
         return _principal_for_key(key)
-    return _principal_for_user(_user_from_token(session, token))
+    return principal_for_user(_user_from_token(session, token))
 
 
 def current_principal(required: bool = True) -> Principal | None:

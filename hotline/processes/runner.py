@@ -138,6 +138,8 @@ def _wait_until_serving(supervisor: Supervisor, host: str, port: int) -> bool:
 def _print_banner(host: str, port: int, logins: list[tuple[str, ...]]) -> None:
     shown = "localhost" if host in ("0.0.0.0", "127.0.0.1") else host
     click.echo(f"\nHotline 已启动：http://{shown}:{port}/   健康检查：http://{shown}:{port}/healthz")
+    click.echo(f"工作人员登录：http://{shown}:{port}/login（坐席 /agent · 承办单位 /unit · 督办 /supervisor · 管理员 /admin）")
+    click.echo(f"市民：网上反映 http://{shown}:{port}/complaint · 进度查询 http://{shown}:{port}/track")
     if logins:
         click.echo("演示账号（用户名 / 密码 / 角色）：")
         for username, password, role in logins:
