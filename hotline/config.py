@@ -113,6 +113,10 @@ class Config:
         return settings
 
 
+class ConfigError(ValueError):
+    """A setting that cannot be used; the message (in Chinese) names the HOTLINE_* variable."""
+
+
 def _convert(name: str, raw: str, default):
     if isinstance(default, bool):
         lowered = raw.strip().lower()
@@ -120,17 +124,17 @@ def _convert(name: str, raw: str, default):
             return True
         if lowered in _FALSE:
             return False
-        raise ValueError(f"{PREFIX}{name} must be true or false, not {raw!r}")
+        raise ConfigError(f"{PREFIX}{name} 应为 true 或 false，现为 {raw!r}")
     if isinstance(default, int):
         try:
             return int(raw)
         except ValueError:
-            raise ValueError(f"{PREFIX}{name} must be a whole number, not {raw!r}") from None
+            raise ConfigError(f"{PREFIX}{name} 应为整数，现为 {raw!r}") from None
     if isinstance(default, float):
         try:
             return float(raw)
         except ValueError:
-            raise ValueError(f"{PREFIX}{name} must be a number, not {raw!r}") from None
+            raise ConfigError(f"{PREFIX}{name} 应为数字，现为 {raw!r}") from None
     return raw
 
 

@@ -12,7 +12,7 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import wraps
+from functools import cache, wraps
 
 from flask import current_app, g, request
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
@@ -89,12 +89,16 @@ def authenticate_password(session: Session, username: str, password: str) -> Use
     user = find_user(session, username)
     if user is None or not user.active:
         # Hash anyway so a missing user costs the same time as a wrong password.
-        check_password_hash(_DUMMY_HASH, password)
+        check_password_hash(_dummy_hash(), password)
         return None
     return user if check_password(user, password) else None
 
 
-_DUMMY_HASH = generate_password_hash("not-a-real-password")
+@cache
+def _dummy_hash() -> str:
+    """A hash to check against for unknown users, made at the first such login: a scrypt hash costs
+    ~0.15 s, which every process (the CLI, workers) would otherwise pay on import."""
+    return generate_password_hash("not-a-real-password")
 
 
 # --- staff tokens ---------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ import logging
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from hotline.config import ConfigError
 from routing.calendar import WorkingCalendar
 from routing.sla import InvalidSlaPolicy, SlaPolicy, cells
 
@@ -42,7 +43,7 @@ def _dates(raw: str, name: str) -> set[date]:
     try:
         return {date.fromisoformat(part.strip()) for part in raw.split(",") if part.strip()}
     except ValueError:
-        raise ValueError(f"HOTLINE_{name} must be comma-separated dates like 2027-01-01, not {raw!r}") from None
+        raise ConfigError(f"HOTLINE_{name} 应为逗号分隔的日期（如 2027-01-01,2027-01-02），现为 {raw!r}") from None
 
 
 def environment_policy(config) -> dict:
@@ -65,8 +66,14 @@ def layered(config, edited: dict | None) -> dict:
 
 
 def build(config, edited: dict | None = None) -> Sla:
-    """The SLA of a config, with the edited cells on top (raises routing.sla.InvalidSlaPolicy)."""
-    policy = SlaPolicy.from_dict(layered(config, edited))
+    """The SLA of a config, with the edited cells on top: a wrong edit raises routing.sla.InvalidSlaPolicy
+    (its problems name the cells), a wrong configuration ConfigError."""
+    try:
+        policy = SlaPolicy.from_dict(layered(config, edited))
+    except (ValueError, TypeError, AttributeError, LookupError) as error:  # LookupError: an unknown zone
+        if edited and isinstance(error, InvalidSlaPolicy):
+            raise
+        raise ConfigError(f"HOTLINE_SLA_POLICY 或 HOTLINE_TIMEZONE 无效：{error}") from None
     calendar = WorkingCalendar(
         extra_holidays=_dates(config.get("EXTRA_HOLIDAYS", ""), "EXTRA_HOLIDAYS"),
         extra_workdays=_dates(config.get("EXTRA_WORKDAYS", ""), "EXTRA_WORKDAYS"),
