@@ -70,7 +70,7 @@ def _sla_table(values: dict, edited: dict, errors: dict) -> list[dict]:
     return rows
 
 
-def _sla_page(values: dict, edited: dict, errors: dict, problems: list[str], status: int = 200):
+def _sla_page(values: dict, errors: dict, problems: list[str], status: int = 200):
     stored_edit = city_settings.stored(current_app._get_current_object()).get(SLA_POLICY) or {}
     ignored = None
     if stored_edit:
@@ -79,7 +79,7 @@ def _sla_page(values: dict, edited: dict, errors: dict, problems: list[str], sta
         except ValueError as error:
             ignored = str(error)
     return render_template(
-        "admin/sla.html", rows=_sla_table(values, edited, errors), urgencies=[(u, URGENCY_NAMES[u]) for u in URGENCIES],
+        "admin/sla.html", rows=_sla_table(values, stored_edit, errors), urgencies=[(u, URGENCY_NAMES[u]) for u in URGENCIES],
         errors=errors, problems=problems, sources=SOURCE_NAMES, updated=_updated(SLA_POLICY), ignored=ignored,
         policy=sla().policy,
     ), status
@@ -93,8 +93,7 @@ def _effective_sla_values() -> dict:
 @bp.get("/admin/sla")
 @staff_required(Role.ADMIN)
 def admin_sla():
-    edited = city_settings.stored(current_app._get_current_object()).get(SLA_POLICY) or {}
-    return _sla_page(_effective_sla_values(), edited, {}, [])
+    return _sla_page(_effective_sla_values(), {}, [])
 
 
 @bp.post("/admin/sla")
@@ -129,7 +128,7 @@ def admin_sla_save():
                 errors.setdefault(f"sla-{problem.stage}-{problem.urgency}", problem.chinese)
             else:
                 problems.append(problem.chinese)
-        return _sla_page(values, edited, errors, problems, 422)
+        return _sla_page(values, errors, problems, 422)
     changes = [f"{URGENCY_NAMES[u]}·{STAGE_NAMES[s]}：{before.duration(u, s)} → {after.duration(u, s)}"
                for s in STAGES for u in URGENCIES if before.duration(u, s) != after.duration(u, s)]
     if edited == (city_settings.stored(app).get(SLA_POLICY) or {}) and not changes:
@@ -187,8 +186,9 @@ def _source(edited: bool, environment: bool) -> str:
     return "edited" if edited else "environment" if environment else "default"
 
 
-def _scoring_page(values: dict, edited: dict, errors: dict, problems: list[str], status: int = 200):
+def _scoring_page(values: dict, errors: dict, problems: list[str], status: int = 200):
     config = current_app.config
+    edited = _stored_scoring()
     environment_raw, _ = _environment_scoring()
     edited_weights = edited.get(SCORE_WEIGHTS) or {}
     edited_points = edited.get(SATISFACTION_POINTS) or {}
@@ -231,7 +231,7 @@ def _stored_scoring() -> dict:
 def admin_scoring():
     edited = _stored_scoring()
     environment_raw, _ = _environment_scoring()
-    return _scoring_page(_scoring_values(scoring_settings(), environment_raw, edited), edited, {}, [])
+    return _scoring_page(_scoring_values(scoring_settings(), environment_raw, edited), {}, [])
 
 
 def _describe(settings: ScoringSettings) -> dict[str, str]:
@@ -292,7 +292,7 @@ def admin_scoring_save():
                 errors.setdefault("min_volume", problem.chinese)
             else:
                 problems.append(problem.chinese)
-        return _scoring_page(values, edited, errors, problems, 422)
+        return _scoring_page(values, errors, problems, 422)
     old, new = _describe(before), _describe(after)
     changes = [f"{name}：{old[name]} → {new[name]}" for name in old if old[name] != new[name]]
     if edited == _stored_scoring() and not changes:
