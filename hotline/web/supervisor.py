@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 import io
 
-from flask import Response, current_app, jsonify, render_template, request
+from flask import Response, abort, current_app, jsonify, render_template, request
 
 from hotline.database import db
 from hotline.learning.service import current_model, model_store
@@ -127,37 +127,98 @@ def supervisor_search():
     return render_template("supervisor/search.html", q=q, rows=rows, local=queries.local)
 
 
-# --- CSV exports (UTF-8 with BOM, so that Excel opens the Chinese correctly) -------------------------
+# --- exports: CSV (UTF-8 with BOM, so that Excel opens the Chinese correctly) or Excel (xlsx) ---------
+
+EXPORT_FORMATS = ("csv", "xlsx")
+XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class Percent(float):
+    """A rate (0-1): "73.3%" in a CSV, a number formatted as a percentage in Excel."""
+
+
+class Score(float):
+    """A composite score: two decimals in a CSV and in Excel."""
+
+
+def _csv_cell(value) -> object:
+    if value is None:
+        return ""
+    if isinstance(value, Percent):
+        return f"{100 * value:.1f}%"
+    if isinstance(value, Score):
+        return f"{value:.2f}"
+    return value
+
 
 def _csv(name: str, header: list[str], rows) -> Response:
     buffer = io.StringIO()
     buffer.write("\ufeff")
     writer = csv.writer(buffer)
     writer.writerow(header)
-    writer.writerows(rows)
+    writer.writerows([_csv_cell(value) for value in row] for row in rows)
     return Response(buffer.getvalue(), mimetype="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f"attachment; filename={name}.csv"})
 
 
-def _rate(value) -> str:
-    return "" if value is None else f"{100 * value:.1f}%"
+def _xlsx(name: str, header: list[str], rows) -> Response:
+    """One sheet: a bold, frozen header row, numbers as numbers, rates as percentages. Text is always
+    written as text (never a formula or a link, whatever a citizen typed)."""
+    import xlsxwriter  # only when exporting: the app starts without it
+
+    buffer = io.BytesIO()
+    workbook = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False,
+                                            "strings_to_urls": False, "strings_to_numbers": False})
+    sheet = workbook.add_worksheet(name[:31])
+    bold, percent = workbook.add_format({"bold": True}), workbook.add_format({"num_format": "0.0%"})
+    score = workbook.add_format({"num_format": "0.00"})
+    sheet.write_row(0, 0, header, bold)
+    sheet.freeze_panes(1, 0)
+    widths = [len(title) * 2 + 2 for title in header]
+    for r, row in enumerate(rows, start=1):
+        for c, value in enumerate(row):
+            if value is None or value == "":
+                continue
+            if isinstance(value, Percent | Score):
+                sheet.write_number(r, c, float(value), percent if isinstance(value, Percent) else score)
+            elif isinstance(value, int | float) and not isinstance(value, bool):
+                sheet.write_number(r, c, value)
+            else:
+                sheet.write_string(r, c, str(value))
+            widths[c] = max(widths[c], 8 if isinstance(value, float) else min(60, len(str(value)) * 2))
+    for c, width in enumerate(widths):
+        sheet.set_column(c, c, width)
+    workbook.close()
+    return Response(buffer.getvalue(), mimetype=XLSX_MIMETYPE,
+                    headers={"Content-Disposition": f"attachment; filename={name}.xlsx"})
 
 
-@bp.get("/supervisor/export/rankings.csv")
+def _export(fmt: str, name: str, header: list[str], rows) -> Response:
+    if fmt not in EXPORT_FORMATS:
+        abort(404)
+    return (_xlsx if fmt == "xlsx" else _csv)(name, header, rows)
+
+
+def _rate(value) -> Percent | None:
+    return None if value is None else Percent(value)
+
+
+@bp.get("/supervisor/export/rankings.<fmt>")
 @staff_required(*WATCH)
-def export_rankings():
+def export_rankings(fmt: str):
     period, _ = _period()
     result = rankings(period)
-    return _csv(f"rankings-{period}", ["周期", "单位分组", "单位编码", "单位", "派单量", "按时响应", "回访数", "响应率",
-                                       "解决率", "满意率", "综合得分", "排名"],
-                ([period, CHINESE_NAMES.get(r.unit_group, r.unit_group), r.unit_code, r.unit_name, r.dispatched,
-                  r.responded_in_time, r.rated, _rate(r.response_rate), _rate(r.resolution_rate), _rate(r.satisfaction_rate),
-                  "" if r.composite is None else f"{r.composite:.2f}", r.rank or ""] for r in result.rows))
+    return _export(fmt, f"rankings-{period}", ["周期", "单位分组", "单位编码", "单位", "派单量", "按时响应", "回访数",
+                                              "响应率", "解决率", "满意率", "综合得分", "排名"],
+                   ([period, CHINESE_NAMES.get(r.unit_group, r.unit_group), r.unit_code, r.unit_name, r.dispatched,
+                     r.responded_in_time, r.rated, _rate(r.response_rate), _rate(r.resolution_rate),
+                     _rate(r.satisfaction_rate), None if r.composite is None else Score(r.composite), r.rank]
+                    for r in result.rows))
 
 
-@bp.get("/supervisor/export/<which>.csv")
+@bp.get("/supervisor/export/<which>.<fmt>")
 @staff_required(*WATCH)
-def export_list(which: str):
+def export_list(which: str, fmt: str):
     session = db()
     lists = {"overdue": queries.overdue_list, "near-due": queries.near_due_list}
     if which == "search":
@@ -165,12 +226,11 @@ def export_list(which: str):
     elif which in lists:
         tickets = lists[which](session)
     else:
-        from flask import abort
-
         abort(404)
     now = clock.now()
-    return _csv(which, ["工单号", "状态", "受理时间", "主办单位", "事项分类", "街道", "当前环节", "时限", "剩余", "督办级别", "诉求"],
-                ([t.ticket_no, CHINESE_NAMES.get(t.status, t.status), queries.local(t.received_at, "%Y-%m-%d %H:%M"),
-                  t.lead_unit.name if t.lead_unit else "", t.category.name if t.category else "",
-                  t.street.name if t.street else "", (d := queries.current_due(t, now)).stage,
-                  queries.local(d.at, "%Y-%m-%d %H:%M"), d.text, t.escalation_level, t.content] for t in tickets))
+    return _export(fmt, which, ["工单号", "状态", "受理时间", "主办单位", "事项分类", "街道", "当前环节", "时限", "剩余",
+                                "督办级别", "诉求"],
+                   ([t.ticket_no, CHINESE_NAMES.get(t.status, t.status), queries.local(t.received_at, "%Y-%m-%d %H:%M"),
+                     t.lead_unit.name if t.lead_unit else "", t.category.name if t.category else "",
+                     t.street.name if t.street else "", (d := queries.current_due(t, now)).stage,
+                     queries.local(d.at, "%Y-%m-%d %H:%M"), d.text, t.escalation_level, t.content] for t in tickets))

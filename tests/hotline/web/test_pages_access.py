@@ -18,6 +18,8 @@ PAGES = {
     "/supervisor/search?q=烧烤": {"supervisor", "admin"},
     "/supervisor/export/overdue.csv": {"supervisor", "admin"},
     "/supervisor/export/rankings.csv": {"supervisor", "admin"},
+    "/supervisor/export/rankings.xlsx": {"supervisor", "admin"},
+    "/supervisor/export/near-due.xlsx": {"supervisor", "admin"},
     "/admin": {"admin"},
     "/admin/users": {"admin"},
     "/admin/city/units.yaml": {"admin"},
