@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import Flask
-from sqlalchemy import or_, select
+from sqlalchemy import case, or_, select
 from sqlalchemy.orm import Session
 
 from models import CatalogueEntry, Category, Jurisdiction, KnowledgeArticle, Ticket, Unit
@@ -26,6 +26,7 @@ from .appcache import AppCache
 from .auth import SYSTEM
 from .city.store import jurisdiction_tree
 from .database import write_transaction
+from .intake.duplicates import duplicate_index, fingerprint, text_of
 from .jobs.scheduling import schedule_after_commit
 from .sla_service import sla
 from .workflow.core import locked_ticket
@@ -34,6 +35,7 @@ log = logging.getLogger(__name__)
 
 DUPLICATE_WINDOW = timedelta(days=7)
 DUPLICATE_CANDIDATES_MAX = 200
+DUPLICATE_RECENT = 16  # the street's newest open tickets are always compared, whatever the index says
 CITY_CACHE_SECONDS = 60.0
 
 
@@ -92,32 +94,48 @@ class Analysis:
     duplicates: list
     decision: object
     answer: object | None
+    cleaned: str
+    signature: bytes
 
 
-def duplicate_candidates(session: Session, ticket: Ticket, street_id: int | None,
+def duplicate_candidates(app: Flask, session: Session, ticket: Ticket, street_id: int | None, sig: bytes,
                          index: CityIndex) -> list[TicketText]:
-    """Open tickets from the same phone, or in the same street, within the window (indexed lookups)."""
+    """Open tickets of the window from the same phone, or in the same street: those the LSH index names
+    (filing this one too) and the street's DUPLICATE_RECENT newest; its DUPLICATE_CANDIDATES_MAX newest
+    when the index cannot answer. One read of the stored cleaned texts, none re-cleaned."""
     since = ticket.received_at - DUPLICATE_WINDOW
     conditions = []
     if ticket.citizen_phone:
         conditions.append(Ticket.citizen_phone == ticket.citizen_phone)
     if street_id is not None:
-        conditions.append(Ticket.street_id == street_id)
+        named = duplicate_index(app, DUPLICATE_WINDOW).lookup_and_add(
+            street_id, sig, since, add=(ticket.id, ticket.received_at))
+        newest = DUPLICATE_RECENT if named is not None else DUPLICATE_CANDIDATES_MAX
+        conditions.append(Ticket.id.in_(
+            select(Ticket.id).where(Ticket.street_id == street_id, Ticket.received_at >= since,
+                                    Ticket.status.in_(OPEN_STATUSES))
+            .order_by(Ticket.received_at.desc()).limit(newest).scalar_subquery()))
+        if named:
+            conditions.append(Ticket.id.in_(named))
     if not conditions:
         return []
-    rows = session.scalars(
-        select(Ticket).where(or_(*conditions), Ticket.id != ticket.id, Ticket.received_at >= since,
-                             Ticket.status.in_(OPEN_STATUSES))
+    unclean = Ticket.dup_text.is_(None)  # received before signatures were stored: cleaned here
+    rows = session.execute(
+        select(Ticket.ticket_no, Ticket.citizen_phone, Ticket.street_id, Ticket.received_at, Ticket.dup_text,
+               case((unclean, Ticket.title)).label("title"), case((unclean, Ticket.content)).label("content"))
+        .where(or_(*conditions), Ticket.id != ticket.id, Ticket.received_at >= since,
+               Ticket.status.in_(OPEN_STATUSES))
         .order_by(Ticket.received_at.desc()).limit(DUPLICATE_CANDIDATES_MAX)
     )
-    return [TicketText(ticket_no=row.ticket_no, text=full_text(row), phone=row.citizen_phone,
-                       street=index.street_names.get(row.street_id), received_at=row.received_at)
+    return [TicketText(ticket_no=row.ticket_no, text=text_of(row.title, row.content) if row.dup_text is None else "",
+                       phone=row.citizen_phone, street=index.street_names.get(row.street_id),
+                       received_at=row.received_at, cleaned=row.dup_text)
             for row in rows]
 
 
 def full_text(ticket: Ticket) -> str:
     """What the classifier, duplicates and the knowledge base read: title and content together."""
-    return f"{ticket.title or ''} {ticket.content}"
+    return text_of(ticket.title, ticket.content)
 
 
 def analyse(app: Flask, session: Session, ticket: Ticket) -> Analysis:
@@ -131,23 +149,26 @@ def analyse(app: Flask, session: Session, ticket: Ticket) -> Analysis:
     hint = index.categories[top].urgency_hint if top in index.categories else None
     text = full_text(ticket)
     urgency = assess(text, hint)
+    cleaned, sig = fingerprint(ticket.title, ticket.content)
     new = TicketText(ticket_no=ticket.ticket_no, text=text, phone=ticket.citizen_phone, street=jurisdiction.street,
-                     received_at=ticket.received_at)
+                     received_at=ticket.received_at, cleaned=cleaned)
     street_id = index.jurisdiction_ids.get(("street", jurisdiction.street))
-    duplicates = find_duplicates(new, duplicate_candidates(session, ticket, street_id, index))
+    duplicates = find_duplicates(new, duplicate_candidates(app, session, ticket, street_id, sig, index))
     decision = decide(predictions, threshold, index.catalogue, jurisdiction, duplicates, category=chosen,
                       unit_names=index.unit_names)
     answer = None
     request_type = ticket.request_type or (index.categories[top].request_type if top in index.categories else None)
     if request_type == "inquiry" and not duplicates:
         answer = index.knowledge.best_answer(text)
-    return Analysis(index, predictions, threshold, jurisdiction, urgency, duplicates, decision, answer)
+    return Analysis(index, predictions, threshold, jurisdiction, urgency, duplicates, decision, answer,
+                    cleaned, sig)
 
 
 def _apply_facts(ticket: Ticket, analysis: Analysis) -> None:
     """What routing learned about the ticket, whatever happens next."""
     decision, place, index = analysis.decision, analysis.jurisdiction, analysis.index
     ticket.urgency = analysis.urgency.urgency
+    ticket.dup_text, ticket.dup_signature = analysis.cleaned, analysis.signature
     ticket.referral = analysis.urgency.referral
     if ticket.category_id is None and decision.category in index.categories:
         ticket.category_id = index.categories[decision.category].id

@@ -17,6 +17,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -185,6 +186,7 @@ class Ticket(Base):
         CheckConstraint(_in("status", values(TicketStatus)), name="status"),
         Index("ix_tickets_unit_status", "lead_unit_id", "status"),
         Index("ix_tickets_status_received", "status", "received_at"),
+        Index("ix_tickets_street_received", "street_id", "received_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -217,6 +219,10 @@ class Ticket(Base):
     suggestions: Mapped[list[Any]] = mapped_column(default=list)
     duplicates: Mapped[list[Any]] = mapped_column(default=list)
     routing_reason: Mapped[str | None] = mapped_column(String(300))
+    # Duplicate detection reads these instead of the text: the cleaned text (routing.duplicates.clean_text
+    # of title + content) and its MinHash signature, computed once when the ticket is routed.
+    dup_text: Mapped[str | None] = mapped_column(Text, deferred=True)
+    dup_signature: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
 
     received_at: Mapped[datetime] = mapped_column(default=clock.now)
     updated_at: Mapped[datetime] = mapped_column(default=clock.now, onupdate=clock.now)

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from flask import jsonify, request
 from sqlalchemy import and_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import selectinload, undefer
 
 from models import Notification, NotificationRead, Ticket, clock, upsert_insert
 from models.enums import Role
@@ -32,12 +32,13 @@ def hotspots():
     now = clock.now()
     rows = db().scalars(
         select(Ticket).where(Ticket.received_at > now - timedelta(hours=hours), Ticket.street_id.is_not(None))
-        .options(selectinload(Ticket.street), selectinload(Ticket.category))  # not one query per ticket
+        .options(selectinload(Ticket.street), selectinload(Ticket.category),  # not one query per ticket
+                 undefer(Ticket.dup_text))
         .order_by(Ticket.received_at).limit(HOTSPOT_TICKETS_MAX)
     )
     texts = [TicketText(ticket_no=t.ticket_no, text=full_text(t), phone=t.citizen_phone,
                         street=t.street.name, received_at=t.received_at,
-                        category=t.category.code if t.category else None) for t in rows]
+                        category=t.category.code if t.category else None, cleaned=t.dup_text) for t in rows]
     found = find_hotspots(texts, now, window=timedelta(hours=hours), min_size=min_size)
     return jsonify({"hours": hours, "hotspots": [
         {"street": h.street, "size": h.size, "ticket_nos": list(h.ticket_nos), "sample": h.sample_text,

@@ -24,6 +24,8 @@ from models import Ticket, clock
 
 from ..database import session_factory
 from ..followup import sweep as followup_sweep
+from ..intake.duplicates import duplicate_index
+from ..routing_service import DUPLICATE_WINDOW
 from .deadlines import run_deadline_check
 from .runtime import escalation_delay, queue, sla
 from .scheduling import active_job_ids, deadline_jobs, enqueue, plan, schedule_ticket
@@ -40,6 +42,7 @@ class SweepReport:
     due_handled: int = 0
     jobs_recreated: int = 0
     followups_rescheduled: int = 0
+    duplicates_indexed: int | None = None  # tickets filed when the duplicate index had to be rebuilt
     redis_down: bool = False
 
     def __str__(self) -> str:
@@ -106,6 +109,7 @@ def sweep(app: Flask, now: datetime | None = None, limit: int = BATCH) -> SweepR
         if not report.redis_down:
             recreate_lost(app, report, now, limit)
             report.followups_rescheduled = followup_sweep(app)
+            report.duplicates_indexed = duplicate_index(app, DUPLICATE_WINDOW).rebuild(app)
     except (redis.RedisError, OSError) as error:
         log.warning("sweep: Redis unavailable (%s); the database keeps the debt for the next pass", error)
         report.redis_down = True
