@@ -20,12 +20,11 @@ import redis
 from flask import Flask
 from sqlalchemy import select, update
 
+from hotline.database import session_factory
+from hotline.redis_conn import get_redis
 from models import Ticket, clock
 from models.enums import OPEN_STATUSES
 from routing.duplicates import BUCKET_MAX, band_keys, clean_text, rank_candidates, signature
-
-from ..database import session_factory
-from ..redis_conn import get_redis
 
 log = logging.getLogger(__name__)
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select, update
 
-import hotline.routing_service as routing_service
+import hotline.intake.routing as routing_service
 from hotline.database import session_factory
 from hotline.intake.duplicates import READY, duplicate_index
 from hotline.jobs.sweep import sweep
