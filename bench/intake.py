@@ -139,7 +139,8 @@ class Stack:
 
     def start(self, workers: int = 2) -> None:
         self.server = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-w", str(workers), "--preload", "-b", f"127.0.0.1:{self.port}",
+            [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"), "-w", str(workers),
+             "-b", f"127.0.0.1:{self.port}",
              "--pythonpath", str(ROOT / "bench"), "--backlog", "256", "--log-level", "warning",
              "intake:bench_app()"], env=self.env, cwd=str(ROOT))
         deadline = time.monotonic() + 60
@@ -153,7 +154,8 @@ class Stack:
         raise SystemExit("gunicorn did not start")
 
     def worker_memory(self) -> list[dict]:
-        """RSS and PSS (the worker's fair share of pages shared with the master and its siblings), MB."""
+        """RSS, PSS (its fair share of the pages shared with the master and its siblings) and USS (pages
+        only it holds) of each worker, MB."""
         out = []
         children = Path(f"/proc/{self.server.pid}/task/{self.server.pid}/children").read_text().split()
         for pid in children:
@@ -161,7 +163,9 @@ class Stack:
             for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()[1:]:
                 name, value = line.split(":", 1)
                 fields[name] = int(value.split()[0]) / 1024
-            out.append({"pid": int(pid), "rss_mb": round(fields["Rss"], 1), "pss_mb": round(fields["Pss"], 1)})
+            uss = fields["Private_Clean"] + fields["Private_Dirty"]
+            out.append({"pid": int(pid), "rss_mb": round(fields["Rss"], 1), "pss_mb": round(fields["Pss"], 1),
+                        "uss_mb": round(uss, 1)})
         return out
 
     def stop(self) -> None:
@@ -499,7 +503,7 @@ def main() -> int:
             tail = runs["full@8"]["p99_ms"] / runs["full@8"]["p50_ms"]
             print(f"full / bare at 8 clients: {share:.0%} (target ≥ {TARGET_SHARE:.0%}); "
                   f"full p99 / p50: {tail:.2f} (target ≤ {TARGET_TAIL})")
-            print("worker memory: " + ", ".join(f"RSS {m['rss_mb']} MB (PSS {m['pss_mb']} MB)"
+            print("worker memory: " + ", ".join(f"RSS {m['rss_mb']} MB (PSS {m['pss_mb']}, USS {m['uss_mb']})"
                                                 for m in report["memory"]))
 
             street = street_cost(stack, app, headers, messages[-400:], street_sizes, 30 if args.quick else 60)

@@ -16,6 +16,7 @@ from rq import Queue
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
+from hotline.database import relaxed_commit
 from hotline.deadlines.sla import Sla
 from models import Ticket
 from models.enums import FINAL_STATUSES
@@ -91,12 +92,17 @@ def active_job_ids(queue: Queue, job_ids: list[str]) -> set[str]:
 
 
 def enqueue(queue: Queue, jobs: list[DeadlineJob]) -> None:
-    """Put each job on the schedule under its domain id (re-enqueueing replaces it)."""
+    """Put each job on the schedule under its domain id (re-enqueueing replaces it): one pipelined round
+    trip for all of them."""
     from hotline.deadlines.jobs import check_deadline
 
-    for job in jobs:
-        queue.enqueue_at(job.run_at, check_deadline, job.ticket_id, job.stage, job.kind,
-                         job_id=job.job_id, result_ttl=3600, failure_ttl=7 * 24 * 3600)
+    if not jobs:
+        return
+    with queue.connection.pipeline() as pipe:
+        for job in jobs:
+            queue.enqueue_at(job.run_at, check_deadline, job.ticket_id, job.stage, job.kind,
+                             job_id=job.job_id, result_ttl=3600, failure_ttl=7 * 24 * 3600, pipeline=pipe)
+        pipe.execute()
 
 
 def plan(ticket: Ticket, sla: Sla, escalation_delay: timedelta) -> list[DeadlineJob]:
@@ -115,6 +121,7 @@ def schedule_ticket(session: Session, queue: Queue, ticket: Ticket, sla: Sla, es
         log.warning("could not schedule jobs of %s (%s); the sweep will", ticket.ticket_no, error)
         session.execute(update(Ticket).where(Ticket.id == ticket.id).values(next_check_at=ticket.next_check_at))
         return False
+    relaxed_commit(session)  # a lost clear only makes the sweep schedule the same jobs again
     session.execute(update(Ticket).where(Ticket.id == ticket.id)
                     .values(jobs_owed=False, next_check_at=ticket.next_check_at))
     ticket.jobs_owed = False

@@ -32,6 +32,25 @@ PREFIX = "hotline:dup:"
 READY = PREFIX + "ready"
 BUILDING = PREFIX + "building"
 REBUILD_BATCH = 1000
+_KEY = "hotline.duplicate_index"
+
+# KEYS: the ready marker, then the buckets. ARGV: since, per-bucket cap, the new ticket's id ("" for none),
+# its score, the oldest score kept, the buckets' TTL. Returns {ready, members of bucket 1, …}: the newest
+# members received since `since`, read before the new ticket is filed.
+LOOKUP_AND_ADD = """
+local found = {redis.call('EXISTS', KEYS[1])}
+for i = 2, #KEYS do
+  found[i] = redis.call('ZREVRANGEBYSCORE', KEYS[i], '+inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))
+end
+if ARGV[3] ~= '' then
+  for i = 2, #KEYS do
+    redis.call('ZADD', KEYS[i], ARGV[4], ARGV[3])
+    redis.call('ZREMRANGEBYSCORE', KEYS[i], '-inf', '(' .. ARGV[5])
+    redis.call('EXPIRE', KEYS[i], ARGV[6])
+  end
+end
+return found
+"""
 
 
 def text_of(title: str | None, content: str | None) -> str:
@@ -58,29 +77,28 @@ class RedisDuplicateIndex:
         self.redis = client
         self.window = window
         self.ttl = int(window.total_seconds()) + 24 * 3600
+        self._script = client.register_script(LOOKUP_AND_ADD)  # EVALSHA, loaded on first use
 
     def lookup_and_add(self, street_id: int, sig: bytes, since: datetime,
                        add: tuple[int, datetime] | None = None) -> list[int] | None:
         """Ids of earlier tickets sharing buckets with ``sig`` (most shared first); files ``add`` (id,
-        received_at) under the same buckets. None when the index is not built or Redis does not answer."""
+        received_at) under the same buckets. None when the index is not built or Redis does not answer.
+        One command: a server-side script reads every bucket and files the new ticket."""
         buckets = [_bucket(street_id, b) for b in band_keys(sig)]
         if not buckets:
             return []
+        ticket_id, received_at = add if add is not None else (None, None)
         try:
-            with self.redis.pipeline(transaction=False) as pipe:
-                pipe.exists(READY)
-                for key in buckets:
-                    pipe.zrevrangebyscore(key, "+inf", _ts(since), start=0, num=BUCKET_MAX)
-                if add is not None:
-                    self._add(pipe, buckets, *add)
-                results = pipe.execute()
+            results = self._script(keys=[READY, *buckets], args=[
+                _ts(since), BUCKET_MAX, ticket_id or "", _ts(received_at) if received_at else 0,
+                _ts(clock.now() - self.window - timedelta(days=1)), self.ttl])
         except (redis.RedisError, OSError) as error:
             log.warning("duplicate index unavailable (%s); comparing with the street's newest tickets", error)
             return None
         if not results[0]:
             return None
-        found = rank_candidates([int(m) for m in members] for members in results[1:1 + len(buckets)])
-        return [ticket_id for ticket_id in found if add is None or ticket_id != add[0]]
+        found = rank_candidates([int(m) for m in members] for members in results[1:])
+        return [found_id for found_id in found if found_id != ticket_id]
 
     def _add(self, pipe, buckets: list[str], ticket_id: int, received_at: datetime) -> None:
         oldest = _ts(clock.now() - self.window - timedelta(days=1))
@@ -129,4 +147,7 @@ class RedisDuplicateIndex:
 
 
 def duplicate_index(app: Flask, window: timedelta) -> RedisDuplicateIndex:
-    return RedisDuplicateIndex(get_redis(app), window)
+    index = app.extensions.get(_KEY)
+    if index is None or index.window != window:
+        index = app.extensions[_KEY] = RedisDuplicateIndex(get_redis(app), window)
+    return index
