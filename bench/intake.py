@@ -380,8 +380,19 @@ def fill_million(app, total: int, now: datetime) -> float:
             FROM (SELECT g, (g % 120) * interval '1 day' + (g % 86400) * interval '1 second' AS age
                   FROM generate_series(1, :count) AS g) AS s
         """), {"units": units, "streets": streets, "now": now, "count": max(0, total - have)})
+        # Every dispatched ticket has its lead assignment (active while open); one in ten an assisting unit.
+        connection.execute(text("""
+            INSERT INTO assignments (ticket_id, unit_id, role, assigned_at, assigned_by, auto, active)
+            SELECT id, lead_unit_id, 'lead', dispatched_at, 'bench', true, status <> 'closed'
+            FROM tickets WHERE ticket_no LIKE 'M%' AND status <> 'triage'
+            UNION ALL
+            SELECT id, (:units)[1 + (id * 7) % cardinality(:units)], 'assist', dispatched_at, 'bench', false,
+                   status <> 'closed'
+            FROM tickets WHERE ticket_no LIKE 'M%' AND status <> 'triage' AND id % 10 = 0
+        """), {"units": units})
     with engine(app).connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         connection.execute(text("VACUUM ANALYZE tickets"))
+        connection.execute(text("VACUUM ANALYZE assignments"))
     return time.perf_counter() - started
 
 

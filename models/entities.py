@@ -21,11 +21,12 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from . import clock
-from .enums import CatalogueLevel, Role, TicketStatus, UnitGroup, values
+from .enums import OPEN_STATUSES, CatalogueLevel, Role, TicketStatus, UnitGroup, values
 from .types import UTCDateTime
 
 NAMING = {
@@ -180,6 +181,9 @@ class TicketSequence(Base):
     value: Mapped[int] = mapped_column(Integer)
 
 
+_OPEN = text(_in("status", list(OPEN_STATUSES)))
+
+
 class Ticket(Base):
     __tablename__ = "tickets"
     __table_args__ = (
@@ -187,6 +191,11 @@ class Ticket(Base):
         Index("ix_tickets_unit_status", "lead_unit_id", "status"),
         Index("ix_tickets_status_received", "status", "received_at"),
         Index("ix_tickets_street_received", "street_id", "received_at"),
+        # The open tickets by reply deadline, city-wide and per lead unit (queues sorted by deadline, the
+        # near-due count): partial, so closed history is not in them.
+        Index("ix_tickets_open_reply_due", "reply_due", postgresql_where=_OPEN, sqlite_where=_OPEN),
+        Index("ix_tickets_open_unit_due", "lead_unit_id", "reply_due", postgresql_where=_OPEN,
+              sqlite_where=_OPEN),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -224,7 +233,7 @@ class Ticket(Base):
     dup_text: Mapped[str | None] = mapped_column(Text, deferred=True)
     dup_signature: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
 
-    received_at: Mapped[datetime] = mapped_column(default=clock.now)
+    received_at: Mapped[datetime] = mapped_column(default=clock.now, index=True)  # "received today", newest first
     updated_at: Mapped[datetime] = mapped_column(default=clock.now, onupdate=clock.now)
 
     # Deadlines per stage (签收 accept, 响应 respond, 办结 reply, 回访 followup) and when each was met.
@@ -290,6 +299,10 @@ class Assignment(Base):
     """One dispatch of a ticket to a unit (lead or assisting) and what the unit did with it."""
 
     __tablename__ = "assignments"
+    # A unit's current assistance (what its staff may read besides the tickets it leads).
+    __table_args__ = (Index("ix_assignments_assisting", "unit_id",
+                            postgresql_where=text("active IS true AND role = 'assist'"),
+                            sqlite_where=text("active IS 1 AND role = 'assist'")),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
