@@ -13,7 +13,6 @@ from datetime import datetime, timedelta
 
 import redis
 from rq import Queue
-from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from hotline.database import relaxed_commit
@@ -113,17 +112,15 @@ def plan(ticket: Ticket, sla: Sla, escalation_delay: timedelta) -> list[Deadline
 
 
 def schedule_ticket(session: Session, queue: Queue, ticket: Ticket, sla: Sla, escalation_delay: timedelta) -> bool:
-    """Schedule a ticket's jobs and clear its debt; on a Redis failure keep the debt for the sweep."""
+    """Schedule a ticket's jobs and clear its debt; on a Redis failure keep the debt for the sweep.
+    The row is written once, by the flush of the caller's transaction."""
     jobs = plan(ticket, sla, escalation_delay)
     try:
         enqueue(queue, jobs)
     except (redis.RedisError, OSError) as error:
         log.warning("could not schedule jobs of %s (%s); the sweep will", ticket.ticket_no, error)
-        session.execute(update(Ticket).where(Ticket.id == ticket.id).values(next_check_at=ticket.next_check_at))
         return False
     relaxed_commit(session)  # a lost clear only makes the sweep schedule the same jobs again
-    session.execute(update(Ticket).where(Ticket.id == ticket.id)
-                    .values(jobs_owed=False, next_check_at=ticket.next_check_at))
     ticket.jobs_owed = False
     return True
 

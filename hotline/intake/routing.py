@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import cached_property
 
 from flask import Flask
 from sqlalchemy import case, or_, select
@@ -50,6 +51,10 @@ class CityIndex:
     article_ids: dict[str, int]
     jurisdiction_ids: dict[tuple[str, str], int]  # (kind, name) → id
     street_names: dict[int, str]  # id → name
+
+    @cached_property
+    def category_codes(self) -> dict[int, str]:
+        return {category.id: code for code, category in self.categories.items()}
 
 
 def build_city_index(session: Session) -> CityIndex:
@@ -143,7 +148,7 @@ def analyse(app: Flask, session: Session, ticket: Ticket) -> Analysis:
     index = city_index(app, session)
     predictions, threshold = predict(app, ticket.title or "", ticket.content)
     jurisdiction = index.gazetteer.resolve(ticket.address, ticket.lat, ticket.lng)
-    chosen = ticket.category.code if ticket.category is not None else None
+    chosen = index.category_codes.get(ticket.category_id)  # from the cache, not a query
     top = chosen or (predictions[0][0] if predictions else None)
     hint = index.categories[top].urgency_hint if top in index.categories else None
     text = full_text(ticket)
