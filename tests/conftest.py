@@ -189,7 +189,7 @@ class Actors:
     def user(self, role: str, unit: str | None = None, username: str | None = None,
              password: str = "correct-horse") -> dict[str, str]:
         from hotline.auth import issue_token
-        from hotline.cli.accounts import create_user
+        from hotline.auth.accounts import create_user
         from hotline.database import session_factory
 
         username = username or f"{role}-{secrets.token_hex(3)}"

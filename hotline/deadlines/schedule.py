@@ -1,4 +1,4 @@
-"""Which deadline jobs a ticket needs, and putting them on the RQ schedule.
+"""Which deadline jobs a ticket needs (planning only; hotline.deadlines.jobs puts them on the schedule).
 
 The jobs a ticket needs are a pure function of its row (status, due times, flags): so they can always be
 rebuilt from the database. Job ids come from the domain — `deadline-<ticket_no>-<stage>-<kind>` — so
@@ -7,20 +7,12 @@ scheduling again replaces a job instead of adding a second one.
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-import redis
-from rq import Queue
-from sqlalchemy.orm import Session
-
-from hotline.database import relaxed_commit
-from hotline.deadlines.sla import Sla
+from hotline.workflow.sla import Sla
 from models import Ticket
 from models.enums import FINAL_STATUSES
-
-log = logging.getLogger(__name__)
 
 KINDS = ("warn", "due", "escalate")
 
@@ -74,64 +66,8 @@ def next_check(jobs: list[DeadlineJob]) -> datetime | None:
     return min((job.run_at for job in jobs), default=None)
 
 
-ACTIVE = ("queued", "scheduled", "started", "deferred")
-
-
-def active_job_ids(queue: Queue, job_ids: list[str]) -> set[str]:
-    """The ids among job_ids that are on the schedule, queued or running: one pipelined round trip
-    reading each job's status, instead of reading a whole registry."""
-    from rq.job import Job
-
-    with queue.connection.pipeline() as pipe:
-        for job_id in job_ids:
-            pipe.hget(Job.key_for(job_id), "status")
-        statuses = pipe.execute()
-    return {job_id for job_id, status in zip(job_ids, statuses, strict=True)
-            if status is not None and status.decode() in ACTIVE}
-
-
-def enqueue(queue: Queue, jobs: list[DeadlineJob]) -> None:
-    """Put each job on the schedule under its domain id (re-enqueueing replaces it): one pipelined round
-    trip for all of them."""
-    from hotline.deadlines.jobs import check_deadline
-
-    if not jobs:
-        return
-    with queue.connection.pipeline() as pipe:
-        for job in jobs:
-            queue.enqueue_at(job.run_at, check_deadline, job.ticket_id, job.stage, job.kind,
-                             job_id=job.job_id, result_ttl=3600, failure_ttl=7 * 24 * 3600, pipeline=pipe)
-        pipe.execute()
-
-
 def plan(ticket: Ticket, sla: Sla, escalation_delay: timedelta) -> list[DeadlineJob]:
     """Record in the row when the next deadline work is due (what the sweep looks at) and return the jobs."""
     jobs = deadline_jobs(ticket, sla, escalation_delay)
     ticket.next_check_at = next_check(jobs)
     return jobs
-
-
-def schedule_ticket(session: Session, queue: Queue, ticket: Ticket, sla: Sla, escalation_delay: timedelta) -> bool:
-    """Schedule a ticket's jobs and clear its debt; on a Redis failure keep the debt for the sweep.
-    The row is written once, by the flush of the caller's transaction."""
-    jobs = plan(ticket, sla, escalation_delay)
-    try:
-        enqueue(queue, jobs)
-    except (redis.RedisError, OSError) as error:
-        log.warning("could not schedule jobs of %s (%s); the sweep will", ticket.ticket_no, error)
-        return False
-    relaxed_commit(session)  # a lost clear only makes the sweep schedule the same jobs again
-    ticket.jobs_owed = False
-    return True
-
-
-def schedule_after_commit(session: Session, ticket: Ticket) -> None:
-    """Called after every committed transition (API, routing, simulator): puts the ticket's deadline jobs
-    and its follow-up jobs on the schedule. Failures never fail the caller: the sweep catches up."""
-    from hotline.followup import schedule_followup_after_commit
-    from hotline.jobs.runtime import escalation_delay, queue, sla
-
-    if ticket.jobs_owed:
-        with session.begin():
-            schedule_ticket(session, queue(), ticket, sla(), escalation_delay())
-    schedule_followup_after_commit(session, ticket)

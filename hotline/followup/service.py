@@ -19,10 +19,10 @@ from hotline.auth import SYSTEM, Principal
 from hotline.errors import ApiError, Conflict, Unprocessable
 from hotline.followup.channels import choose_channel
 from hotline.followup.settings import FollowupSettings, settings
+from hotline.notifications.service import notify
 from hotline.workflow.closing import close, reopen
-from hotline.workflow.core import Step, locked_ticket, note, require_role
+from hotline.workflow.core import Step, check, locked_ticket, note, on_transition
 from models import FollowUp, Ticket
-from models.enums import Role
 
 SATISFACTION = {"satisfied": "满意", "basic": "基本满意", "unsatisfied": "不满意"}
 VIA = ("survey", "api", "agent")
@@ -46,8 +46,10 @@ def local_time(when: datetime, timezone: str) -> str:
 
 # --- opening a round ------------------------------------------------------------------------------
 
+@on_transition("reply")
 def open_followup(step: Step, ticket: Ticket, config: FollowupSettings | None = None) -> FollowUp:
-    """At the reply: the follow-up round of this reply (one per ticket and round; a second call returns it)."""
+    """At the reply (subscribed to the workflow's `reply` transition, in its transaction): the follow-up
+    round of this reply (one per ticket and round; a second call returns it)."""
     config = config or settings()
     existing = current_followup(step.session, ticket)
     if existing is not None:
@@ -63,8 +65,6 @@ def open_followup(step: Step, ticket: Ticket, config: FollowupSettings | None = 
     note(step, ticket, "followup-open", {"round": followup.round, "channel": channel,
                                          "expires_at": followup.expires_at.isoformat()})
     if channel == "callback":
-        from hotline.notifications.service import notify
-
         notify(step.session, audience="agent", kind="callback", ticket=ticket,
                dedupe_key=f"callback:{ticket.id}:{followup.round}",
                message=f"【回访】工单 {ticket.ticket_no} 已答复，请电话回访市民"
@@ -138,14 +138,14 @@ def record_answer(step: Step, followup: FollowUp, resolved: bool, satisfaction: 
     config = config or settings()
     if via not in VIA:
         raise ValueError(f"via must be one of {VIA}, not {via!r}")
+    ticket = step.session.get(Ticket, followup.ticket_id)
     if via == "agent":
-        require_role(step, "记录回访结果", Role.AGENT, Role.SUPERVISOR)
+        check(step, ticket, "followup-answer")
     if satisfaction not in SATISFACTION:
         raise Unprocessable("满意程度应为满意、基本满意或不满意。", fields={"satisfaction": "取值无效"})
     comment = (comment or "").strip() or None
     if comment is not None and len(comment) > COMMENT_MAX:
         raise Unprocessable(f"意见不能超过 {COMMENT_MAX} 字。", fields={"comment": f"不能超过 {COMMENT_MAX} 个字符"})
-    ticket = step.session.get(Ticket, followup.ticket_id)
     require_answerable(step, followup, ticket, config.timezone)
 
     followup.status, followup.resolved, followup.satisfaction, followup.comment = (
@@ -184,8 +184,8 @@ def record_call(step: Step, followup: FollowUp, note_text: str | None,
                 config: FollowupSettings | None = None) -> FollowUp:
     """An agent called the citizen back without getting an answer (an answer is `record_answer`)."""
     config = config or settings()
-    require_role(step, "记录回访电话", Role.AGENT, Role.SUPERVISOR)
     ticket = step.session.get(Ticket, followup.ticket_id)
+    check(step, ticket, "followup-call")
     if followup.channel != "callback":
         raise Conflict(f"工单 {ticket.ticket_no} 的回访通过{'短信' if followup.channel == 'sms' else '其他渠道'}"
                        f"进行，无需登记回访电话。", code="not_a_callback")

@@ -22,10 +22,9 @@ from hotline.appcache import AppCache
 from hotline.auth import SYSTEM
 from hotline.city.store import jurisdiction_tree
 from hotline.database import write_transaction
-from hotline.deadlines.schedule import schedule_after_commit
-from hotline.deadlines.sla import sla
 from hotline.intake.duplicates import duplicate_index, fingerprint, text_of
 from hotline.workflow.core import locked_ticket
+from hotline.workflow.sla import sla
 from models import CatalogueEntry, Category, Jurisdiction, KnowledgeArticle, Ticket, Unit
 from models.enums import OPEN_STATUSES
 from routing import Gazetteer, KnowledgeIndex, TicketText, assess, decide, find_duplicates, load_catalogue
@@ -218,4 +217,3 @@ def route_new_ticket(app: Flask, session: Session, ticket: Ticket) -> None:
             workflow.dispatch(step, ticket, decision.lead_unit, decision.assisting, decision.category, auto=True)
         else:
             workflow.to_triage(step, ticket, decision.reason, ticket.suggestions)
-    schedule_after_commit(session, ticket)
