@@ -100,6 +100,21 @@ class RedisDuplicateIndex:
         found = rank_candidates([int(m) for m in members] for members in results[1:])
         return [found_id for found_id in found if found_id != ticket_id]
 
+    def add(self, street_id: int, sig: bytes, ticket_id: int, received_at: datetime) -> bool:
+        """File one ticket (one pipelined round trip); False when Redis does not answer (the next rebuild
+        files it)."""
+        buckets = [_bucket(street_id, b) for b in band_keys(sig)]
+        if not buckets:
+            return True
+        try:
+            with self.redis.pipeline(transaction=False) as pipe:
+                self._add(pipe, buckets, ticket_id, received_at)
+                pipe.execute()
+        except (redis.RedisError, OSError) as error:
+            log.warning("could not file ticket %s in the duplicate index (%s)", ticket_id, error)
+            return False
+        return True
+
     def _add(self, pipe, buckets: list[str], ticket_id: int, received_at: datetime) -> None:
         oldest = _ts(clock.now() - self.window - timedelta(days=1))
         for key in buckets:

@@ -99,20 +99,22 @@ class Analysis:
     answer: object | None
     cleaned: str
     signature: bytes
+    filed: bool = False  # already filed in the duplicate index (the ticket had an id when analysed)
 
 
 def duplicate_candidates(app: Flask, session: Session, ticket: Ticket, street_id: int | None, sig: bytes,
                          index: CityIndex) -> list[TicketText]:
     """Open tickets of the window from the same phone, or in the same street: those the LSH index names
-    (filing this one too) and the street's DUPLICATE_RECENT newest; its DUPLICATE_CANDIDATES_MAX newest
-    when the index cannot answer. One read of the stored cleaned texts, none re-cleaned."""
+    (filing this one too once it has an id; a draft is filed after its insert, see `file_duplicate`) and
+    the street's DUPLICATE_RECENT newest; its DUPLICATE_CANDIDATES_MAX newest when the index cannot
+    answer. One read of the stored cleaned texts, none re-cleaned."""
     since = ticket.received_at - DUPLICATE_WINDOW
     conditions = []
     if ticket.citizen_phone:
         conditions.append(Ticket.citizen_phone == ticket.citizen_phone)
     if street_id is not None:
         named = duplicate_index(app, DUPLICATE_WINDOW).lookup_and_add(
-            street_id, sig, since, add=(ticket.id, ticket.received_at))
+            street_id, sig, since, add=(ticket.id, ticket.received_at) if ticket.id is not None else None)
         newest = DUPLICATE_RECENT if named is not None else DUPLICATE_CANDIDATES_MAX
         conditions.append(Ticket.id.in_(
             select(Ticket.id).where(Ticket.street_id == street_id, Ticket.received_at >= since,
@@ -126,8 +128,8 @@ def duplicate_candidates(app: Flask, session: Session, ticket: Ticket, street_id
     rows = session.execute(
         select(Ticket.ticket_no, Ticket.citizen_phone, Ticket.street_id, Ticket.received_at, Ticket.dup_text,
                case((unclean, Ticket.title)).label("title"), case((unclean, Ticket.content)).label("content"))
-        .where(or_(*conditions), Ticket.id != ticket.id, Ticket.received_at >= since,
-               Ticket.status.in_(OPEN_STATUSES))
+        .where(or_(*conditions), Ticket.received_at >= since, Ticket.status.in_(OPEN_STATUSES),
+               *([Ticket.id != ticket.id] if ticket.id is not None else []))
         .order_by(Ticket.received_at.desc()).limit(DUPLICATE_CANDIDATES_MAX)
     )
     return [TicketText(ticket_no=row.ticket_no, text=text_of(row.title, row.content) if row.dup_text is None else "",
@@ -164,7 +166,7 @@ def analyse(app: Flask, session: Session, ticket: Ticket) -> Analysis:
     if request_type == "inquiry" and not duplicates:
         answer = index.knowledge.best_answer(text)
     return Analysis(index, predictions, threshold, jurisdiction, urgency, duplicates, decision, answer,
-                    cleaned, sig)
+                    cleaned, sig, filed=ticket.id is not None)
 
 
 def _apply_facts(ticket: Ticket, analysis: Analysis) -> None:
@@ -191,21 +193,40 @@ def _apply_facts(ticket: Ticket, analysis: Analysis) -> None:
     ]
 
 
-def route_new_ticket(app: Flask, session: Session, ticket: Ticket) -> None:
-    """Route a freshly received ticket (idempotent: a ticket no longer `received` is left alone)."""
-    try:
-        analysis = analyse(app, session, ticket)
-    except Exception:  # the analysis is advisory: any failure means a person routes it
-        log.exception("routing of %s failed; sending it to triage", ticket.ticket_no)
-        analysis = None
+def route_new_ticket(app: Flask, session: Session, ticket: Ticket, *, analysis: Analysis | None = None,
+                     within: workflow.Step | None = None) -> None:
+    """Route a ticket that is still `received` (idempotent: a ticket no longer `received` is left alone).
+
+    Intake routes inside its own transaction (`within`, the step of the transaction that inserted the
+    ticket, with the `analysis` made before the insert): one commit for the ticket and its routing. The
+    sweep routes a committed ticket in a transaction of its own (analysed here, the row locked)."""
+    if within is not None:  # the router acts, not the caller who submitted the ticket
+        apply_routing(workflow.Step(within.session, SYSTEM, within.sla, within.now), ticket, analysis)
+        return
+    analysis = analyse_safely(app, session, ticket)
     with write_transaction(session):
         ticket = locked_ticket(session, Ticket.id == ticket.id)
         if ticket.status != "received":
             return
-        step = workflow.Step(session, SYSTEM, sla(app))
-        if analysis is None:
-            workflow.to_triage(step, ticket, "自动分拨失败，请人工分拨", [])
-            return
+        apply_routing(workflow.Step(session, SYSTEM, sla(app)), ticket, analysis)
+    file_duplicate(app, ticket, analysis)
+
+
+def analyse_safely(app: Flask, session: Session, ticket: Ticket) -> Analysis | None:
+    """The analysis, or None when it failed: advisory, so a person routes the ticket instead."""
+    try:
+        return analyse(app, session, ticket)
+    except Exception:
+        log.exception("routing analysis of %s failed; sending it to triage", ticket.ticket_no or "a new ticket")
+        return None
+
+
+def apply_routing(step: workflow.Step, ticket: Ticket, analysis: Analysis | None) -> None:
+    """What the analysis decided, through workflow functions, in the caller's transaction."""
+    if analysis is None:
+        workflow.to_triage(step, ticket, "自动分拨失败，请人工分拨", [])
+        return
+    with step.session.no_autoflush:  # the facts and the transition: one UPDATE of the row, not two
         _apply_facts(ticket, analysis)
         decision = analysis.decision
         if analysis.urgency.referral:
@@ -217,3 +238,10 @@ def route_new_ticket(app: Flask, session: Session, ticket: Ticket) -> None:
             workflow.dispatch(step, ticket, decision.lead_unit, decision.assisting, decision.category, auto=True)
         else:
             workflow.to_triage(step, ticket, decision.reason, ticket.suggestions)
+
+
+def file_duplicate(app: Flask, ticket: Ticket, analysis: Analysis | None) -> None:
+    """After the commit: file a ticket analysed before it had an id in the duplicate index."""
+    if analysis is None or analysis.filed or ticket.street_id is None:
+        return
+    duplicate_index(app, DUPLICATE_WINDOW).add(ticket.street_id, analysis.signature, ticket.id, ticket.received_at)

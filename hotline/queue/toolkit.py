@@ -12,6 +12,7 @@ attempt that must not run twice). Due jobs go straight to the queue, later ones 
 
 from __future__ import annotations
 
+import calendar
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,7 +20,8 @@ from datetime import datetime
 from typing import Any
 
 from rq import Queue, Retry
-from rq.job import Job
+from rq.job import Job, JobStatus
+from rq.registry import ScheduledJobRegistry
 
 from hotline.database import session_factory
 from hotline.queue.runtime import app_context
@@ -49,6 +51,20 @@ class PlannedJob:
     meta: dict = field(default_factory=dict, compare=False)
 
 
+def _schedule(queue: Queue, pipe, run_at: datetime, func: Callable[..., Any], args: tuple,
+              options: dict[str, Any]) -> Job:
+    """`queue.enqueue_at` with every write in `pipe`: rq 2.12's ScheduledJobRegistry.schedule ignores the
+    pipeline it is given and adds each job to the schedule in a round trip of its own."""
+    options = {key: value for key, value in options.items() if key != "pipeline"}
+    scheduled = queue.create_job(func, args=args, status=JobStatus.SCHEDULED, **options)
+    pipe.sadd(queue.redis_queues_keys, queue.key)
+    scheduled.set_status(JobStatus.SCHEDULED, pipeline=pipe)
+    scheduled.save(pipeline=pipe)
+    scheduled.cleanup(ttl=scheduled.ttl, pipeline=pipe)
+    pipe.zadd(ScheduledJobRegistry(queue=queue).key, {scheduled.id: calendar.timegm(run_at.utctimetuple())})
+    return scheduled
+
+
 def active_job_ids(queue: Queue, job_ids: list[str]) -> set[str]:
     """The ids among job_ids that are on the schedule, queued or running: one pipelined round trip
     reading each job's status, instead of reading a whole registry."""
@@ -75,6 +91,6 @@ def enqueue(queue: Queue, jobs: list[PlannedJob], *, replace: bool, now: datetim
             if planned.run_at <= now:
                 queue.enqueue(planned.func, *planned.args, **options)
             else:
-                queue.enqueue_at(planned.run_at, planned.func, *planned.args, **options)
+                _schedule(queue, pipe, planned.run_at, planned.func, planned.args, options)
         pipe.execute()
     return [j.job_id for j in todo]
