@@ -250,7 +250,22 @@ def load(port: int, path: str, headers: dict, bodies: Bodies, clients: int, seco
         thread.join()
     wall = time.monotonic() - started
     return {"clients": clients, "requests_per_s": round(accepted / wall, 1), "accepted": accepted,
-            "errors": sum(errors.values()), "error_kinds": errors,
+            "errors": sum(errors.values()), "error_kinds": errors, "wall_s": wall, "latencies": latencies,
+            "p50_ms": round(percentile(latencies, 50), 1), "p95_ms": round(percentile(latencies, 95), 1),
+            "p99_ms": round(percentile(latencies, 99), 1)}
+
+
+def merge(parts: list[dict]) -> dict:
+    """Slices of one configuration as one run: requests over total time, percentiles over all requests."""
+    latencies = [value for part in parts for value in part["latencies"]]
+    accepted, wall = sum(p["accepted"] for p in parts), sum(p["wall_s"] for p in parts)
+    kinds: dict[str, int] = {}
+    for part in parts:
+        for kind, count in part["error_kinds"].items():
+            kinds[kind] = kinds.get(kind, 0) + count
+    return {"clients": parts[0]["clients"], "slices": len(parts), "seconds": round(wall, 1),
+            "requests_per_s": round(accepted / wall, 1), "accepted": accepted,
+            "stored": sum(p["stored"] for p in parts), "errors": sum(kinds.values()), "error_kinds": kinds,
             "p50_ms": round(percentile(latencies, 50), 1), "p95_ms": round(percentile(latencies, 95), 1),
             "p99_ms": round(percentile(latencies, 99), 1)}
 
@@ -289,64 +304,87 @@ def copy_tickets(app, rows: list[tuple]) -> None:
         connection.close()
 
 
-def street_background(app, count: int, start: int, texts: list[tuple[str, str, bytes]], now: datetime) -> None:
-    """`count` open tickets of the window in the benchmark street, with real texts and stored signatures."""
+def other_street(app) -> tuple[str, str]:
+    """A second street of the benchmark street's district and an address the gazetteer places in it."""
+    from hotline.city.schema import read_city
+    from hotline.database import session_factory
+    from hotline.intake.routing import city_index
+
+    city = read_city(ROOT / "hotline" / "demo_city")
+    with session_factory(app)() as session:
+        gazetteer = city_index(app, session).gazetteer
+    for district in city.districts:
+        if STREET not in [street.name for street in district.streets]:
+            continue
+        for street in district.streets:
+            for landmark in street.landmarks:
+                address = f"{district.name}{landmark}"
+                if street.name != STREET and gazetteer.resolve(address, None, None).street == street.name:
+                    return street.name, address
+    raise SystemExit("no second street in the benchmark street's district")
+
+
+def street_background(app, street_name: str, address: str, count: int, texts: list[tuple[str, str, tuple]],
+                      now: datetime) -> None:
+    """`count` open tickets of the window in one street, with real texts and their stored signatures."""
     from sqlalchemy import select
 
     from hotline.database import session_factory
-    from models import Jurisdiction, Unit
+    from models import Jurisdiction
 
     with session_factory(app)() as session:
-        street = session.scalar(select(Jurisdiction).where(Jurisdiction.kind == "street", Jurisdiction.name == STREET))
-        unit_id = session.scalar(select(Unit.id).where(Unit.id == street.unit_id))
-        street_id, district_id = street.id, street.parent_id
-    rng = random.Random(start)
+        street = session.scalar(select(Jurisdiction).where(Jurisdiction.kind == "street",
+                                                           Jurisdiction.name == street_name))
+        street_id, district_id, unit_id = street.id, street.parent_id, street.unit_id
+    rng = random.Random(street_id)
     rows = []
-    for i in range(start, start + count):
+    for i in range(count):
         title, content, (cleaned, sig) = texts[i % len(texts)]
         received = now - timedelta(seconds=rng.randrange(5 * 24 * 3600))
-        rows.append((f"S{i:012d}", "web", f"13{rng.randrange(10**9):09d}", False, title, content, STREET_ADDRESS,
-                     "complaint", "normal", district_id, street_id, "dispatched", unit_id, "[]", "[]", received,
-                     received, received, received + timedelta(days=1), received + timedelta(days=2),
+        rows.append((f"S{street_id:03d}{i:09d}", "web", f"13{rng.randrange(10**9):09d}", False, title, content,
+                     address, "complaint", "normal", district_id, street_id, "dispatched", unit_id, "[]", "[]",
+                     received, received, received, received + timedelta(days=1), received + timedelta(days=2),
                      received + timedelta(days=10), False, "[]", "[]", 0, False, 0, False, cleaned, sig))
     copy_tickets(app, rows)
 
 
 def street_cost(stack: Stack, app, headers: dict, messages: list[dict], sizes: tuple[int, int], probes: int) -> dict:
-    """p50 of sequential intakes into the benchmark street with sizes[0], then sizes[1], open tickets there."""
+    """Sequential intakes into two streets of one district, one holding sizes[0] open tickets of the window,
+    the other sizes[1]; the same real messages go to both, alternately, so that whatever else loads the
+    machine weighs on both alike. p50 and mean of each."""
     import redis
 
     from hotline.intake.duplicates import duplicate_index, fingerprint
     from hotline.intake.routing import DUPLICATE_WINDOW
 
-    background, probe_messages = messages[: len(messages) - 2 * probes], messages[-2 * probes:]
+    background, probe_messages = messages[:-probes], messages[-probes:]
     texts = [(m["title"], m["content"], fingerprint(m["title"], m["content"])) for m in background[:3000]]
     now = datetime.now(UTC)
-    result = {}
-    filled = 0
-    for round_, size in enumerate(sizes):
-        started = time.perf_counter()
-        street_background(app, size - filled, filled, texts, now)
-        filled = size
-        redis.Redis.from_url(stack.redis_url).delete("hotline:dup:ready")
-        indexed = duplicate_index(app, DUPLICATE_WINDOW).rebuild(app)
-        build_s = time.perf_counter() - started
-        bodies = Bodies(probe_messages[round_ * probes:(round_ + 1) * probes], [STREET_ADDRESS], seed=round_)
-        for _ in range(3):  # warm both workers
-            request(stack.port, "POST", "/api/v1/tickets", bodies.take(), headers)
-        latencies = []
-        for _ in range(probes):
-            body = bodies.take()
+    large_street, large_address = other_street(app)
+    streets = ((sizes[0], STREET, STREET_ADDRESS), (sizes[1], large_street, large_address))
+    started = time.perf_counter()
+    for size, name, address in streets:
+        street_background(app, name, address, size, texts, now)
+    redis.Redis.from_url(stack.redis_url).delete("hotline:dup:ready")
+    indexed = duplicate_index(app, DUPLICATE_WINDOW).rebuild(app)
+    build_s = time.perf_counter() - started
+    latencies: dict[int, list[float]] = {size: [] for size, _, _ in streets}
+    rng = random.Random(7)
+    for i, message in enumerate(probe_messages + probe_messages[:4]):  # the first four warm both workers
+        for size, _, address in streets:
+            body = {"channel": "web", "title": message["title"], "content": message["content"], "address": address,
+                    "citizen": {"name": "市民", "phone": f"13{rng.randrange(10**9):09d}"}}
             t0 = time.perf_counter()
             status, answer = request(stack.port, "POST", "/api/v1/tickets", body, headers)
-            latencies.append((time.perf_counter() - t0) * 1000)
             if status != 201:
                 raise SystemExit(f"street probe failed: {status} {answer[:200]!r}")
-        result[str(size)] = {"open_in_street": size, "indexed": indexed, "build_s": round(build_s, 1),
-                             "p50_ms": round(statistics.median(latencies), 1),
-                             "mean_ms": round(statistics.fmean(latencies), 1)}
-    small, large = (result[str(s)]["p50_ms"] for s in sizes)
-    result["ratio"] = round(large / small, 2)
+            if i >= 4:
+                latencies[size].append((time.perf_counter() - t0) * 1000)
+    result = {"streets": {str(size): name for size, name, _ in streets}, "indexed": indexed,
+              "build_s": round(build_s, 1), "probes": probes}
+    for size, values in latencies.items():
+        result[str(size)] = {"p50_ms": round(statistics.median(values), 1), "mean_ms": round(statistics.fmean(values), 1)}
+    result["ratio"] = round(result[str(sizes[1])]["p50_ms"] / result[str(sizes[0])]["p50_ms"], 2)
     return result
 
 
@@ -473,19 +511,20 @@ def main() -> int:
         "HOTLINE_BENCH_DATABASE_URL", "postgresql+psycopg://postgres@localhost:5432/postgres"))
     parser.add_argument("--redis-url", default=os.environ.get("HOTLINE_BENCH_REDIS_URL", "redis://localhost:6379/13"))
     parser.add_argument("--port", type=int, default=int(os.environ.get("HOTLINE_BENCH_PORT", "5300")))
-    parser.add_argument("--seconds", type=float, default=None, help="per load run (default 5 quick, 20 full)")
+    parser.add_argument("--seconds", type=float, default=None, help="per load slice (default 3 quick, 8 full)")
     args = parser.parse_args()
     if not (SHARED / "unlabelled_messages.csv").exists():
         print(f"skipped: shared data not found in {SHARED} (set HOTLINE_SHARED_DATA)")
         return 0
     from hotline.scratchdb import scratch_postgres
 
-    seconds = args.seconds or (5.0 if args.quick else 20.0)
+    seconds = args.seconds or (3.0 if args.quick else 8.0)  # per slice
+    repeats = 2 if args.quick else 3
     street_sizes = (1_000, 10_000) if args.quick else (1_000, 100_000)
     table_size = 100_000 if args.quick else 1_000_000
     messages = read_messages()
     random.Random(1).shuffle(messages)
-    report: dict = {"quick": args.quick, "load_seconds": seconds}
+    report: dict = {"quick": args.quick, "slice_seconds": seconds, "slices": repeats}
     begun = time.perf_counter()
     with scratch_postgres(args.database_url, prefix="hotline_bench_intake") as url:
         stack = Stack(url, args.redis_url, args.port)
@@ -496,14 +535,19 @@ def main() -> int:
         try:
             bodies = Bodies(messages[: len(messages) - 400], demo_addresses())
             for path in ("/bench/bare", "/api/v1/tickets"):  # warm-up: imports, model, caches in both workers
-                load(stack.port, path, headers, bodies, 4, 1.5)
+                load(stack.port, path, headers, bodies, 4, 1.0)
             print(f"{'':10} {'clients':>7} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'errors':>6}")
             runs = {}
             for clients in (8, 32):
-                for name, path, channel in (("bare", "/bench/bare", "bench"), ("full", "/api/v1/tickets", "web")):
-                    before = stored(app, channel)
-                    run = load(stack.port, path, headers, bodies, clients, seconds)
-                    run["stored"] = stored(app, channel) - before  # must equal run["accepted"]
+                slices: dict[str, list[dict]] = {"bare": [], "full": []}
+                for _ in range(repeats):  # alternating slices: a burst of other work weighs on both alike
+                    for name, path, channel in (("bare", "/bench/bare", "bench"), ("full", "/api/v1/tickets", "web")):
+                        before = stored(app, channel)
+                        run = load(stack.port, path, headers, bodies, clients, seconds)
+                        run["stored"] = stored(app, channel) - before  # must equal run["accepted"]
+                        slices[name].append(run)
+                for name, parts in slices.items():
+                    run = merge(parts)
                     runs[f"{name}@{clients}"] = run
                     print(f"{name:10} {clients:>7} {run['requests_per_s']:>7} {run['p50_ms']:>7} "
                           f"{run['p95_ms']:>7} {run['p99_ms']:>7} {run['errors']:>6}  "
@@ -517,7 +561,7 @@ def main() -> int:
             print("worker memory: " + ", ".join(f"RSS {m['rss_mb']} MB (PSS {m['pss_mb']}, USS {m['uss_mb']})"
                                                 for m in report["memory"]))
 
-            street = street_cost(stack, app, headers, messages[-400:], street_sizes, 30 if args.quick else 60)
+            street = street_cost(stack, app, headers, messages[-400:], street_sizes, 20 if args.quick else 60)
             report["street"] = street
             small, large = street_sizes
             print(f"one intake into a street with {small:,} open tickets: p50 {street[str(small)]['p50_ms']} ms; "

@@ -52,6 +52,16 @@ end
 return found
 """
 
+# KEYS: the buckets. ARGV: the ticket's id, its score, the oldest score kept, the buckets' TTL.
+ADD = """
+for i = 1, #KEYS do
+  redis.call('ZADD', KEYS[i], ARGV[2], ARGV[1])
+  redis.call('ZREMRANGEBYSCORE', KEYS[i], '-inf', '(' .. ARGV[3])
+  redis.call('EXPIRE', KEYS[i], ARGV[4])
+end
+return #KEYS
+"""
+
 
 def text_of(title: str | None, content: str | None) -> str:
     """What the classifier, duplicates and the knowledge base read: title and content together."""
@@ -78,6 +88,7 @@ class RedisDuplicateIndex:
         self.window = window
         self.ttl = int(window.total_seconds()) + 24 * 3600
         self._script = client.register_script(LOOKUP_AND_ADD)  # EVALSHA, loaded on first use
+        self._add_script = client.register_script(ADD)
 
     def lookup_and_add(self, street_id: int, sig: bytes, since: datetime,
                        add: tuple[int, datetime] | None = None) -> list[int] | None:
@@ -91,7 +102,7 @@ class RedisDuplicateIndex:
         try:
             results = self._script(keys=[READY, *buckets], args=[
                 _ts(since), BUCKET_MAX, ticket_id or "", _ts(received_at) if received_at else 0,
-                _ts(clock.now() - self.window - timedelta(days=1)), self.ttl])
+                self._oldest(), self.ttl])
         except (redis.RedisError, OSError) as error:
             log.warning("duplicate index unavailable (%s); comparing with the street's newest tickets", error)
             return None
@@ -101,22 +112,22 @@ class RedisDuplicateIndex:
         return [found_id for found_id in found if found_id != ticket_id]
 
     def add(self, street_id: int, sig: bytes, ticket_id: int, received_at: datetime) -> bool:
-        """File one ticket (one pipelined round trip); False when Redis does not answer (the next rebuild
-        files it)."""
+        """File one ticket (one script call); False when Redis does not answer (the next rebuild files it)."""
         buckets = [_bucket(street_id, b) for b in band_keys(sig)]
         if not buckets:
             return True
         try:
-            with self.redis.pipeline(transaction=False) as pipe:
-                self._add(pipe, buckets, ticket_id, received_at)
-                pipe.execute()
+            self._add_script(keys=buckets, args=[ticket_id, _ts(received_at), self._oldest(), self.ttl])
         except (redis.RedisError, OSError) as error:
             log.warning("could not file ticket %s in the duplicate index (%s)", ticket_id, error)
             return False
         return True
 
+    def _oldest(self) -> float:
+        return _ts(clock.now() - self.window - timedelta(days=1))
+
     def _add(self, pipe, buckets: list[str], ticket_id: int, received_at: datetime) -> None:
-        oldest = _ts(clock.now() - self.window - timedelta(days=1))
+        oldest = self._oldest()
         for key in buckets:
             pipe.zadd(key, {str(ticket_id): _ts(received_at)})
             pipe.zremrangebyscore(key, "-inf", oldest)  # keeps busy buckets to the window
