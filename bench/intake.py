@@ -362,12 +362,15 @@ def street_cost(stack: Stack, app, headers: dict, messages: list[dict], sizes: t
     now = datetime.now(UTC)
     large_street, large_address = other_street(app)
     streets = ((sizes[0], STREET, STREET_ADDRESS), (sizes[1], large_street, large_address))
+    client = redis.Redis.from_url(stack.redis_url)
+    memory_before = client.info("memory")["used_memory"]
     started = time.perf_counter()
     for size, name, address in streets:
         street_background(app, name, address, size, texts, now)
-    redis.Redis.from_url(stack.redis_url).delete("hotline:dup:ready")
+    client.delete("hotline:dup:ready")
     indexed = duplicate_index(app, DUPLICATE_WINDOW).rebuild(app)
     build_s = time.perf_counter() - started
+    index_bytes = (client.info("memory")["used_memory"] - memory_before) / (sizes[0] + sizes[1])
     latencies: dict[int, list[float]] = {size: [] for size, _, _ in streets}
     rng = random.Random(7)
     for i, message in enumerate(probe_messages + probe_messages[:4]):  # the first four warm both workers
@@ -381,7 +384,8 @@ def street_cost(stack: Stack, app, headers: dict, messages: list[dict], sizes: t
             if i >= 4:
                 latencies[size].append((time.perf_counter() - t0) * 1000)
     result = {"streets": {str(size): name for size, name, _ in streets}, "indexed": indexed,
-              "build_s": round(build_s, 1), "probes": probes}
+              "build_s": round(build_s, 1), "probes": probes,
+              "redis_bytes_per_indexed_ticket": round(index_bytes)}
     for size, values in latencies.items():
         result[str(size)] = {"p50_ms": round(statistics.median(values), 1), "mean_ms": round(statistics.fmean(values), 1)}
     result["ratio"] = round(result[str(sizes[1])]["p50_ms"] / result[str(sizes[0])]["p50_ms"], 2)
@@ -566,7 +570,8 @@ def main() -> int:
             small, large = street_sizes
             print(f"one intake into a street with {small:,} open tickets: p50 {street[str(small)]['p50_ms']} ms; "
                   f"with {large:,}: p50 {street[str(large)]['p50_ms']} ms — ratio {street['ratio']} "
-                  f"(target ≤ {TARGET_STREET})")
+                  f"(target ≤ {TARGET_STREET}); duplicate index: {street['redis_bytes_per_indexed_ticket']} bytes "
+                  f"of Redis per open ticket, rebuilt in {street['build_s']} s")
         finally:
             stack.stop()
 

@@ -126,13 +126,6 @@ class RedisDuplicateIndex:
     def _oldest(self) -> float:
         return _ts(clock.now() - self.window - timedelta(days=1))
 
-    def _add(self, pipe, buckets: list[str], ticket_id: int, received_at: datetime) -> None:
-        oldest = self._oldest()
-        for key in buckets:
-            pipe.zadd(key, {str(ticket_id): _ts(received_at)})
-            pipe.zremrangebyscore(key, "-inf", oldest)  # keeps busy buckets to the window
-            pipe.expire(key, self.ttl)
-
     def rebuild(self, app: Flask) -> int | None:
         """File every open ticket of the window that has a street (computing missing signatures); sets the
         ready marker. Returns the number filed, or None when the index is ready or another process builds it."""
@@ -143,6 +136,7 @@ class RedisDuplicateIndex:
             since = clock.now() - self.window
             last_id = 0
             factory = session_factory(app)
+            oldest = self._oldest()
             while True:
                 with factory() as session, session.begin():
                     rows = session.execute(
@@ -161,8 +155,8 @@ class RedisDuplicateIndex:
                                 cleaned, sig = fingerprint(row.title, row.content)
                                 session.execute(update(Ticket).where(Ticket.id == row.id)
                                                 .values(dup_text=cleaned, dup_signature=sig))
-                            self._add(pipe, [_bucket(row.street_id, b) for b in band_keys(sig)],
-                                      row.id, row.received_at)
+                            self._add_script(keys=[_bucket(row.street_id, b) for b in band_keys(sig)],
+                                             args=[row.id, _ts(row.received_at), oldest, self.ttl], client=pipe)
                         pipe.execute()
                     filed += len(rows)
                     last_id = rows[-1].id
