@@ -25,7 +25,7 @@ from hotline.database import write_transaction
 from hotline.intake.duplicates import duplicate_index, fingerprint, text_of
 from hotline.workflow.core import locked_ticket
 from hotline.workflow.sla import sla
-from models import CatalogueEntry, Category, Jurisdiction, KnowledgeArticle, Ticket, Unit
+from models import CatalogueEntry, Category, Jurisdiction, KnowledgeArticle, Ticket, Unit, in_select
 from models.enums import OPEN_STATUSES
 from routing import Gazetteer, KnowledgeIndex, TicketText, assess, decide, find_duplicates, load_catalogue
 from routing.dispatch import CatalogueRule
@@ -116,10 +116,12 @@ def duplicate_candidates(app: Flask, session: Session, ticket: Ticket, street_id
         named = duplicate_index(app, DUPLICATE_WINDOW).lookup_and_add(
             street_id, sig, since, add=(ticket.id, ticket.received_at) if ticket.id is not None else None)
         newest = DUPLICATE_RECENT if named is not None else DUPLICATE_CANDIDATES_MAX
-        conditions.append(Ticket.id.in_(
+        # in_select, not IN (subquery): under the OR PostgreSQL would test a subquery on every open ticket
+        # of the window (0.9 s with 100,000 in the street); this way each branch is an index look-up.
+        conditions.append(in_select(Ticket.id, (
             select(Ticket.id).where(Ticket.street_id == street_id, Ticket.received_at >= since,
                                     Ticket.status.in_(OPEN_STATUSES))
-            .order_by(Ticket.received_at.desc()).limit(newest).scalar_subquery()))
+            .order_by(Ticket.received_at.desc()).limit(newest))))
         if named:
             conditions.append(Ticket.id.in_(named))
     if not conditions:
