@@ -235,7 +235,7 @@ class Ticket(Base):
     dup_text: Mapped[str | None] = mapped_column(Text, deferred=True)
     dup_signature: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
 
-    received_at: Mapped[datetime] = mapped_column(default=clock.now, index=True)  # "received today", newest first
+    received_at: Mapped[datetime] = mapped_column(default=clock.now)
     updated_at: Mapped[datetime] = mapped_column(default=clock.now, onupdate=clock.now)
 
     # Deadlines per stage (签收 accept, 响应 respond, 办结 reply, 回访 followup) and when each was met.

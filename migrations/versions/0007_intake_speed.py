@@ -29,7 +29,6 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("dup_text", sa.Text(), nullable=True))
         batch_op.add_column(sa.Column("dup_signature", sa.LargeBinary(), nullable=True))
         batch_op.create_index("ix_tickets_street_received", ["street_id", "received_at"], unique=False)
-        batch_op.create_index(batch_op.f("ix_tickets_received_at"), ["received_at"], unique=False)
     for name, columns in (("ix_tickets_open_reply_due", ["reply_due"]),
                           ("ix_tickets_open_unit_due", ["lead_unit_id", "reply_due"])):
         op.create_index(name, "tickets", columns, unique=False, postgresql_where=OPEN, sqlite_where=OPEN)
@@ -43,7 +42,6 @@ def downgrade() -> None:
     op.drop_index("ix_tickets_open_unit_due", table_name="tickets")
     op.drop_index("ix_tickets_open_reply_due", table_name="tickets")
     with op.batch_alter_table("tickets", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_tickets_received_at"))
         batch_op.drop_index("ix_tickets_street_received")
         batch_op.drop_column("dup_signature")
         batch_op.drop_column("dup_text")
