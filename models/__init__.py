@@ -2,6 +2,7 @@
 
 from .db import in_select, make_engine, make_session_factory, transaction, upsert_insert
 from .entities import (
+    AdminChange,
     ApiKey,
     Assignment,
     Base,
@@ -15,6 +16,7 @@ from .entities import (
     Label,
     Notification,
     NotificationRead,
+    Open311Request,
     OutboxMessage,
     RetrainingRun,
     Ticket,
@@ -27,6 +29,7 @@ from .entities import (
 
 __all__ = [
     "in_select",
+    "AdminChange",
     "ApiKey",
     "Assignment",
     "Base",
@@ -38,6 +41,7 @@ __all__ = [
     "Jurisdiction",
     "KnowledgeArticle",
     "Label",
+    "Open311Request",
     "Notification",
     "NotificationRead",
     "OutboxMessage",

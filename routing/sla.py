@@ -12,7 +12,8 @@ make-up working days (调休); the deadline is the end of the N-th working day, 
 (default 23:59:59) local time (default Asia/Shanghai). So a ticket received on a Friday with
 "1d" is due at the end of Monday (or of the next working day after a holiday).
 
-Defaults (DESIGN.md: DB11 draft and Tianjin practice; respond and followup are our choice):
+Defaults (reply from the draft Beijing local standard DB11 for the 12345 hotline, accept from Tianjin's
+practice; respond and followup are our choice):
 
     stage      emergency  utility  normal  complex
     accept     15min      30min    1d      1d
@@ -30,12 +31,23 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta, timezone, tzinfo
+from enum import StrEnum
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from routing.calendar import WorkingCalendar
 from routing.urgency import URGENCIES
 
-STAGES = ("accept", "respond", "reply", "followup")
+
+class Stage(StrEnum):
+    """The clocks of a ticket, in the order they run (the one list of them)."""
+
+    ACCEPT = "accept"  # 签收
+    RESPOND = "respond"  # 响应: first contact with the citizen
+    REPLY = "reply"  # 答复/办结
+    FOLLOWUP = "followup"  # 回访 (the centre's own clock)
+
+
+STAGES: tuple[Stage, ...] = tuple(Stage)
 DEFAULT_TIMEZONE = "Asia/Shanghai"
 DEFAULT_END_OF_DAY = time(23, 59, 59)
 

@@ -30,8 +30,8 @@ DEMO_CITY = PROJECT_ROOT / "hotline" / "demo_city"
 
 # Tables holding what happens (cleared between tests); the city's reference data is loaded once per run.
 ACTIVITY_TABLES = (
-    "idempotency_records", "notification_reads", "ticket_events", "assignments", "extensions", "labels", "notifications", "followups",
-    "outbox", "unit_scores", "retraining_runs", "tickets", "ticket_sequences", "api_keys", "users",
+    "idempotency_records", "open311_requests", "notification_reads", "ticket_events", "assignments", "extensions", "labels", "notifications", "followups",
+    "outbox", "unit_scores", "retraining_runs", "tickets", "ticket_sequences", "api_keys", "users", "admin_changes",
 )
 
 
@@ -84,15 +84,32 @@ def _reachable(url: str) -> bool:
         return False
 
 
+def _per_worker(url: str) -> str:
+    """Under pytest-xdist each worker gets a database of its own (15, 14, … below the one given), so one
+    worker's burst of jobs never runs another's."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if not worker.startswith("gw"):
+        return url
+    from redis.connection import parse_url
+
+    base = int(parse_url(url).get("db", 0))
+    db = base - int(worker.removeprefix("gw"))
+    if db < 0:
+        pytest.exit(f"no Redis database left for xdist worker {worker} below {url}", returncode=3)
+    head, _, tail = url.rpartition(f"/{base}")
+    return f"{head}/{db}{tail}" if head else f"{url.rstrip('/')}/{db}"
+
+
 @pytest.fixture(scope="session")
 def redis_url(tmp_path_factory) -> Iterator[str]:
     explicit = os.environ.get("HOTLINE_TEST_REDIS_URL")
     if explicit:
+        explicit = _per_worker(explicit)
         if not _reachable(explicit):
             pytest.exit(f"HOTLINE_TEST_REDIS_URL={explicit} is not reachable", returncode=3)
         yield explicit
         return
-    local = "redis://localhost:6379/15"
+    local = _per_worker("redis://localhost:6379/15")
     if _reachable(local):
         yield local
         return

@@ -27,15 +27,17 @@ from hotline.workflow.effects import touch
 from hotline.workflow.sla import Sla
 from models import Ticket, Unit, clock
 from models.enums import CHINESE_NAMES
+from models.enums import EventKind as E
+from routing.sla import Stage
 
 log = logging.getLogger(__name__)
 
-STAGE_NAMES = {"accept": "签收", "respond": "响应（联系市民）", "reply": "办结答复", "followup": "回访"}
+STAGE_NAMES = {Stage.ACCEPT: "签收", Stage.RESPOND: "响应（联系市民）", Stage.REPLY: "办结答复", Stage.FOLLOWUP: "回访"}
 
 
 def _round(ticket: Ticket, stage: str) -> str:
     """Identifies one run of a stage's clock: a re-dispatch or reopen starts a new round."""
-    start = ticket.replied_at if stage == "followup" else ticket.dispatched_at
+    start = ticket.replied_at if stage == Stage.FOLLOWUP else ticket.dispatched_at
     return str(int(start.timestamp())) if start else "0"
 
 
@@ -47,7 +49,7 @@ def _local(step: Step, when: datetime) -> str:
 def flag_overdue(step: Step, ticket: Ticket, stage: str, due: datetime, created: list) -> None:
     ticket.overdue_stages = [*(ticket.overdue_stages or []), stage]
     ticket.overdue = True
-    note(step, ticket, "overdue", {"stage": stage, "due": due.isoformat()})
+    note(step, ticket, E.OVERDUE, {"stage": stage, "due": due.isoformat()})
     unit = ticket.lead_unit
     message = (f"【督办】工单 {ticket.ticket_no} 的{STAGE_NAMES[stage]}已超期（时限 {_local(step, due)}），"
                f"承办单位：{unit.name if unit else '未派单'}")
@@ -75,7 +77,7 @@ def handle_deadline(step: Step, ticket: Ticket, stage: str, kind: str, delay: ti
                       dedupe_key=f"warn:{ticket.id}:{stage}:{_round(ticket, stage)}")
         if made is None:
             return "done", None
-        note(step, ticket, "deadline-warning", {"stage": stage, "due": due.isoformat()})
+        note(step, ticket, E.DEADLINE_WARNING, {"stage": stage, "due": due.isoformat()})
         created.append(made)
     elif kind == "due":
         if step.now < due:
@@ -92,7 +94,7 @@ def handle_deadline(step: Step, ticket: Ticket, stage: str, kind: str, delay: ti
         if stage not in (ticket.overdue_stages or []):
             flag_overdue(step, ticket, stage, due, created)
         ticket.escalation_level = 1
-        note(step, ticket, "escalate", {"stage": stage, "level": 1})
+        note(step, ticket, E.ESCALATE, {"stage": stage, "level": 1})
         created += escalation_notices(step, ticket, stage, due)
     return "handled", None
 

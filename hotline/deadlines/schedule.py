@@ -12,9 +12,11 @@ from datetime import datetime, timedelta
 
 from hotline.workflow.sla import Sla
 from models import Ticket
-from models.enums import FINAL_STATUSES
+from models.enums import FINAL_STATUSES, TicketStatus
+from routing.sla import Stage
 
 KINDS = ("warn", "due", "escalate")
+UNIT_CLOCKS_RUN = (TicketStatus.DISPATCHED, TicketStatus.ACCEPTED, TicketStatus.RESPONDED)
 
 
 @dataclass(frozen=True)
@@ -28,19 +30,19 @@ class DeadlineJob:
 
 def open_stages(ticket: Ticket) -> list[tuple[str, datetime, datetime]]:
     """(stage, clock start, due) for every stage still running; none while a return awaits a decision."""
-    if ticket.status in FINAL_STATUSES or ticket.excluded or ticket.status == "returned":
+    if ticket.status in FINAL_STATUSES or ticket.excluded or ticket.status == TicketStatus.RETURNED:
         return []
     stages = []
     started = ticket.dispatched_at
-    if started is not None and ticket.status in ("dispatched", "accepted", "responded"):
+    if started is not None and ticket.status in UNIT_CLOCKS_RUN:
         if ticket.accepted_at is None and ticket.accept_due is not None:
-            stages.append(("accept", started, ticket.accept_due))
+            stages.append((Stage.ACCEPT, started, ticket.accept_due))
         if ticket.responded_at is None and ticket.respond_due is not None:
-            stages.append(("respond", started, ticket.respond_due))
+            stages.append((Stage.RESPOND, started, ticket.respond_due))
         if ticket.replied_at is None and ticket.reply_due is not None:
-            stages.append(("reply", started, ticket.reply_due))
-    if ticket.status == "replied" and ticket.followup_due is not None and ticket.replied_at is not None:
-        stages.append(("followup", ticket.replied_at, ticket.followup_due))
+            stages.append((Stage.REPLY, started, ticket.reply_due))
+    if ticket.status == TicketStatus.REPLIED and ticket.followup_due is not None and ticket.replied_at is not None:
+        stages.append((Stage.FOLLOWUP, ticket.replied_at, ticket.followup_due))
     return stages
 
 
@@ -51,11 +53,11 @@ def deadline_jobs(ticket: Ticket, sla: Sla, escalation_delay: timedelta) -> list
     for stage, start, due in open_stages(ticket):
         moments = []
         # The follow-up stage is the centre's own work: it is flagged when late, not warned or escalated.
-        if stage != "followup" and stage not in (ticket.warned_stages or []) and stage not in (ticket.overdue_stages or []):
+        if stage != Stage.FOLLOWUP and stage not in (ticket.warned_stages or []) and stage not in (ticket.overdue_stages or []):
             moments.append(("warn", sla.warning_at(start, due)))
         if stage not in (ticket.overdue_stages or []):
             moments.append(("due", due))
-        if stage != "followup" and ticket.escalation_level < 1:
+        if stage != Stage.FOLLOWUP and ticket.escalation_level < 1:
             moments.append(("escalate", due + escalation_delay))
         for kind, run_at in moments:
             jobs.append(DeadlineJob(f"deadline-{ticket.ticket_no}-{stage}-{kind}", run_at, ticket.id, stage, kind))

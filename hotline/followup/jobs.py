@@ -39,6 +39,8 @@ from hotline.queue.toolkit import PlannedJob, enqueue, job
 from hotline.workflow.core import Step, note
 from hotline.workflow.sla import sla
 from models import FollowUp, Ticket, clock
+from models.enums import EventKind as E
+from models.enums import FollowupStatus, TicketStatus
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +58,7 @@ def attempt_due(followup: FollowUp, attempt: int, config: FollowupSettings) -> d
 
 def followup_jobs(followup: FollowUp, ticket_no: str, config: FollowupSettings) -> list[PlannedJob]:
     """Every job the round still needs (none once it is answered, unrated or cancelled)."""
-    if followup.status != "open":
+    if followup.status != FollowupStatus.OPEN:
         return []
     prefix = job_prefix(ticket_no, followup.round)
     jobs = []
@@ -71,12 +73,12 @@ def followup_jobs(followup: FollowUp, ticket_no: str, config: FollowupSettings) 
 def schedule_round(app: Flask, session: Session, ticket: Ticket) -> bool:
     """After a commit that touched the ticket (the after-commit drain): schedules the jobs of its open
     follow-up round, if any. A Redis failure never fails the caller: the sweep catches up."""
-    if ticket.status != "replied":  # only a reply opens a round; every other transition passes here too
+    if ticket.status != TicketStatus.REPLIED:  # only a reply opens a round; every other transition passes here too
         return False
     config = settings(app)
     with session.begin():
         followup = current_followup(session, ticket)
-        if followup is None or followup.status != "open" or moved_on(followup, ticket):
+        if followup is None or followup.status != FollowupStatus.OPEN or moved_on(followup, ticket):
             return False
         jobs = followup_jobs(followup, ticket.ticket_no, config)
     try:
@@ -100,7 +102,7 @@ def send_attempt(app: Flask, session: Session, followup_id: int, attempt: int) -
             return "gone"
         followup, ticket = found
         now = clock.now()
-        if followup.status != "open":
+        if followup.status != FollowupStatus.OPEN:
             return "done"
         if moved_on(followup, ticket):
             cancel(followup)
@@ -116,7 +118,7 @@ def send_attempt(app: Flask, session: Session, followup_id: int, attempt: int) -
         channel = _send(session, app, config, followup, ticket, attempt)
         followup.attempts = attempt
         followup.next_attempt_at = next_attempt_due(followup, config)
-        note(step, ticket, "followup-attempt", {"round": followup.round, "attempt": attempt, "channel": channel})
+        note(step, ticket, E.FOLLOWUP_ATTEMPT, {"round": followup.round, "attempt": attempt, "channel": channel})
         return f"sent ({channel})"
 
 
@@ -167,7 +169,7 @@ def sweep(app: Flask, batch: int = 1000) -> int:
         with session_factory(app)() as session:
             rows = session.execute(
                 select(FollowUp, Ticket.ticket_no).join(Ticket, Ticket.id == FollowUp.ticket_id)
-                .where(FollowUp.status == "open", FollowUp.id > last_id).order_by(FollowUp.id).limit(batch)
+                .where(FollowUp.status == FollowupStatus.OPEN, FollowUp.id > last_id).order_by(FollowUp.id).limit(batch)
             ).all()
         if not rows:
             return enqueued

@@ -26,7 +26,7 @@ from hotline.intake.duplicates import duplicate_index, fingerprint, text_of
 from hotline.workflow.core import locked_ticket
 from hotline.workflow.sla import sla
 from models import CatalogueEntry, Category, Jurisdiction, KnowledgeArticle, Ticket, Unit, in_select
-from models.enums import OPEN_STATUSES
+from models.enums import OPEN_STATUSES, TicketStatus
 from routing import Gazetteer, KnowledgeIndex, TicketText, assess, decide, find_duplicates, load_catalogue
 from routing.dispatch import CatalogueRule
 
@@ -195,22 +195,24 @@ def _apply_facts(ticket: Ticket, analysis: Analysis) -> None:
     ]
 
 
-def route_new_ticket(app: Flask, session: Session, ticket: Ticket, *, analysis: Analysis | None = None,
-                     within: workflow.Step | None = None) -> None:
+def route_new_ticket(app: Flask, session: Session, ticket: Ticket, *, decide: bool = True,
+                     analysis: Analysis | None = None, within: workflow.Step | None = None) -> None:
     """Route a ticket that is still `received` (idempotent: a ticket no longer `received` is left alone).
 
     Intake routes inside its own transaction (`within`, the step of the transaction that inserted the
     ticket, with the `analysis` made before the insert): one commit for the ticket and its routing. The
-    sweep routes a committed ticket in a transaction of its own (analysed here, the row locked)."""
+    sweep routes a committed ticket in a transaction of its own (analysed here, the row locked).
+    With `decide=False` (an agent has already chosen what to do) only the facts are recorded — category
+    suggestions, urgency, place, duplicates — and the ticket stays `received` for the agent's action."""
     if within is not None:  # the router acts, not the caller who submitted the ticket
-        apply_routing(workflow.Step(within.session, SYSTEM, within.sla, within.now), ticket, analysis)
+        apply_routing(workflow.Step(within.session, SYSTEM, within.sla, within.now), ticket, analysis, decide)
         return
     analysis = analyse_safely(app, session, ticket)
     with write_transaction(session):
         ticket = locked_ticket(session, Ticket.id == ticket.id)
-        if ticket.status != "received":
+        if ticket.status != TicketStatus.RECEIVED:
             return
-        apply_routing(workflow.Step(session, SYSTEM, sla(app)), ticket, analysis)
+        apply_routing(workflow.Step(session, SYSTEM, sla(app)), ticket, analysis, decide)
     file_duplicate(app, ticket, analysis)
 
 
@@ -223,13 +225,16 @@ def analyse_safely(app: Flask, session: Session, ticket: Ticket) -> Analysis | N
         return None
 
 
-def apply_routing(step: workflow.Step, ticket: Ticket, analysis: Analysis | None) -> None:
+def apply_routing(step: workflow.Step, ticket: Ticket, analysis: Analysis | None, decide: bool = True) -> None:
     """What the analysis decided, through workflow functions, in the caller's transaction."""
     if analysis is None:
-        workflow.to_triage(step, ticket, "自动分拨失败，请人工分拨", [])
+        if decide:
+            workflow.to_triage(step, ticket, "自动分拨失败，请人工分拨", [])
         return
     with step.session.no_autoflush:  # the facts and the transition: one UPDATE of the row, not two
         _apply_facts(ticket, analysis)
+        if not decide:
+            return
         decision = analysis.decision
         if analysis.urgency.referral:
             reason = f"疑似需转 {analysis.urgency.referral}：{analysis.urgency.reason}"

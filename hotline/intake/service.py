@@ -49,23 +49,28 @@ class Submitted:
 
 
 def submit(session: Session, principal: Principal, body: dict | TicketIn, idempotency_key: str | None = None,
-           *, app: Flask | None = None) -> Submitted:
-    """Validate (422), create and commit the ticket, route it; see the module's docstring."""
+           *, app: Flask | None = None, decide: bool = True) -> Submitted:
+    """Validate (422), create and commit the ticket, route it; see the module's docstring.
+
+    `decide=False`: the caller (an agent who chose to dispatch, answer, reject or merge) takes the next
+    action itself; routing records its facts and leaves the ticket `received` (the sweep routes it if the
+    caller's action does not follow)."""
     app = app or current_app._get_current_object()
     data = body if isinstance(body, TicketIn) else parse(TicketIn, body)
     step = Step(session, principal, sla(app))
-    ticket, created, routed = create_ticket(step, data, idempotency_key, app.config["TIMEZONE"], app=app)
+    ticket, created, routed = create_ticket(step, data, idempotency_key, app.config["TIMEZONE"], app=app,
+                                            decide=decide)
     if not created:
         return Submitted(ticket, False)
     TICKETS_CREATED.labels(ticket.channel).inc()
     return Submitted(ticket, True, routing_pending=not routed)
 
 
-def route_safely(app: Flask, session: Session, ticket: Ticket) -> bool:
+def route_safely(app: Flask, session: Session, ticket: Ticket, *, decide: bool = True) -> bool:
     """Route a committed ticket; False when that failed (a database hiccup, a broken index): the ticket
     stays `received` and the sweep routes it later."""
     try:
-        route_new_ticket(app, session, ticket)
+        route_new_ticket(app, session, ticket, decide=decide)
     except Exception:
         log.exception("routing of %s failed after intake; the sweep will route it", ticket.ticket_no)
         return False
@@ -141,7 +146,7 @@ def find_replay(session: Session, owner: str, key: str, fingerprint: str) -> Tic
 
 
 def create_ticket(step: Step, data: TicketIn, idempotency_key: str | None, timezone: str,
-                  app: Flask | None = None) -> tuple[Ticket, bool, bool]:
+                  app: Flask | None = None, decide: bool = True) -> tuple[Ticket, bool, bool]:
     """Returns (ticket, created, routed). A replay of a known Idempotency-Key returns the first ticket.
     With an app the ticket is analysed before and routed inside the transaction that creates it."""
     session, principal = step.session, step.actor
@@ -165,7 +170,7 @@ def create_ticket(step: Step, data: TicketIn, idempotency_key: str | None, timez
                                               request_hash=fingerprint, ticket_id=ticket.id))
                 session.flush()  # a concurrent twin fails here, before any routing
             if app is not None:
-                routed = _route_within(app, step, ticket, analysis)
+                routed = _route_within(app, step, ticket, analysis, decide)
         if routed:
             file_duplicate(app, ticket, analysis)
         return ticket, True, routed
@@ -179,13 +184,13 @@ def create_ticket(step: Step, data: TicketIn, idempotency_key: str | None, timez
     return replay, False, True
 
 
-def _route_within(app: Flask, step: Step, ticket: Ticket, analysis) -> bool:
+def _route_within(app: Flask, step: Step, ticket: Ticket, analysis, decide: bool = True) -> bool:
     """Route the new ticket in its creating transaction; a failure rolls back to the savepoint and leaves
     it `received` (the sweep routes it), never losing it."""
     step.session.flush()  # what belongs to the ticket itself is not undone with the routing
     try:
         with step.session.begin_nested():
-            route_new_ticket(app, step.session, ticket, analysis=analysis, within=step)
+            route_new_ticket(app, step.session, ticket, decide=decide, analysis=analysis, within=step)
     except Exception:
         log.exception("routing of %s failed at intake; the sweep will route it", ticket.ticket_no)
         return False

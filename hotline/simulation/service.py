@@ -38,7 +38,7 @@ from hotline.queue.clocked import BurstWorker, run_due
 from hotline.workflow.sla import sla
 from models import ApiKey, Category, Jurisdiction, Ticket, Unit, User, clock
 from models.clock import FrozenClock
-from models.enums import FINAL_STATUSES
+from models.enums import FINAL_STATUSES, FollowupStatus, TicketStatus
 from routing.dispatch import unit_for
 
 log = logging.getLogger(__name__)
@@ -224,9 +224,9 @@ class Simulation:
             session.refresh(ticket)
             self.report.tickets += 1
             self.report.actions[f"intake→{ticket.status}"] += 1
-            if ticket.status == "triage":
+            if ticket.status == TicketStatus.TRIAGE:
                 self.at(clock.now() + timedelta(minutes=self.rng.uniform(5, 60)), self.triage, ticket.id, text.label)
-            elif ticket.status == "dispatched":
+            elif ticket.status == TicketStatus.DISPATCHED:
                 self._unit_takes(ticket)
 
     def _channel(self) -> str:
@@ -250,7 +250,7 @@ class Simulation:
     def triage(self, ticket_id: int, label: str | None) -> None:
         with self.factory() as session:
             ticket = session.get(Ticket, ticket_id)
-            if ticket.status != "triage":
+            if ticket.status != TicketStatus.TRIAGE:
                 return
             index = city_index(self.app, session)
             place = index.gazetteer.resolve(ticket.address, ticket.lat, ticket.lng)
@@ -343,7 +343,7 @@ class Simulation:
         with self.factory() as session, session.begin():
             ticket = session.get(Ticket, ticket_id)
             followup = current_followup(session, ticket)
-            if followup is None or followup.status != "open" or ticket.status != "replied":
+            if followup is None or followup.status != FollowupStatus.OPEN or ticket.status != TicketStatus.REPLIED:
                 return
             phone = followup.channel == "callback"
             actor = self.agent if phone else SYSTEM

@@ -12,6 +12,7 @@ from hotline.tickets.schemas import TicketOut
 from hotline.workflow.rules import allowed_actions
 from models import Ticket, TicketEvent
 from models.enums import CHINESE_NAMES, Role
+from routing.sla import Stage
 
 
 def ticket_url(ticket_no: str) -> str:
@@ -67,10 +68,10 @@ def _ticket_fields(ticket: Ticket, principal: Principal) -> dict:
         "routing_reason": ticket.routing_reason if staff else None,
         "referral": ticket.referral,
         "deadlines": {
-            "accept": iso(ticket.accept_due),
-            "respond": iso(ticket.respond_due),
-            "reply": iso(ticket.reply_due),
-            "followup": iso(ticket.followup_due),
+            Stage.ACCEPT: iso(ticket.accept_due),
+            Stage.RESPOND: iso(ticket.respond_due),
+            Stage.REPLY: iso(ticket.reply_due),
+            Stage.FOLLOWUP: iso(ticket.followup_due),
         },
         "overdue": ticket.overdue,
         "overdue_stages": ticket.overdue_stages or [],

@@ -17,7 +17,8 @@ from hotline.workflow.effects import touch
 from hotline.workflow.rules import RULES, Rule, authorize
 from hotline.workflow.sla import Sla
 from models import Assignment, Category, Extension, Ticket, TicketEvent, Unit, clock
-from models.enums import TicketStatus
+from models.enums import EventKind as E
+from models.enums import ExtensionStatus, TicketStatus
 
 
 @dataclass
@@ -132,7 +133,7 @@ def active_lead_assignment(step: Step, ticket: Ticket) -> Assignment | None:
 
 def pending_extension(step: Step, ticket: Ticket) -> Extension | None:
     return step.session.scalar(
-        select(Extension).where(Extension.ticket_id == ticket.id, Extension.status == "pending")
+        select(Extension).where(Extension.ticket_id == ticket.id, Extension.status == ExtensionStatus.PENDING)
     )
 
 
@@ -142,8 +143,8 @@ def cancel_pending_extension(step: Step, ticket: Ticket, why: str) -> None:
     extension = pending_extension(step, ticket)
     if extension is None:
         return
-    extension.status, extension.decided_at, extension.note = "cancelled", step.now, why
-    note(step, ticket, "cancel-extension", {"days": extension.days, "reason": why})
+    extension.status, extension.decided_at, extension.note = ExtensionStatus.CANCELLED, step.now, why
+    note(step, ticket, E.CANCEL_EXTENSION, {"days": extension.days, "reason": why})
 
 
 def end_assignments(step: Step, ticket: Ticket) -> None:

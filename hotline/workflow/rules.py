@@ -20,7 +20,8 @@ from hotline.auth import Principal
 from hotline.errors import Conflict, Forbidden
 from hotline.workflow import schemas
 from models import Extension, Ticket
-from models.enums import CHINESE_NAMES, Role, TicketStatus
+from models.enums import CHINESE_NAMES, ExtensionStatus, Role, TicketStatus
+from models.enums import EventKind as E
 
 S = TicketStatus
 Guard = Callable[[Session, Ticket], "Conflict | None"]
@@ -28,7 +29,7 @@ Guard = Callable[[Session, Ticket], "Conflict | None"]
 
 @dataclass(frozen=True)
 class Rule:
-    name: str
+    name: E
     chinese: str
     roles: frozenset[Role]  # staff roles that may act; empty with lead_unit_only or for system steps
     starts_from: tuple[TicketStatus, ...]
@@ -36,6 +37,7 @@ class Rule:
     body: type[schemas.ActionBody] = schemas.Empty
     lead_unit_only: bool = False  # the lead unit's own staff, nobody else
     guard: Guard | None = None  # a further condition on the ticket; returns the 409 when it fails
+    when: str = ""  # the guard in words, for people (docs/workflow.md)
     system_only: bool = False  # taken by the system (routing), never offered to a person
     own_route: str | None = None  # served by a route of its own, not POST /tickets/<no>/<action>
 
@@ -47,7 +49,7 @@ class Rule:
 
 def _has_pending_extension(session: Session, ticket: Ticket) -> bool:
     return bool(session.scalar(select(exists().where(Extension.ticket_id == ticket.id,
-                                                     Extension.status == "pending"))))
+                                                     Extension.status == ExtensionStatus.PENDING))))
 
 
 def _extension_to_decide(session: Session, ticket: Ticket) -> Conflict | None:
@@ -73,31 +75,32 @@ SUPERVISORS = frozenset({Role.SUPERVISOR})
 UNIT_AT_WORK = (S.ACCEPTED, S.RESPONDED)
 
 RULES: dict[str, Rule] = {rule.name: rule for rule in (
-    Rule("triage", "转人工分拨", frozenset(), (S.RECEIVED,), (S.TRIAGE,), system_only=True),
-    Rule("dispatch", "派单", AGENTS, (S.RECEIVED, S.TRIAGE), (S.DISPATCHED,), schemas.DispatchBody),
-    Rule("accept", "签收", frozenset(), (S.DISPATCHED,), (S.ACCEPTED,), lead_unit_only=True),
-    Rule("return", "退单", frozenset(), (S.DISPATCHED, S.ACCEPTED), (S.RETURNED,), schemas.ReasonBody,
+    Rule(E.TRIAGE, "转人工分拨", frozenset(), (S.RECEIVED,), (S.TRIAGE,), system_only=True),
+    Rule(E.DISPATCH, "派单", AGENTS, (S.RECEIVED, S.TRIAGE), (S.DISPATCHED,), schemas.DispatchBody),
+    Rule(E.ACCEPT, "签收", frozenset(), (S.DISPATCHED,), (S.ACCEPTED,), lead_unit_only=True),
+    Rule(E.RETURN, "退单", frozenset(), (S.DISPATCHED, S.ACCEPTED), (S.RETURNED,), schemas.ReasonBody,
          lead_unit_only=True),
-    Rule("decide-return", "审核退单", SUPERVISORS, (S.RETURNED,), (S.DISPATCHED, S.ACCEPTED, S.TRIAGE),
+    Rule(E.DECIDE_RETURN, "审核退单", SUPERVISORS, (S.RETURNED,), (S.DISPATCHED, S.ACCEPTED, S.TRIAGE),
          schemas.DecideReturnBody),
-    Rule("respond", "联系市民", frozenset(), (S.ACCEPTED,), (S.RESPONDED,), schemas.RespondBody,
+    Rule(E.RESPOND, "联系市民", frozenset(), (S.ACCEPTED,), (S.RESPONDED,), schemas.RespondBody,
          lead_unit_only=True),
-    Rule("request-extension", "申请延期", frozenset(), UNIT_AT_WORK, (), schemas.ExtensionBody,
-         lead_unit_only=True, guard=_no_extension_pending),
-    Rule("decide-extension", "审核延期", SUPERVISORS, UNIT_AT_WORK, (), schemas.DecideExtensionBody,
-         guard=_extension_to_decide),
-    Rule("reply", "答复", frozenset(), (S.RESPONDED,), (S.REPLIED,), schemas.ReplyBody, lead_unit_only=True),
-    Rule("reopen", "重办", AGENTS, (S.REPLIED, S.CLOSED), (S.DISPATCHED,), schemas.ReasonBody),
-    Rule("merge", "并单", AGENTS, (S.RECEIVED, S.TRIAGE, S.DISPATCHED, S.RETURNED), (S.MERGED,),
+    Rule(E.REQUEST_EXTENSION, "申请延期", frozenset(), UNIT_AT_WORK, (), schemas.ExtensionBody,
+         lead_unit_only=True, guard=_no_extension_pending, when="没有待审核的延期申请"),
+    Rule(E.DECIDE_EXTENSION, "审核延期", SUPERVISORS, UNIT_AT_WORK, (), schemas.DecideExtensionBody,
+         guard=_extension_to_decide, when="有待审核的延期申请"),
+    Rule(E.REPLY, "答复", frozenset(), (S.RESPONDED,), (S.REPLIED,), schemas.ReplyBody, lead_unit_only=True),
+    Rule(E.REOPEN, "重办", AGENTS, (S.REPLIED, S.CLOSED), (S.DISPATCHED,), schemas.ReasonBody),
+    Rule(E.MERGE, "并单", AGENTS, (S.RECEIVED, S.TRIAGE, S.DISPATCHED, S.RETURNED), (S.MERGED,),
          schemas.MergeBody),
-    Rule("answer", "直接答复", AGENTS, (S.RECEIVED, S.TRIAGE), (S.ANSWERED,), schemas.AnswerBody),
-    Rule("reject", "不予受理", AGENTS, (S.RECEIVED, S.TRIAGE), (S.REJECTED,), schemas.RejectBody),
-    Rule("exclude", "不纳入考评", SUPERVISORS, tuple(S), (), schemas.ReasonBody, guard=_not_excluded),
-    Rule("close", "办结", SUPERVISORS, (S.REPLIED,), (S.CLOSED,), schemas.CloseBody),
+    Rule(E.ANSWER, "直接答复", AGENTS, (S.RECEIVED, S.TRIAGE), (S.ANSWERED,), schemas.AnswerBody),
+    Rule(E.REJECT, "不予受理", AGENTS, (S.RECEIVED, S.TRIAGE), (S.REJECTED,), schemas.RejectBody),
+    Rule(E.EXCLUDE, "不纳入考评", SUPERVISORS, tuple(S), (), schemas.ReasonBody, guard=_not_excluded,
+         when="尚未不纳入考评"),
+    Rule(E.CLOSE, "办结", SUPERVISORS, (S.REPLIED,), (S.CLOSED,), schemas.CloseBody),
     # 回访: an agent records the citizen's answer (the system then closes or reopens) or a call without one.
-    Rule("followup-answer", "记录回访结果", AGENTS, (S.REPLIED,), (),
+    Rule(E.FOLLOWUP_ANSWER, "记录回访结果", AGENTS, (S.REPLIED,), (),
          own_route="/api/v1/tickets/<ticket_no>/followup-answer"),
-    Rule("followup-call", "记录回访电话", AGENTS, (S.REPLIED,), (), own_route="/api/v1/followups/<id>/attempts"),
+    Rule(E.FOLLOWUP_CALL, "记录回访电话", AGENTS, (S.REPLIED,), (), own_route="/api/v1/followups/<id>/attempts"),
 )}
 
 # The actions people take (the system's own steps are not offered), and those of POST /tickets/<no>/<action>.
