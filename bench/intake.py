@@ -121,7 +121,7 @@ class Stack:
         from hotline.auth import hash_api_key, new_api_key
         from hotline.database import session_factory
         from hotline.learning.service import ensure_bootstrap_model
-        from hotline.processes.runner import prepare_database
+        from hotline.processes.prepare import prepare_database
         from models import ApiKey
 
         redis.Redis.from_url(self.redis_url).flushdb()
@@ -578,7 +578,7 @@ def main() -> int:
     # The lists and counts on a database of their own: the city's mix over 120 days (the street stress
     # above, 100,000 open tickets in one street, is not what a supervisor's dashboard reads every day).
     with scratch_postgres(args.database_url, prefix="hotline_bench_lists") as url:
-        from hotline.processes.runner import prepare_database
+        from hotline.processes.prepare import prepare_database
 
         lists_app = Stack(url, args.redis_url, args.port).app()
         prepare_database(lists_app)
