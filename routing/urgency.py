@@ -129,6 +129,8 @@ _PAST = word_list(
     "月前 年前 昨天 昨晚 昨日 前天 之前 以前 曾经 当年 那年 那次 上次 上回 过去 多年前 早些年 听说 据说 新闻 "
     "有人说 发生过 着过 出过 遇到过"
 )
+# Past words that date an event whatever follows them ("过去" also means "go over": 走过去).
+_PAST_DATED = tuple(w for w in _PAST if w != "过去")
 _PRESENT = word_list("正在 现在 刚刚 刚才 此刻 目前 今天 今晚 今早 眼下 还在 马上 立刻 越来越 一直在")
 # Sudden onset: present evidence, unless the text asks about it (请问老人突然晕倒怎么急救).
 _SUDDEN = word_list("突然")
@@ -286,7 +288,7 @@ def assess(text: str, urgency_hint: str | None = None, model=None) -> UrgencyAss
     if (
         hint == "emergency"
         and text_urgency != "emergency"
-        and (not_live or any(word in normalized for word in _NOT_LIVE))
+        and (not_live or any(word in normalized for word in (*_NOT_LIVE, *_PAST_DATED)))
     ):
         hint, demoted = None, True
 
@@ -297,7 +299,9 @@ def assess(text: str, urgency_hint: str | None = None, model=None) -> UrgencyAss
     model_referral = None
     if model is not None:
         live_probability, model_referral = model.live(text)
-        if text_urgency != "emergency" and live_probability >= model.threshold:
+        # The model may raise what the rules missed, never what they explained away (去年着过火, 不是打架).
+        explained = any(not f.active and not f.unsure for f in findings if f.cue.kind != "utility")
+        if text_urgency != "emergency" and live_probability >= model.threshold and not explained:
             urgency, review = "emergency", True
 
     if referrals:
@@ -313,9 +317,11 @@ def assess(text: str, urgency_hint: str | None = None, model=None) -> UrgencyAss
             )
         )
     if review:
-        if live_probability is not None and live_probability >= model.threshold and text_urgency != "emergency":
+        if live_probability is not None and urgency == "emergency" and text_urgency != "emergency":
             service = f"，可能需转{_SERVICE_NAMES[model_referral]}" if model_referral else ""
-            reasons.append(f"模型判断疑似正在发生的紧急情况（{live_probability:.2f}）{service}，请坐席立即确认")
+            reasons.append(
+                f"模型判断疑似正在发生的紧急情况（{live_probability:.2f}）{service}，请坐席立即确认"
+            )
         else:
             reasons.append("可能正在发生紧急情况，请坐席立即确认")
     if demoted:
