@@ -184,8 +184,11 @@ def route_new_ticket(app: Flask, session: Session, ticket: Ticket) -> None:
             return
         _apply_facts(ticket, analysis)
         decision = analysis.decision
-        if analysis.urgency.referral:
-            reason = f"疑似需转 {analysis.urgency.referral}：{analysis.urgency.reason}"
+        if analysis.urgency.referral or analysis.urgency.review:
+            head = f"疑似需转 {analysis.urgency.referral}" if analysis.urgency.referral else "紧急情况待确认"
+            reason = f"{head}：{analysis.urgency.reason}"
+            if getattr(analysis.jurisdiction, "outside", None):
+                reason += f"；地址不在本市辖区（{analysis.jurisdiction.outside}）"
             workflow.to_triage(step, ticket, reason, ticket.suggestions)
         elif analysis.answer is not None:
             workflow.answer(step, ticket, analysis.index.article_ids[analysis.answer.code], None)
