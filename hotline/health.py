@@ -6,8 +6,8 @@ from flask import Blueprint, Response, jsonify
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
 from sqlalchemy import text
 
-from . import database
-from .redis_conn import ping
+from hotline import database
+from hotline.redis_conn import ping
 
 bp = Blueprint("health", __name__)
 

@@ -8,8 +8,8 @@ from typing import TypeVar
 from flask import current_app, request
 from pydantic import BaseModel, ValidationError
 
-from ..errors import BadRequest, Unprocessable
-from ..intake.schemas import describe, field_errors
+from hotline.errors import BadRequest, Unprocessable
+from hotline.intake.schemas import describe, field_errors
 
 Model = TypeVar("Model", bound=BaseModel)
 
