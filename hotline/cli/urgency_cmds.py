@@ -14,7 +14,7 @@ import click
 from flask.cli import AppGroup
 
 from routing.urgency import assess
-from routing.urgency_model import UrgencyModel, _score, evaluate_urgency, read_examples
+from routing.urgency_model import DEFAULT_THRESHOLD, UrgencyModel, _score, evaluate_urgency, read_examples
 
 urgency_cli = AppGroup("urgency", help="评估紧急程度与转接（110/119/120/122）判断。")
 
@@ -45,19 +45,32 @@ def _line(name: str, score: dict) -> str:
 )
 @click.option("--folds", default=5, show_default=True, help="交叉验证折数。")
 @click.option("--repeats", default=3, show_default=True, help="交叉验证重复次数。")
-@click.option("--threshold", default=0.4, show_default=True, help="模型把文本提为紧急（待复核）的概率阈值。")
+@click.option(
+    "--city",
+    "city_dir",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="城市目录：其 seed_examples.csv 中非紧急类别的普通诉求作为非紧急样本一并训练（应用中即如此）。",
+)
+@click.option("--threshold", default=DEFAULT_THRESHOLD, show_default=True,
+              help="模型把文本提为紧急（待复核）的概率阈值。")
 @click.option("--json", "as_json", is_flag=True, help="输出机器可读的 JSON（标准输出最后一行）。")
-def evaluate_command(data_paths, holdout_paths, folds, repeats, threshold, as_json):
+def evaluate_command(data_paths, holdout_paths, folds, repeats, city_dir, threshold, as_json):
+    from hotline.learning.service import city_ordinary_examples
+
     examples = [e for path in data_paths for e in read_examples(path)]
-    report = evaluate_urgency(examples, folds=folds, repeats=repeats, threshold=threshold)
+    ordinary = city_ordinary_examples(city_dir) if city_dir else []
+    report = evaluate_urgency(examples, folds=folds, repeats=repeats, threshold=threshold,
+                              extra_train=ordinary)
     report["n"] = len(examples)
-    click.echo(f"{len(examples)} 条标注文本（其中正在发生的紧急情况 {report['rules']['n_live']} 条）")
+    report["n_city_ordinary"] = len(ordinary)
+    click.echo(f"{len(examples)} 条标注文本（其中正在发生的紧急情况 {report['rules']['n_live']} 条）"
+               + (f"；另有城市普通诉求 {len(ordinary)} 条仅用于训练" if ordinary else ""))
     click.echo(_line("规则（样本内）", report["rules"]))
     if "rules_model_cv" in report:
         click.echo(_line(f"规则 + 模型（{folds} 折 × {repeats} 次交叉验证）", report["rules_model_cv"]))
     if holdout_paths:
         held = [e for path in holdout_paths for e in read_examples(path)]
-        model = UrgencyModel(threshold=threshold).fit(examples)
+        model = UrgencyModel(threshold=threshold).fit([*examples, *ordinary])
         report["holdout_rules"] = _score(held, [assess(e.text, e.hint) for e in held])
         report["holdout_rules_model"] = _score(held, [assess(e.text, e.hint, model=model) for e in held])
         click.echo(f"留出集 {len(held)} 条（紧急 {report['holdout_rules']['n_live']} 条）：")

@@ -120,7 +120,7 @@ def full_text(ticket: Ticket) -> str:
 
 
 def analyse(app: Flask, session: Session, ticket: Ticket) -> Analysis:
-    from hotline.learning.service import predict
+    from hotline.learning.service import current_urgency_model, predict
 
     index = city_index(app, session)
     predictions, threshold = predict(app, ticket.title or "", ticket.content)
@@ -129,7 +129,7 @@ def analyse(app: Flask, session: Session, ticket: Ticket) -> Analysis:
     top = chosen or (predictions[0][0] if predictions else None)
     hint = index.categories[top].urgency_hint if top in index.categories else None
     text = full_text(ticket)
-    urgency = assess(text, hint)
+    urgency = assess(text, hint, model=current_urgency_model(app))
     new = TicketText(ticket_no=ticket.ticket_no, text=text, phone=ticket.citizen_phone, street=jurisdiction.street,
                      received_at=ticket.received_at)
     street_id = index.jurisdiction_ids.get(("street", jurisdiction.street))

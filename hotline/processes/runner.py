@@ -123,9 +123,10 @@ def run(app: Flask, host: str, port: int, threads: int = 8) -> int:
     prepare_database(app)
     logins = ensure_demo_users(app)
     click.echo("检查分类模型 …")
-    from hotline.learning.service import ensure_bootstrap_model
+    from hotline.learning.service import ensure_bootstrap_model, ensure_urgency_model
 
     click.echo(f"分类模型版本：{ensure_bootstrap_model(app)}")
+    click.echo(f"紧急程度模型版本：{ensure_urgency_model(app)}")
     supervisor = Supervisor()
     env = dict(os.environ, HOTLINE_INSTANCE_PATH=app.config["INSTANCE_PATH"],
                HOTLINE_DATABASE_URL=app.config["DATABASE_URL"], PYTHONUNBUFFERED="1")

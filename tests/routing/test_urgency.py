@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from routing.urgency import REFERRALS, URGENCIES, assess
+from routing.urgency_model import DEFAULT_EXAMPLES
 
 HAPPENING_NOW = [
     # crime in progress → 110
@@ -216,7 +217,7 @@ def test_urgency__hazard_words_around_a_danger_cue_ask_for_review_not_emergency(
 def test_urgency__evaluation_set_live_recall_is_total_and_false_alarms_rare(fixtures_dir):
     from routing.urgency_model import evaluate_urgency, read_examples
 
-    examples = read_examples(fixtures_dir / "urgency_eval.csv")
+    examples = read_examples(DEFAULT_EXAMPLES)
     assert len(examples) >= 300
     rules = evaluate_urgency(examples, folds=0)["rules"]
     assert rules["live_recall"] == 1.0, rules["live_missed"]
@@ -226,7 +227,7 @@ def test_urgency__evaluation_set_live_recall_is_total_and_false_alarms_rare(fixt
 def test_urgency__model_raises_what_the_rules_missed_to_review(fixtures_dir):
     from routing.urgency_model import read_examples, train_urgency_model
 
-    model = train_urgency_model(base=fixtures_dir / "urgency_eval.csv")
+    model = train_urgency_model(base=DEFAULT_EXAMPLES)
     text = "有个老大爷在菜场门口突然倒地，脸发紫"  # not in the set, no cue word of the rules
     assert assess(text, None).urgency == "normal"
     result = assess(text, None, model=model)
@@ -234,16 +235,16 @@ def test_urgency__model_raises_what_the_rules_missed_to_review(fixtures_dir):
     assert "请坐席立即确认" in result.reason
     # ...but never what the rules explained away
     assert assess("去年我们楼着过一次火，外墙到现在还是黑的没人修", None, model=model).urgency == "normal"
-    assert len(read_examples(fixtures_dir / "urgency_eval.csv")) == model.n_examples_
+    assert len(read_examples(DEFAULT_EXAMPLES)) == model.n_examples_
 
 
 def test_urgency__retraining_with_corrections_learns_them(fixtures_dir):
     from routing.urgency_model import train_urgency_model
 
     text = "楼下王大妈家的鹦鹉飞走了，她急得直哭"
-    before = train_urgency_model(base=fixtures_dir / "urgency_eval.csv").live(text)[0]
+    before = train_urgency_model(base=DEFAULT_EXAMPLES).live(text)[0]
     corrections = [(text, "emergency", "110")]
-    after = train_urgency_model(corrections, base=fixtures_dir / "urgency_eval.csv", extra_weight=5)
+    after = train_urgency_model(corrections, base=DEFAULT_EXAMPLES, extra_weight=5)
     assert after.live(text)[0] > before
     assert after.live(text)[0] >= after.threshold
 
@@ -252,4 +253,4 @@ def test_urgency__retraining_rejects_unknown_labels(fixtures_dir):
     from routing.urgency_model import train_urgency_model
 
     with pytest.raises(ValueError):
-        train_urgency_model([("有人打架", "very-urgent", None)], base=fixtures_dir / "urgency_eval.csv")
+        train_urgency_model([("有人打架", "very-urgent", None)], base=DEFAULT_EXAMPLES)
