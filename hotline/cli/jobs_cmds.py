@@ -8,7 +8,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 
-from hotline.deadlines.sla import sla
+from hotline.workflow.sla import sla
 from routing.sla import STAGES
 from routing.urgency import URGENCIES
 
