@@ -78,7 +78,8 @@ def predict(app: Flask, title: str, body: str) -> tuple[list[tuple[str, float]],
         loaded = current_model(app)
         if loaded.model is None:
             return [], 1.0
-        return [(code, float(p)) for code, p in loaded.model.predict_top_k(title, body, k=TOP_K)], loaded.threshold
+        threshold = getattr(loaded.model, "threshold_for", lambda _title: loaded.threshold)(title)
+        return [(code, float(p)) for code, p in loaded.model.predict_top_k(title, body, k=TOP_K)], threshold
     except Exception:
         log.exception("classifier unavailable; routing without predictions")
         return [], 1.0
