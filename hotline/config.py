@@ -40,6 +40,11 @@ class Config:
     RATELIMIT_STORAGE_URL: str = ""
     # How long an Idempotency-Key is remembered (hours).
     IDEMPOTENCY_TTL_HOURS: int = 48
+    # Open311 GeoReport v2 (/open311/v2/): the jurisdiction_id this endpoint answers for (empty: any
+    # value is accepted, as the spec allows for an endpoint serving one jurisdiction), and the contact
+    # line of the discovery document.
+    OPEN311_JURISDICTION: str = ""
+    OPEN311_CONTACT: str = "12345 市民服务热线"
     # Page size limits for listings.
     PAGE_SIZE: int = 20
     PAGE_SIZE_MAX: int = 100

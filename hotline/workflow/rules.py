@@ -37,6 +37,7 @@ class Rule:
     body: type[schemas.ActionBody] = schemas.Empty
     lead_unit_only: bool = False  # the lead unit's own staff, nobody else
     guard: Guard | None = None  # a further condition on the ticket; returns the 409 when it fails
+    when: str = ""  # the guard in words, for people (docs/workflow.md)
     system_only: bool = False  # taken by the system (routing), never offered to a person
     own_route: str | None = None  # served by a route of its own, not POST /tickets/<no>/<action>
 
@@ -84,16 +85,17 @@ RULES: dict[str, Rule] = {rule.name: rule for rule in (
     Rule(E.RESPOND, "联系市民", frozenset(), (S.ACCEPTED,), (S.RESPONDED,), schemas.RespondBody,
          lead_unit_only=True),
     Rule(E.REQUEST_EXTENSION, "申请延期", frozenset(), UNIT_AT_WORK, (), schemas.ExtensionBody,
-         lead_unit_only=True, guard=_no_extension_pending),
+         lead_unit_only=True, guard=_no_extension_pending, when="没有待审核的延期申请"),
     Rule(E.DECIDE_EXTENSION, "审核延期", SUPERVISORS, UNIT_AT_WORK, (), schemas.DecideExtensionBody,
-         guard=_extension_to_decide),
+         guard=_extension_to_decide, when="有待审核的延期申请"),
     Rule(E.REPLY, "答复", frozenset(), (S.RESPONDED,), (S.REPLIED,), schemas.ReplyBody, lead_unit_only=True),
     Rule(E.REOPEN, "重办", AGENTS, (S.REPLIED, S.CLOSED), (S.DISPATCHED,), schemas.ReasonBody),
     Rule(E.MERGE, "并单", AGENTS, (S.RECEIVED, S.TRIAGE, S.DISPATCHED, S.RETURNED), (S.MERGED,),
          schemas.MergeBody),
     Rule(E.ANSWER, "直接答复", AGENTS, (S.RECEIVED, S.TRIAGE), (S.ANSWERED,), schemas.AnswerBody),
     Rule(E.REJECT, "不予受理", AGENTS, (S.RECEIVED, S.TRIAGE), (S.REJECTED,), schemas.RejectBody),
-    Rule(E.EXCLUDE, "不纳入考评", SUPERVISORS, tuple(S), (), schemas.ReasonBody, guard=_not_excluded),
+    Rule(E.EXCLUDE, "不纳入考评", SUPERVISORS, tuple(S), (), schemas.ReasonBody, guard=_not_excluded,
+         when="尚未不纳入考评"),
     Rule(E.CLOSE, "办结", SUPERVISORS, (S.REPLIED,), (S.CLOSED,), schemas.CloseBody),
     # 回访: an agent records the citizen's answer (the system then closes or reopens) or a call without one.
     Rule(E.FOLLOWUP_ANSWER, "记录回访结果", AGENTS, (S.REPLIED,), (),
