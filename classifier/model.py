@@ -232,7 +232,10 @@ class TextClassifier:
         n_rows = len(y)
         # Caller-like copies of the titled rows (see ModelConfig.caller_copy_chars): row n_rows + k is a
         # copy of row origin[k].
-        titled = [i for i, t in enumerate(titles) if c.caller_copy_chars and t and str(t).strip()]
+        # From `large_n` rows on, no copies: training time would double (the 10,000-row target), and a
+        # city with that many tickets has callers' own untitled ones to learn from.
+        copies = bool(c.caller_copy_chars) and len(y) < c.large_n
+        titled = [i for i, t in enumerate(titles) if copies and t and str(t).strip()]
         origin = np.asarray(titled, dtype=np.int64)
         copy_docs = as_docs([""] * len(titled), [(bodies[i] or "")[: c.caller_copy_chars] for i in titled],
                             c.max_body_chars)
