@@ -168,6 +168,27 @@ class LinearScorer:
         return scores
 
 
+def _checked_labels(n_docs: int, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The classes and their counts; refuses data a model cannot be trained on (in Chinese)."""
+    if n_docs != len(y):
+        raise ValueError(f"文本有 {n_docs} 条，类别标签却有 {len(y)} 个，两者数量必须相同")
+    classes, counts = np.unique(y, return_counts=True)
+    if len(classes) < 2:
+        raise ValueError("训练至少需要两个不同的类别")
+    if counts.min() < 2:
+        rare = ", ".join(str(label) for label in classes[counts < 2])
+        raise ValueError(f"每个类别至少需要两条样本，请为这些类别补充样本或删去它们：{rare}")
+    return classes, counts
+
+
+def _normalised_prior(prior: Mapping[str, Iterable[str]] | None, classes: np.ndarray) -> dict[str, list[str]]:
+    return {
+        str(label): sorted({normalise(p) for p in prior[label]} - {""})
+        for label in classes
+        if prior and label in prior
+    }
+
+
 class TextClassifier:
     """Category of a ticket from its title and body, with calibrated top-k probabilities."""
 
@@ -220,14 +241,7 @@ class TextClassifier:
         c = self.settings
         docs = as_docs(titles, bodies, c.max_body_chars)
         y = np.asarray([str(label) for label in labels])
-        if len(docs) != len(y):
-            raise ValueError(f"文本有 {len(docs)} 条，类别标签却有 {len(y)} 个，两者数量必须相同")
-        classes, counts = np.unique(y, return_counts=True)
-        if len(classes) < 2:
-            raise ValueError("训练至少需要两个不同的类别")
-        if counts.min() < 2:
-            rare = ", ".join(str(label) for label in classes[counts < 2])
-            raise ValueError(f"每个类别至少需要两条样本，请为这些类别补充样本或删去它们：{rare}")
+        classes, counts = _checked_labels(len(docs), y)
         y_index = np.searchsorted(classes, y)
         n_rows = len(y)
         # Caller-like copies of the titled rows (see ModelConfig.caller_copy_chars): row n_rows + k is a
@@ -322,11 +336,7 @@ class TextClassifier:
 
         self.features_ = features
         # Kept so that a challenger can re-train this model's recipe exactly (learning.py).
-        self.prior_ = {
-            str(label): sorted({normalise(p) for p in prior[label]} - {""})
-            for label in classes
-            if prior and label in prior
-        }
+        self.prior_ = _normalised_prior(prior, classes)
         if c.final_model == "average" and all(len(f.classes_) == len(classes) for f in fold_scorers):
             self.scorer_ = LinearScorer.average(fold_scorers)
         else:

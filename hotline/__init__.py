@@ -31,7 +31,7 @@ def create_app(**overrides) -> Flask:
     app.url_map.converters["int"] = DatabaseId  # before any route is added
     logging.basicConfig(level=app.config["LOG_LEVEL"].upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
-    from hotline import database, extensions, redis_conn
+    from hotline import database, extensions, redis_conn, web
     from hotline.auth import rate_limit_key
     from hotline.errors import register_error_handlers
     from hotline.jobs import aftercommit
@@ -44,6 +44,7 @@ def create_app(**overrides) -> Flask:
     register_error_handlers(app)
     _register_blueprints(app)
     extensions.init_app(app, rate_limit_key)  # after the blueprints: it wraps their rate-limited views
+    web.init_app(app)
     _register_metrics(app)
 
     from hotline.cli import register_commands

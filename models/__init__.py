@@ -2,6 +2,7 @@
 
 from .db import make_engine, make_session_factory, transaction, upsert_insert
 from .entities import (
+    AdminChange,
     ApiKey,
     Assignment,
     Base,
@@ -27,6 +28,7 @@ from .entities import (
 )
 
 __all__ = [
+    "AdminChange",
     "ApiKey",
     "Assignment",
     "Base",

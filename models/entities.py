@@ -494,3 +494,17 @@ class Open311Request(Base):
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
 
     ticket: Mapped[Ticket] = relationship()
+
+
+class AdminChange(Base):
+    """An administrator's change made in the browser (city data, users, API keys): who, when, what."""
+
+    __tablename__ = "admin_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=clock.now, index=True)
+    actor: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(30))  # city | city-import | user | apikey
+    target: Mapped[str] = mapped_column(String(100))  # the file, username or key prefix
+    summary: Mapped[str] = mapped_column(String(300))
+    detail: Mapped[str | None] = mapped_column(Text)  # a unified diff of a city file, when there is one
