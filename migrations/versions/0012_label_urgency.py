@@ -2,7 +2,7 @@
 may carry an urgency without a category
 
 Revision ID: 0012
-Revises: 0011
+Revises: 0010
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0012"
-down_revision = "0011"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
