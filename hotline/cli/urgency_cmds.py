@@ -14,7 +14,10 @@ import click
 from flask.cli import AppGroup
 
 from routing.urgency import assess
-from routing.urgency_model import DEFAULT_THRESHOLD, UrgencyModel, _score, evaluate_urgency, read_examples
+
+# The model's module loads scikit-learn: imported when the command runs, so that every other flask
+# command (and the `up` supervisor) starts without it.
+DEFAULT_THRESHOLD = 0.25  # routing.urgency_model.DEFAULT_THRESHOLD (a test keeps them equal)
 
 urgency_cli = AppGroup("urgency", help="评估紧急程度与转接（110/119/120/122）判断。")
 
@@ -56,6 +59,7 @@ def _line(name: str, score: dict) -> str:
 @click.option("--json", "as_json", is_flag=True, help="输出机器可读的 JSON（标准输出最后一行）。")
 def evaluate_command(data_paths, holdout_paths, folds, repeats, city_dir, threshold, as_json):
     from hotline.learning.service import city_ordinary_examples
+    from routing.urgency_model import UrgencyModel, _score, evaluate_urgency, read_examples
 
     examples = [e for path in data_paths for e in read_examples(path)]
     ordinary = city_ordinary_examples(city_dir) if city_dir else []

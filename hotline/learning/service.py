@@ -10,7 +10,6 @@ from pathlib import Path
 
 from flask import Flask
 
-from classifier.store import ModelStore
 from hotline.appcache import AppCache
 
 log = logging.getLogger(__name__)
@@ -90,24 +89,6 @@ def predict(app: Flask, title: str, body: str) -> tuple[list[tuple[str, float]],
 URGENCY_STORE_DIR = "urgency"
 
 
-class UrgencyModelStore(ModelStore):
-    """The model store (versions, SHA-256, trusted types only) holding routing.urgency_model models."""
-
-    trusted_types = ("routing.urgency_model.UrgencyModel",)
-
-    def model_kind(self) -> type:
-        from routing.urgency_model import UrgencyModel
-
-        return UrgencyModel
-
-    def describe(self, model) -> dict:
-        return {"labels": ["live", "not_live"], "threshold": model.threshold, "C": model.C,
-                "n_examples": model.n_examples_}
-
-    def check_loaded(self, model, meta: dict, version: str) -> None:
-        pass
-
-
 @dataclass
 class LoadedUrgency:
     version: str | None
@@ -117,7 +98,10 @@ class LoadedUrgency:
 _urgency_cache: AppCache[LoadedUrgency] = AppCache("hotline.urgency_model", RECHECK_SECONDS)
 
 
-def urgency_store(app: Flask) -> UrgencyModelStore:
+def urgency_store(app: Flask):
+    """The urgency model's store (hotline.learning.store.UrgencyModelStore), beside the classifier's."""
+    from hotline.learning.store import UrgencyModelStore
+
     return UrgencyModelStore(Path(app.config["MODEL_DIR"]) / URGENCY_STORE_DIR)
 
 

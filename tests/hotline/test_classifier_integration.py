@@ -19,7 +19,8 @@ def trained_store(tmp_path_factory) -> Path:
     from classifier.bootstrap import ensure_model
     from classifier.city import load_city_vocabulary
     from classifier.store import ModelStore
-    from hotline.learning.service import URGENCY_STORE_DIR, UrgencyModelStore, city_ordinary_examples
+    from hotline.learning.service import URGENCY_STORE_DIR, city_ordinary_examples
+    from hotline.learning.store import UrgencyModelStore
     from routing.urgency_model import train_urgency_model
 
     folder = tmp_path_factory.mktemp("models")

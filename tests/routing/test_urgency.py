@@ -254,3 +254,10 @@ def test_urgency__retraining_rejects_unknown_labels(fixtures_dir):
 
     with pytest.raises(ValueError):
         train_urgency_model([("有人打架", "very-urgent", None)], base=DEFAULT_EXAMPLES)
+
+
+def test_urgency__the_command_default_threshold_is_the_model_default():
+    from hotline.cli import urgency_cmds
+    from routing.urgency_model import DEFAULT_THRESHOLD
+
+    assert urgency_cmds.DEFAULT_THRESHOLD == DEFAULT_THRESHOLD
