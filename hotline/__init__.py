@@ -20,13 +20,14 @@ def create_app(**overrides) -> Flask:
     app.json.ensure_ascii = False  # Chinese stays readable in API answers
     logging.basicConfig(level=app.config["LOG_LEVEL"].upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
-    from . import database, extensions, redis_conn, sla_service
+    from . import database, edge, extensions, redis_conn, sla_service
     from .errors import register_error_handlers
 
     database.init_app(app)
     redis_conn.init_app(app)
     sla_service.init_app(app)
     register_error_handlers(app)
+    edge.init_app(app)
     _register_blueprints(app)
     extensions.init_app(app)  # after the blueprints: it wraps their rate-limited views
     _register_metrics(app)

@@ -114,6 +114,8 @@ def _message(error: dict[str, Any]) -> str:
         return "应为文本"
     if kind in ("bool_type", "bool_parsing"):
         return "应为 true 或 false"
+    if kind in ("int_type", "int_parsing", "int_from_float"):
+        return "应为整数"
     if kind in ("float_type", "float_parsing", "finite_number"):
         return "应为数字"
     if kind == "greater_than_equal":
