@@ -35,7 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 
 from hotline import migrate  # noqa: E402
-from hotline.scoring import ScoringSettings, compute_period, store_period  # noqa: E402
+from hotline.scoring.service import ScoringSettings, compute_period, store_period  # noqa: E402
 from hotline.scratchdb import scratch_postgres  # noqa: E402
 from models import make_engine, make_session_factory  # noqa: E402
 

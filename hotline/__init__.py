@@ -8,7 +8,7 @@ from pathlib import Path
 
 from flask import Flask, g, request
 
-from . import config as config_module
+from hotline import config as config_module
 
 
 def create_app(**overrides) -> Flask:
@@ -20,8 +20,9 @@ def create_app(**overrides) -> Flask:
     app.json.ensure_ascii = False  # Chinese stays readable in API answers
     logging.basicConfig(level=app.config["LOG_LEVEL"].upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
-    from . import database, edge, extensions, redis_conn, sla_service
-    from .errors import register_error_handlers
+    from hotline import database, edge, extensions, redis_conn
+    from hotline.deadlines import sla as sla_service
+    from hotline.errors import register_error_handlers
 
     database.init_app(app)
     redis_conn.init_app(app)
@@ -32,24 +33,33 @@ def create_app(**overrides) -> Flask:
     extensions.init_app(app)  # after the blueprints: it wraps their rate-limited views
     _register_metrics(app)
 
-    from .cli import register_commands
+    from hotline.cli import register_commands
 
     register_commands(app)
     return app
 
 
 def _register_blueprints(app: Flask) -> None:
-    from .api import bp as api_bp
-    from .health import bp as health_bp
-    from .web import bp as web_bp
+    from hotline.api import openapi
+    from hotline.auth import views as auth_views
+    from hotline.followup import views as followup_views
+    from hotline.health import bp as health_bp
+    from hotline.learning import views as learning_views
+    from hotline.notifications import views as notification_views
+    from hotline.scoring import views as scoring_views
+    from hotline.tickets import actions as action_views
+    from hotline.tickets import views as ticket_views
+    from hotline.web import bp as web_bp
 
-    app.register_blueprint(api_bp)
+    for module in (ticket_views, action_views, auth_views, followup_views, learning_views,
+                   notification_views, scoring_views, openapi):
+        app.register_blueprint(module.bp)
     app.register_blueprint(health_bp)
     app.register_blueprint(web_bp)
 
 
 def _register_metrics(app: Flask) -> None:
-    from .health import LATENCY, REQUESTS
+    from hotline.health import LATENCY, REQUESTS
 
     @app.before_request
     def _start_timer():

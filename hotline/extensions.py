@@ -7,7 +7,7 @@ from collections.abc import Callable
 from flask import Flask, current_app
 from flask_limiter import Limiter
 
-from .auth import rate_limit_key
+from hotline.auth import rate_limit_key
 
 _SETTING_ATTR = "_hotline_rate_limit_setting"
 

@@ -8,9 +8,9 @@ from flask import Blueprint, Response, jsonify
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
 from sqlalchemy import text
 
-from . import database
-from .auth import current_principal
-from .redis_conn import ping
+from hotline import database
+from hotline.auth import current_principal
+from hotline.redis_conn import ping
 
 bp = Blueprint("health", __name__)
 log = logging.getLogger(__name__)

@@ -9,9 +9,9 @@ from typing import TypeVar
 from flask import current_app, request
 from pydantic import BaseModel, ValidationError
 
-from ..edge import read_json_object
-from ..errors import Unprocessable
-from ..intake.schemas import describe, field_errors
+from hotline.edge import read_json_object
+from hotline.errors import Unprocessable
+from hotline.intake.schemas import describe, field_errors
 
 Model = TypeVar("Model", bound=BaseModel)
 

@@ -7,13 +7,14 @@ what the API accepts); apispec assembles the document.
 from __future__ import annotations
 
 from apispec import APISpec
-from flask import current_app, jsonify
+from flask import Blueprint, current_app, jsonify
 from pydantic.json_schema import models_json_schema
 
-from ..intake.schemas import TicketIn
-from . import bp
-from .actions import ACTIONS, Empty
-from .auth_routes import TokenRequest
+from hotline.auth.views import TokenRequest
+from hotline.intake.schemas import TicketIn
+from hotline.tickets.actions import ACTIONS, Empty
+
+bp = Blueprint("openapi", __name__, url_prefix="/api/v1")
 
 REF = "#/components/schemas/{model}"
 

@@ -9,9 +9,8 @@ import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hotline.city.schema import City
 from models import CatalogueEntry, Category, Jurisdiction, KnowledgeArticle, Unit
-
-from .schema import City
 
 
 @dataclass

@@ -6,14 +6,14 @@ from flask import Flask
 
 
 def register_commands(app: Flask) -> None:
-    from .accounts import apikey_cli, user_cli
-    from .city_cmds import city_cli
-    from .classifier_cmds import classifier_cli
-    from .db_cmds import db_cli
-    from .jobs_cmds import sla_cli, sweep_command
-    from .run_cmds import up_command, worker_command
-    from .simulate_cmds import simulate_command
-    from .stats_cmds import stats_command
+    from hotline.cli.accounts import apikey_cli, user_cli
+    from hotline.cli.city_cmds import city_cli
+    from hotline.cli.classifier_cmds import classifier_cli
+    from hotline.cli.db_cmds import db_cli
+    from hotline.cli.jobs_cmds import sla_cli, sweep_command
+    from hotline.cli.run_cmds import up_command, worker_command
+    from hotline.cli.simulate_cmds import simulate_command
+    from hotline.cli.stats_cmds import stats_command
 
     for command in (db_cli, city_cli, user_cli, apikey_cli, up_command, worker_command, stats_command,
                     sla_cli, sweep_command, simulate_command, classifier_cli):

@@ -6,11 +6,10 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy import select
 
+from hotline.auth import find_user, hash_api_key, hash_password, new_api_key
+from hotline.database import session_factory
 from models import ApiKey, Unit, User, clock
 from models.enums import Channel, Role, values
-
-from ..auth import find_user, hash_api_key, hash_password, new_api_key
-from ..database import session_factory
 
 user_cli = AppGroup("user", help="工作人员账号。")
 apikey_cli = AppGroup("apikey", help="渠道 API 密钥。")

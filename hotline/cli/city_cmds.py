@@ -7,9 +7,9 @@ from pathlib import Path
 import click
 from flask.cli import AppGroup
 
-from ..city.schema import CityError, read_city
-from ..city.store import export_city, load_city
-from ..database import session_factory
+from hotline.city.schema import CityError, read_city
+from hotline.city.store import export_city, load_city
+from hotline.database import session_factory
 
 city_cli = AppGroup("city", help="城市数据：单位、辖区、事项分类、派单目录、知识库。")
 

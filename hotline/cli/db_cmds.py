@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
-from .. import database, migrate
+from hotline import database, migrate
 
 db_cli = AppGroup("db", help="数据库迁移（Alembic）。")
 

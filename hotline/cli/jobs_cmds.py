@@ -8,10 +8,9 @@ import click
 from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 
+from hotline.deadlines.sla import sla
 from routing.sla import STAGES
 from routing.urgency import URGENCIES
-
-from ..sla_service import sla
 
 sla_cli = AppGroup("sla", help="时限（SLA）。")
 
@@ -46,6 +45,6 @@ def due(start: str, urgency: str, stage: str, extend_days: int):
 @with_appcontext
 def sweep_command():
     """立即执行一次巡检：补排欠下的任务、处理已到期未标记的环节、重建丢失的任务。"""
-    from ..jobs.sweep import sweep
+    from hotline.jobs.sweep import sweep
 
     click.echo(str(sweep(current_app._get_current_object())))

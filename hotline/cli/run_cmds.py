@@ -14,7 +14,7 @@ from flask.cli import with_appcontext
 @with_appcontext
 def up_command(host: str, port: int, threads: int):
     """一键启动：迁移数据库、导入演示城市、启动内置 Redis、任务进程和 Web 服务。Ctrl-C 全部停止。"""
-    from ..runner import run
+    from hotline.processes.runner import run
 
     raise SystemExit(run(current_app._get_current_object(), host, port, threads))
 
@@ -23,6 +23,6 @@ def up_command(host: str, port: int, threads: int):
 @click.option("--burst", is_flag=True, help="处理完队列中的任务后退出")
 def worker_command(burst: bool):
     """启动一个 RQ 任务进程（含定时调度器）。"""
-    from ..worker import main
+    from hotline.processes.worker import main
 
     raise SystemExit(main(["--burst"] if burst else []))

@@ -17,10 +17,10 @@ from flask.cli import with_appcontext
 @with_appcontext
 def simulate_command(days: int, per_day: int, seed: int, start: str | None):
     """用真实的受理、派单、办理流程和真实的定时任务模拟一座城市的若干天，然后保存考评结果。"""
-    from .. import scoring
-    from ..database import session_factory
-    from ..redis_conn import EmbeddedRedis, ping
-    from ..simulate import Simulation
+    from hotline.database import session_factory
+    from hotline.redis_conn import EmbeddedRedis, ping
+    from hotline.scoring import service as scoring
+    from hotline.simulation.service import Simulation
 
     app = current_app._get_current_object()
     first = None

@@ -10,10 +10,9 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from hotline.database import session_factory
+from hotline.scoring import service as scoring
 from models.enums import CHINESE_NAMES, UnitGroup, values
-
-from .. import scoring
-from ..database import session_factory
 
 HEADERS = ("排名", "单位编码", "单位名称", "派单", "按时响应", "响应率", "评价", "解决", "解决率", "满意率", "综合得分")
 NUMERIC = {0, 3, 4, 5, 6, 7, 8, 9, 10}

@@ -11,10 +11,10 @@ it as unrated. See docs/followup.md.
 The survey page itself is hotline/web.
 """
 
-from .jobs import schedule_followup_after_commit, sweep
-from .service import Gone, expire, open_followup, record_answer, record_call
-from .settings import FollowupSettings, settings
-from .tokens import followup_for_token, survey_token, survey_url
+from hotline.followup.jobs import schedule_followup_after_commit, sweep
+from hotline.followup.service import Gone, expire, open_followup, record_answer, record_call
+from hotline.followup.settings import FollowupSettings, settings
+from hotline.followup.tokens import followup_for_token, survey_token, survey_url
 
 __all__ = [
     "FollowupSettings", "Gone", "expire", "followup_for_token", "open_followup", "record_answer", "record_call",

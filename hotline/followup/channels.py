@@ -27,9 +27,8 @@ from phonenumbers import NumberParseException, PhoneNumberType
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hotline.followup.settings import FollowupSettings
 from models import OutboxMessage, Ticket, clock
-
-from .settings import FollowupSettings
 
 log = logging.getLogger(__name__)
 

@@ -23,15 +23,22 @@ from rq import Queue, Retry
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hotline.auth import SYSTEM
+from hotline.deadlines.schedule import active_job_ids
+from hotline.followup.channels import PushError, WebhookPush, is_mobile, message_text, sms_gateway
+from hotline.followup.service import (
+    cancel,
+    current_followup,
+    expire,
+    local_time,
+    locked,
+    moved_on,
+    next_attempt_due,
+)
+from hotline.followup.settings import FollowupSettings, settings
+from hotline.followup.tokens import survey_token, survey_url
+from hotline.workflow.core import Step, note
 from models import FollowUp, Ticket, clock
-
-from ..auth import SYSTEM
-from ..jobs.scheduling import active_job_ids
-from ..workflow.core import Step, note
-from .channels import PushError, WebhookPush, is_mobile, message_text, sms_gateway
-from .service import cancel, current_followup, expire, local_time, locked, moved_on, next_attempt_due
-from .settings import FollowupSettings, settings
-from .tokens import survey_token, survey_url
 
 log = logging.getLogger(__name__)
 
@@ -89,7 +96,7 @@ def enqueue(queue: Queue, jobs: list[FollowupJob], now: datetime) -> list[str]:
 def schedule_followup_after_commit(session: Session, ticket: Ticket) -> bool:
     """Called by routes after a transition committed (the reply): schedules the jobs of the ticket's
     open follow-up round, if any. A Redis failure never fails the request: the sweep catches up."""
-    from ..jobs.runtime import job_app, queue
+    from hotline.jobs.runtime import job_app, queue
 
     if ticket.status != "replied":  # only a reply opens a round; every other transition passes here too
         return False
@@ -116,8 +123,8 @@ def schedule_followup_after_commit(session: Session, ticket: Ticket) -> bool:
 
 def run_attempt(app: Flask, followup_id: int, attempt: int) -> str:
     """Contact the citizen for attempt `attempt` of a round, unless that is done or pointless."""
-    from ..database import session_factory
-    from ..sla_service import sla
+    from hotline.database import session_factory
+    from hotline.deadlines.sla import sla
 
     config = settings(app)
     with session_factory(app)() as session, session.begin():
@@ -171,8 +178,8 @@ def _send(session: Session, app: Flask, config: FollowupSettings, followup: Foll
 
 
 def run_expiry(app: Flask, followup_id: int) -> str:
-    from ..database import session_factory
-    from ..sla_service import sla
+    from hotline.database import session_factory
+    from hotline.deadlines.sla import sla
 
     with session_factory(app)() as session, session.begin():
         found = locked(session, followup_id)
@@ -184,7 +191,7 @@ def run_expiry(app: Flask, followup_id: int) -> str:
 
 def send_attempt(followup_id: int, attempt: int) -> str:
     """RQ job `followup-<ticket_no>-<round>-attempt-<n>`."""
-    from ..jobs.runtime import app_context
+    from hotline.jobs.runtime import app_context
 
     with app_context() as app:
         return run_attempt(app, followup_id, attempt)
@@ -192,7 +199,7 @@ def send_attempt(followup_id: int, attempt: int) -> str:
 
 def expire_followup(followup_id: int) -> str:
     """RQ job `followup-<ticket_no>-<round>-expire`."""
-    from ..jobs.runtime import app_context
+    from hotline.jobs.runtime import app_context
 
     with app_context() as app:
         return run_expiry(app, followup_id)
@@ -203,8 +210,8 @@ def expire_followup(followup_id: int) -> str:
 def sweep(app: Flask, batch: int = 1000) -> int:
     """Re-create the missing jobs of every open round (the database is the truth; Redis may have lost
     them). Returns how many jobs were enqueued. Meant for the periodic sweep."""
-    from ..database import session_factory
-    from ..jobs.runtime import queue
+    from hotline.database import session_factory
+    from hotline.jobs.runtime import queue
 
     config = settings(app)
     target = queue(app)

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+from hotline.followup.service import SATISFACTION
+from hotline.tickets.present import iso
 from models import FollowUp, Ticket
-
-from ..serialize import iso
-from .service import SATISFACTION
 
 MATTER_MAX = 100
 STATUS_NAMES = {"open": "待评价", "answered": "已评价", "unrated": "未评价（已过期）", "cancelled": "已失效"}

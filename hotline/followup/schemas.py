@@ -10,7 +10,7 @@ from typing import Annotated, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
-from .service import COMMENT_MAX
+from hotline.followup.service import COMMENT_MAX
 
 
 class _Body(BaseModel):

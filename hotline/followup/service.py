@@ -15,15 +15,14 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hotline.auth import SYSTEM, Principal
+from hotline.errors import ApiError, Conflict, Unprocessable
+from hotline.followup.channels import choose_channel
+from hotline.followup.settings import FollowupSettings, settings
+from hotline.workflow.closing import close, reopen
+from hotline.workflow.core import Step, locked_ticket, note, require_role
 from models import FollowUp, Ticket
 from models.enums import Role
-
-from ..auth import SYSTEM, Principal
-from ..errors import ApiError, Conflict, Unprocessable
-from ..workflow.closing import close, reopen
-from ..workflow.core import Step, locked_ticket, note, require_role
-from .channels import choose_channel
-from .settings import FollowupSettings, settings
 
 SATISFACTION = {"satisfied": "满意", "basic": "基本满意", "unsatisfied": "不满意"}
 VIA = ("survey", "api", "agent")
@@ -64,7 +63,7 @@ def open_followup(step: Step, ticket: Ticket, config: FollowupSettings | None = 
     note(step, ticket, "followup-open", {"round": followup.round, "channel": channel,
                                          "expires_at": followup.expires_at.isoformat()})
     if channel == "callback":
-        from ..jobs.notify import notify
+        from hotline.notifications.service import notify
 
         notify(step.session, audience="agent", kind="callback", ticket=ticket,
                dedupe_key=f"callback:{ticket.id}:{followup.round}",
@@ -169,7 +168,7 @@ def record_answer(step: Step, followup: FollowUp, resolved: bool, satisfaction: 
     if ticket.reopen_count == 0:
         reopen(system, ticket, f"回访不满意/未解决：{detail}")
         return "reopened"
-    from ..jobs.notify import notify
+    from hotline.notifications.service import notify
 
     notify(step.session, audience="supervisor", kind="followup", ticket=ticket,
            dedupe_key=f"followup:{followup.id}:decision",

@@ -49,6 +49,6 @@ class FollowupSettings:
 
 
 def settings(app=None) -> FollowupSettings:
-    from ..jobs.runtime import job_app
+    from hotline.jobs.runtime import job_app
 
     return FollowupSettings.from_config((app or job_app()).config)

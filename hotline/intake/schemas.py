@@ -8,9 +8,8 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from hotline.intake.phones import normalise_phone
 from models.enums import Channel, RequestType
-
-from .phones import normalise_phone
 
 CONTENT_MAX = 5000
 TITLE_MAX = 200

@@ -14,15 +14,14 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from hotline.auth import Principal
+from hotline.database import write_transaction
+from hotline.errors import ApiError, Forbidden, Unprocessable
+from hotline.intake.schemas import TicketIn
+from hotline.workflow import Step, receive
+from hotline.workflow.core import leaf_category
 from models import IdempotencyRecord, Ticket, clock
 from models.enums import Role
-
-from ..auth import Principal
-from ..database import write_transaction
-from ..errors import ApiError, Forbidden, Unprocessable
-from ..workflow import Step, receive
-from ..workflow.core import leaf_category
-from .schemas import TicketIn
 
 IDEMPOTENCY_KEY_MAX = 200
 

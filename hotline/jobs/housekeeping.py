@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from ..database import session_factory
-from ..intake.service import purge_idempotency_records
+from hotline.database import session_factory
+from hotline.intake.service import purge_idempotency_records
 
 
 def purge_idempotency_job() -> str:
-    from .runtime import app_context
+    from hotline.jobs.runtime import app_context
 
     with app_context() as app, session_factory(app)() as session, session.begin():
         removed = purge_idempotency_records(session, int(app.config["IDEMPOTENCY_TTL_HOURS"]))

@@ -13,8 +13,8 @@ from datetime import timedelta
 from flask import Flask, current_app, has_app_context
 from rq import Queue
 
-from .. import sla_service
-from ..redis_conn import get_redis
+from hotline.deadlines import sla as sla_service
+from hotline.redis_conn import get_redis
 
 _app: Flask | None = None
 
@@ -29,7 +29,7 @@ def job_app() -> Flask:
     if has_app_context():
         return current_app._get_current_object()
     if _app is None:
-        from .. import create_app
+        from hotline import create_app
 
         _app = create_app()
     return _app

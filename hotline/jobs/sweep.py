@@ -20,13 +20,12 @@ import redis
 from flask import Flask
 from sqlalchemy import select
 
+from hotline.database import session_factory
+from hotline.deadlines.jobs import run_deadline_check
+from hotline.deadlines.schedule import active_job_ids, deadline_jobs, enqueue, plan, schedule_ticket
+from hotline.followup import sweep as followup_sweep
+from hotline.jobs.runtime import escalation_delay, queue, sla
 from models import Ticket, clock
-
-from ..database import session_factory
-from ..followup import sweep as followup_sweep
-from .deadlines import run_deadline_check
-from .runtime import escalation_delay, queue, sla
-from .scheduling import active_job_ids, deadline_jobs, enqueue, plan, schedule_ticket
 
 log = logging.getLogger(__name__)
 
@@ -114,7 +113,7 @@ def sweep(app: Flask, now: datetime | None = None, limit: int = BATCH) -> SweepR
 
 def sweep_job() -> str:
     """The RQ job run by `rq cron`."""
-    from .runtime import app_context
+    from hotline.jobs.runtime import app_context
 
     with app_context() as app:
         return str(sweep(app))

@@ -25,4 +25,4 @@ def _headers(response):
     return response
 
 
-from . import home, survey  # noqa: E402,F401  (routes register on import)
+from hotline.web import home, survey  # noqa: E402,F401  (routes register on import)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask import render_template
 
-from ..health import database_state
-from ..redis_conn import ping
-from . import bp
+from hotline.health import database_state
+from hotline.redis_conn import ping
+from hotline.web import bp
 
 
 @bp.get("/")

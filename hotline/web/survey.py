@@ -11,14 +11,14 @@ from __future__ import annotations
 
 from flask import current_app, redirect, render_template, request, url_for
 
-from models import FollowUp, Ticket, clock
-
-from ..api.bodies import parse
-from ..database import db, write_transaction
-from ..errors import ApiError, Unprocessable
-from ..followup.present import matter
-from ..followup.schemas import AnswerIn
-from ..followup.service import (
+from hotline.api.bodies import parse
+from hotline.database import db, write_transaction
+from hotline.deadlines.schedule import schedule_after_commit
+from hotline.deadlines.sla import sla
+from hotline.errors import ApiError, Unprocessable
+from hotline.followup.present import matter
+from hotline.followup.schemas import AnswerIn
+from hotline.followup.service import (
     CITIZEN_SURVEY,
     COMMENT_MAX,
     SATISFACTION,
@@ -27,12 +27,11 @@ from ..followup.service import (
     locked,
     record_answer,
 )
-from ..followup.settings import settings
-from ..followup.tokens import followup_for_token
-from ..jobs.scheduling import schedule_after_commit
-from ..sla_service import sla
-from ..workflow.core import Step
-from . import bp
+from hotline.followup.settings import settings
+from hotline.followup.tokens import followup_for_token
+from hotline.web import bp
+from hotline.workflow.core import Step
+from models import FollowUp, Ticket, clock
 
 RESOLVED_CHOICES = {"yes": "已解决", "no": "未解决"}
 

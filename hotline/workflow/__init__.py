@@ -6,11 +6,11 @@ assignment history in the caller's transaction, and marks the ticket as owing de
 scheduled after the commit (hotline.jobs).
 """
 
-from .closing import answer, close, exclude, merge, reject, reopen
-from .core import Step, note, record_event, transition
-from .dispatching import accept, decide_return, dispatch, return_ticket, to_triage
-from .handling import decide_extension, reply, request_extension, respond
-from .intake import receive
+from hotline.workflow.closing import answer, close, exclude, merge, reject, reopen
+from hotline.workflow.core import Step, note, record_event, transition
+from hotline.workflow.dispatching import accept, decide_return, dispatch, return_ticket, to_triage
+from hotline.workflow.handling import decide_extension, reply, request_extension, respond
+from hotline.workflow.intake import receive
 
 __all__ = [
     "Step", "accept", "answer", "close", "decide_extension", "decide_return", "dispatch", "exclude",

@@ -4,11 +4,8 @@ from __future__ import annotations
 
 from typing import Literal, get_args
 
-from models import KnowledgeArticle, Ticket
-from models.enums import FINAL_STATUSES, Role
-
-from ..errors import Conflict, Unprocessable
-from .core import (
+from hotline.errors import Conflict, Unprocessable
+from hotline.workflow.core import (
     Step,
     end_assignments,
     mark_jobs_owed,
@@ -19,7 +16,9 @@ from .core import (
     ticket_by_no,
     transition,
 )
-from .dispatching import assign_units, set_stage_deadlines
+from hotline.workflow.dispatching import assign_units, set_stage_deadlines
+from models import KnowledgeArticle, Ticket
+from models.enums import FINAL_STATUSES, Role
 
 Referral = Literal["110", "119", "120", "122", "legal"]  # 转办: police, fire, ambulance, traffic, courts
 REFERRALS: tuple[str, ...] = get_args(Referral)

@@ -11,12 +11,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hotline.auth import Principal
+from hotline.deadlines.sla import Sla
+from hotline.errors import Conflict, Forbidden, NotFound, Unprocessable
 from models import Assignment, Category, Ticket, TicketEvent, Unit, clock
 from models.enums import CHINESE_NAMES, Role
-
-from ..auth import Principal
-from ..errors import Conflict, Forbidden, NotFound, Unprocessable
-from ..sla_service import Sla
 
 
 @dataclass

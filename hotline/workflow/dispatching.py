@@ -4,11 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from models import Assignment, Category, Label, Ticket, Unit
-from models.enums import Role
-
-from ..errors import Unprocessable
-from .core import (
+from hotline.errors import Unprocessable
+from hotline.workflow.core import (
     Step,
     active_lead_assignment,
     end_assignments,
@@ -21,6 +18,8 @@ from .core import (
     transition,
     unit_by_code,
 )
+from models import Assignment, Category, Label, Ticket, Unit
+from models.enums import Role
 
 DISPATCHABLE = ("received", "triage")
 

@@ -4,11 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from models import Extension, Ticket
-from models.enums import Role
-
-from ..errors import Conflict, Unprocessable
-from .core import (
+from hotline.errors import Conflict, Unprocessable
+from hotline.workflow.core import (
     Step,
     mark_jobs_owed,
     note,
@@ -18,6 +15,8 @@ from .core import (
     require_text,
     transition,
 )
+from models import Extension, Ticket
+from models.enums import Role
 
 MAX_EXTENSION_DAYS = 30
 
@@ -83,6 +82,6 @@ def reply(step: Step, ticket: Ticket, reply_text: str, resolved: bool) -> None:
     ticket.followup_due = step.sla.due(step.now, ticket.urgency, "followup")
     mark_jobs_owed(ticket)
     transition(step, ticket, "replied", "reply", {"resolved": resolved})
-    from ..followup import open_followup  # here: hotline.followup itself uses the workflow
+    from hotline.followup import open_followup  # here: hotline.followup itself uses the workflow
 
     open_followup(step, ticket)

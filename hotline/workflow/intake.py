@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from hotline.workflow.core import Step, record_event
+from hotline.workflow.numbering import next_ticket_no
 from models import Ticket
 from models.enums import TicketStatus
-
-from .core import Step, record_event
-from .numbering import next_ticket_no
 
 
 def receive(step: Step, fields: dict[str, Any], *, timezone: str) -> Ticket:

@@ -34,7 +34,7 @@ def modelled_app(make_app, trained_store, tmp_path):
 
 
 def test_bootstrap__trains_once_and_keeps_the_version(make_app, tmp_path):
-    from hotline.classifier_service import ensure_bootstrap_model
+    from hotline.learning.service import ensure_bootstrap_model
 
     app = make_app(MODEL_DIR=str(tmp_path / "fresh-models"))
     version = ensure_bootstrap_model(app)
@@ -68,7 +68,7 @@ def add_labels(app, count: int) -> None:
 
 
 def test_retraining__waits_for_enough_new_labels(modelled_app):
-    from hotline.jobs.retraining import retrain
+    from hotline.learning.jobs import retrain
 
     add_labels(modelled_app, 3)
     assert retrain(modelled_app) is None
@@ -76,7 +76,7 @@ def test_retraining__waits_for_enough_new_labels(modelled_app):
 
 def test_retraining__judges_a_challenger_and_tells_supervisors(modelled_app, actors):
     from hotline.database import session_factory
-    from hotline.jobs.retraining import retrain
+    from hotline.learning.jobs import retrain
 
     add_labels(modelled_app, 6)
     run = retrain(modelled_app)

@@ -108,7 +108,7 @@ def test_breach__job_run_twice_changes_nothing(world):
     number = new_ticket(client, people)["ticket_no"]
     row = ticket_row(app, number)
     moving.set(row.accept_due + timedelta(minutes=1))
-    from hotline.jobs.deadlines import check_deadline
+    from hotline.deadlines.jobs import check_deadline
 
     for _ in range(2):
         queue.enqueue(check_deadline, row.id, "accept", "due", job_id=f"deadline-{number}-accept-due")
@@ -234,7 +234,7 @@ def test_worker_killed_mid_job__the_work_completes_once(world, redis_url, migrat
     moving.set(row.accept_due + timedelta(minutes=1))
     queue.connection.flushdb()
     from hotline.database import session_factory
-    from hotline.jobs.deadlines import check_deadline
+    from hotline.deadlines.jobs import check_deadline
 
     queue.enqueue(check_deadline, row.id, "accept", "due", job_id=f"deadline-{number}-accept-due")
     # Hold the ticket's row (PostgreSQL) or the write lock (SQLite) so the job blocks inside its transaction.
@@ -243,7 +243,7 @@ def test_worker_killed_mid_job__the_work_completes_once(world, redis_url, migrat
     blocker.scalar(select(Ticket).where(Ticket.id == row.id).with_for_update())
     env = dict(os.environ, HOTLINE_DATABASE_URL=migrated_database, HOTLINE_REDIS_URL=redis_url,
                HOTLINE_INSTANCE_PATH=str(tmp_path / "worker"), HOTLINE_SECRET_KEY="test-secret")
-    worker = subprocess.Popen([sys.executable, "-m", "hotline.worker"], cwd=ROOT, env=env,
+    worker = subprocess.Popen([sys.executable, "-m", "hotline.processes.worker"], cwd=ROOT, env=env,
                               start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 30

@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from hotline import workflow
 from hotline.auth import SYSTEM
 from hotline.database import session_factory
+from hotline.deadlines.sla import sla
 from hotline.followup import (
     FollowupSettings,
     record_answer,
@@ -28,7 +29,6 @@ from hotline.followup import (
 from hotline.followup.jobs import expire_followup, send_attempt
 from hotline.jobs.clocked import release_due
 from hotline.jobs.runtime import use_app
-from hotline.sla_service import sla
 from models import FollowUp, Notification, OutboxMessage, Ticket, TicketEvent, Unit, clock
 from models.clock import FrozenClock
 

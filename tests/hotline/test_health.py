@@ -36,7 +36,7 @@ def test_metrics__counts_requests_and_tickets(client, actors):
     client.post("/api/v1/tickets", json={"content": "噪音扰民"}, headers=actors.key())
     text = client.get("/metrics").get_data(as_text=True)
     assert "hotline_tickets_created_total" in text
-    assert 'hotline_http_requests_total{endpoint="api.post_ticket"' in text
+    assert 'hotline_http_requests_total{endpoint="tickets.post_ticket"' in text
 
 
 def test_unknown_api_route__is_json_404(client):

@@ -13,8 +13,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
-from hotline import scoring
-from hotline.scoring import ScoringSettings, compute_period, parse_period, store_period
+from hotline.scoring import service as scoring
+from hotline.scoring.service import ScoringSettings, compute_period, parse_period, store_period
 from models import Assignment, FollowUp, Ticket, Unit, UnitScore, clock
 from models.clock import FrozenClock
 
@@ -474,7 +474,7 @@ def test_store__compute_period_writes_nothing(session, city):
 # --- the nightly job ------------------------------------------------------------------------------------
 
 def test_nightly_job__stores_the_current_and_previous_month(app, session, city):
-    from hotline.jobs.scoring_jobs import nightly_scores
+    from hotline.scoring.jobs import nightly_scores
 
     city.ticket("CY-WJ", local(10, 31, 23, 30))
     city.ticket("CY-WJ", local(11, 1, 0, 30))
@@ -496,11 +496,11 @@ def test_nightly_job__stores_the_current_and_previous_month(app, session, city):
 def test_nightly_job__cron_registration():
     from rq import cron as rq_cron
 
-    import hotline.cron  # registers the schedule on import
-    from hotline.jobs.scoring_jobs import NIGHTLY_CRON, nightly_scores
+    import hotline.processes.cron  # registers the schedule on import
+    from hotline.scoring.jobs import NIGHTLY_CRON, nightly_scores
 
     [registered] = [entry for entry in rq_cron._job_data_registry if entry["func"] is nightly_scores]
-    assert (registered["queue_name"], registered["cron"]) == (hotline.cron.QUEUE, NIGHTLY_CRON)
+    assert (registered["queue_name"], registered["cron"]) == (hotline.processes.cron.QUEUE, NIGHTLY_CRON)
 
 
 # --- the command line -------------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from hotline.database import session_factory
-from hotline.scoring import store_period
+from hotline.scoring.service import store_period
 from tests.hotline.test_scoring import City, build_october, local
 
 URL = "/api/v1/stats/units"

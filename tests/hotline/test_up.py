@@ -52,7 +52,7 @@ def test_up__serves_intake_and_stops_every_process(tmp_path, stop_signal):
         assert health["database"]["ok"] and health["redis"]["ok"]
         children = psutil.Process(up.pid).children(recursive=True)
         names = " ".join(" ".join(child.cmdline()) for child in children)
-        assert "redis-server" in names and "hotline.worker" in names and "waitress" in names
+        assert "redis-server" in names and "hotline.processes.worker" in names and "waitress" in names
 
         created = flask("apikey", "create", "--channel", "web", "--name", "up-test", env=env)
         key = created.stdout.strip().splitlines()[-1]

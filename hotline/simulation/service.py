@@ -26,22 +26,21 @@ from flask import Flask
 from sqlalchemy import select
 
 from classifier.data import shared_data_dir
+from hotline import workflow
+from hotline.auth import SYSTEM, Principal, hash_api_key, hash_password
+from hotline.database import session_factory
+from hotline.deadlines.schedule import schedule_after_commit
+from hotline.deadlines.sla import sla
+from hotline.errors import ApiError
+from hotline.intake.routing import city_index, route_new_ticket
+from hotline.intake.schemas import TicketIn
+from hotline.intake.service import create_ticket
+from hotline.jobs import runtime
+from hotline.jobs.clocked import BurstWorker, run_due
 from models import ApiKey, Category, Jurisdiction, Ticket, Unit, User, clock
 from models.clock import FrozenClock
 from models.enums import FINAL_STATUSES
 from routing.dispatch import unit_for
-
-from . import workflow
-from .auth import SYSTEM, Principal, hash_api_key, hash_password
-from .database import session_factory
-from .errors import ApiError
-from .intake.schemas import TicketIn
-from .intake.service import create_ticket
-from .jobs import runtime
-from .jobs.clocked import BurstWorker, run_due
-from .jobs.scheduling import schedule_after_commit
-from .routing_service import city_index, route_new_ticket
-from .sla_service import sla
 
 log = logging.getLogger(__name__)
 
@@ -335,7 +334,7 @@ class Simulation:
     # --- citizens ---------------------------------------------------------------------------------
 
     def citizen_answers(self, ticket_id: int, unit_id: int) -> None:
-        from .followup.service import current_followup, record_answer
+        from hotline.followup.service import current_followup, record_answer
 
         d = self.diligence[unit_id]
         resolved = self.rng.random() < 0.45 + 0.5 * d

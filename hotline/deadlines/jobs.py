@@ -10,14 +10,13 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
+from hotline.auth import SYSTEM
+from hotline.deadlines.schedule import enqueue, open_stages, plan
+from hotline.notifications.service import enqueue_webhooks, notify, pending_webhooks
+from hotline.workflow import Step, note
+from hotline.workflow.core import locked_ticket
 from models import Ticket, Unit, clock
 from models.enums import CHINESE_NAMES
-
-from ..auth import SYSTEM
-from ..workflow import Step, note
-from ..workflow.core import locked_ticket
-from .notify import enqueue_webhooks, notify, pending_webhooks
-from .scheduling import enqueue, open_stages, plan
 
 log = logging.getLogger(__name__)
 
@@ -107,8 +106,8 @@ def escalation_notices(step: Step, ticket: Ticket, stage: str, due: datetime) ->
 
 def run_deadline_check(app, ticket_id: int, stage: str, kind: str) -> str:
     """The body of the job, callable in-process (the sweep uses it for stages past due without a flag)."""
-    from ..database import session_factory
-    from .runtime import escalation_delay, queue, sla
+    from hotline.database import session_factory
+    from hotline.jobs.runtime import escalation_delay, queue, sla
 
     delay = escalation_delay(app)
     with session_factory(app)() as session:
@@ -129,7 +128,7 @@ def run_deadline_check(app, ticket_id: int, stage: str, kind: str) -> str:
 
 def check_deadline(ticket_id: int, stage: str, kind: str) -> str:
     """RQ job `deadline-<ticket_no>-<stage>-<kind>`."""
-    from .runtime import app_context
+    from hotline.jobs.runtime import app_context
 
     with app_context() as app:
         return run_deadline_check(app, ticket_id, stage, kind)

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from flask import jsonify
+from flask import Blueprint, jsonify
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..auth import authenticate_password, issue_token
-from ..database import db
-from ..errors import Unauthorized
-from ..extensions import rate_limited
-from ..serialize import iso
-from . import bp
-from .bodies import json_object, parse
+from hotline.api.bodies import json_object, parse
+from hotline.auth import authenticate_password, issue_token
+from hotline.database import db
+from hotline.errors import Unauthorized
+from hotline.extensions import rate_limited
+from hotline.tickets.present import iso
+
+bp = Blueprint("auth", __name__, url_prefix="/api/v1")
 
 
 class TokenRequest(BaseModel):

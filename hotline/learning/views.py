@@ -2,22 +2,22 @@
 
 from __future__ import annotations
 
-from flask import current_app, jsonify
+from flask import Blueprint, current_app, jsonify
 from sqlalchemy import select
 
+from hotline.auth import require
+from hotline.database import db
+from hotline.tickets.present import iso
 from models import RetrainingRun
 from models.enums import Role
 
-from ..auth import require
-from ..database import db
-from ..serialize import iso
-from . import bp
+bp = Blueprint("learning", __name__, url_prefix="/api/v1")
 
 
 @bp.get("/classifier")
 @require(Role.SUPERVISOR, Role.ADMIN)
 def classifier_state():
-    from ..classifier_service import model_store
+    from hotline.learning.service import model_store
 
     store = model_store(current_app)
     version = store.current_version()

@@ -16,10 +16,9 @@ from rq import Queue
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
+from hotline.deadlines.sla import Sla
 from models import Ticket
 from models.enums import FINAL_STATUSES
-
-from ..sla_service import Sla
 
 log = logging.getLogger(__name__)
 
@@ -93,7 +92,7 @@ def active_job_ids(queue: Queue, job_ids: list[str]) -> set[str]:
 
 def enqueue(queue: Queue, jobs: list[DeadlineJob]) -> None:
     """Put each job on the schedule under its domain id (re-enqueueing replaces it)."""
-    from .deadlines import check_deadline
+    from hotline.deadlines.jobs import check_deadline
 
     for job in jobs:
         queue.enqueue_at(job.run_at, check_deadline, job.ticket_id, job.stage, job.kind,
@@ -125,8 +124,8 @@ def schedule_ticket(session: Session, queue: Queue, ticket: Ticket, sla: Sla, es
 def schedule_after_commit(session: Session, ticket: Ticket) -> None:
     """Called after every committed transition (API, routing, simulator): puts the ticket's deadline jobs
     and its follow-up jobs on the schedule. Failures never fail the caller: the sweep catches up."""
-    from ..followup import schedule_followup_after_commit
-    from .runtime import escalation_delay, queue, sla
+    from hotline.followup import schedule_followup_after_commit
+    from hotline.jobs.runtime import escalation_delay, queue, sla
 
     if ticket.jobs_owed:
         with session.begin():

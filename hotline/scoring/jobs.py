@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 
-from .. import scoring
+from hotline.scoring import service as scoring
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +27,7 @@ def nightly_periods(timezone: str = scoring.DEFAULT_TIMEZONE) -> list[str]:
 
 def store_months(app, periods: list[str]) -> dict[str, int]:
     """Store the rollups of the given months, each in its own transaction; returns units stored per month."""
-    from ..database import session_factory
+    from hotline.database import session_factory
 
     settings = scoring.settings_from_config(app.config)
     stored = {}
@@ -39,7 +39,7 @@ def store_months(app, periods: list[str]) -> dict[str, int]:
 
 def nightly_scores() -> str:
     """RQ job: recompute and store the current and previous month's unit scores."""
-    from .runtime import app_context
+    from hotline.jobs.runtime import app_context
 
     with app_context() as app:
         stored = store_months(app, nightly_periods(app.config["TIMEZONE"]))

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from flask import current_app, jsonify, request
+from flask import Blueprint, current_app, jsonify, request
 
+from hotline.auth import require
+from hotline.database import db
+from hotline.errors import Unprocessable
+from hotline.scoring import service as scoring
+from hotline.tickets.present import iso
 from models.enums import UnitGroup, values
 
-from .. import scoring
-from ..auth import require
-from ..database import db
-from ..errors import Unprocessable
-from ..serialize import iso
-from . import bp
+bp = Blueprint("scoring", __name__, url_prefix="/api/v1")
 
 
 def _period() -> scoring.Period:

@@ -16,19 +16,18 @@ from flask import Flask
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from hotline import workflow
+from hotline.appcache import AppCache
+from hotline.auth import SYSTEM
+from hotline.city.store import jurisdiction_tree
+from hotline.database import write_transaction
+from hotline.deadlines.schedule import schedule_after_commit
+from hotline.deadlines.sla import sla
+from hotline.workflow.core import locked_ticket
 from models import CatalogueEntry, Category, Jurisdiction, KnowledgeArticle, Ticket, Unit
 from models.enums import OPEN_STATUSES
 from routing import Gazetteer, KnowledgeIndex, TicketText, assess, decide, find_duplicates, load_catalogue
 from routing.dispatch import CatalogueRule
-
-from . import workflow
-from .appcache import AppCache
-from .auth import SYSTEM
-from .city.store import jurisdiction_tree
-from .database import write_transaction
-from .jobs.scheduling import schedule_after_commit
-from .sla_service import sla
-from .workflow.core import locked_ticket
 
 log = logging.getLogger(__name__)
 
@@ -121,7 +120,7 @@ def full_text(ticket: Ticket) -> str:
 
 
 def analyse(app: Flask, session: Session, ticket: Ticket) -> Analysis:
-    from .classifier_service import predict
+    from hotline.learning.service import predict
 
     index = city_index(app, session)
     predictions, threshold = predict(app, ticket.title or "", ticket.content)

@@ -37,8 +37,8 @@ def pending_webhooks(session: Session, ids: list[int]) -> list[int]:
 
 def send_webhook(notification_id: int) -> str:
     """RQ job: POST a notification to its unit's webhook (retried by RQ on failure)."""
-    from ..database import session_factory
-    from .runtime import app_context
+    from hotline.database import session_factory
+    from hotline.jobs.runtime import app_context
 
     with app_context() as app, session_factory(app)() as session:
         notification = session.get(Notification, notification_id)

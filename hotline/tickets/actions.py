@@ -10,23 +10,23 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated
 
-from flask import jsonify
+from flask import Blueprint, jsonify
 from pydantic import BaseModel, ConfigDict, Field
 
+from hotline import workflow
+from hotline.api.bodies import json_object, parse
+from hotline.auth import current_principal, require, ticket_scope
+from hotline.database import db, write_transaction
+from hotline.deadlines.schedule import schedule_after_commit
+from hotline.deadlines.sla import sla
+from hotline.errors import NotFound
+from hotline.tickets.present import ticket_to_dict
+from hotline.workflow.closing import Referral
+from hotline.workflow.core import locked_ticket
+from hotline.workflow.handling import MAX_EXTENSION_DAYS
 from models import Ticket
 
-from .. import workflow
-from ..auth import current_principal, require, ticket_scope
-from ..database import db, write_transaction
-from ..errors import NotFound
-from ..jobs.scheduling import schedule_after_commit
-from ..serialize import ticket_to_dict
-from ..sla_service import sla
-from ..workflow.closing import Referral
-from ..workflow.core import locked_ticket
-from ..workflow.handling import MAX_EXTENSION_DAYS
-from . import bp
-from .bodies import json_object, parse
+bp = Blueprint("actions", __name__, url_prefix="/api/v1")
 
 Code = Annotated[str, Field(min_length=1, max_length=40)]
 Text = Annotated[str, Field(min_length=1, max_length=2000)]

@@ -12,27 +12,27 @@ Agents and supervisors:
 
 from __future__ import annotations
 
-from flask import current_app, jsonify, request
+from flask import Blueprint, current_app, jsonify, request
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from hotline.api.bodies import json_object, page_args, paged, parse
+from hotline.auth import current_principal, require
+from hotline.database import db, write_transaction
+from hotline.deadlines.schedule import schedule_after_commit
+from hotline.deadlines.sla import sla
+from hotline.errors import Conflict, NotFound
+from hotline.followup.present import followup_to_dict, matter, survey_to_dict
+from hotline.followup.schemas import AnswerIn, CallIn
+from hotline.followup.service import CITIZEN_APP, current_followup, locked, record_answer, record_call
+from hotline.followup.settings import settings
+from hotline.followup.tokens import followup_for_token
+from hotline.intake.phones import display_phone
+from hotline.tickets.present import iso, unit_ref
+from hotline.workflow.core import Step
 from models import FollowUp, Ticket
 
-from ..api import bp
-from ..api.bodies import json_object, page_args, paged, parse
-from ..auth import current_principal, require
-from ..database import db, write_transaction
-from ..errors import Conflict, NotFound
-from ..intake.phones import display_phone
-from ..jobs.scheduling import schedule_after_commit
-from ..serialize import iso, unit_ref
-from ..sla_service import sla
-from ..workflow.core import Step
-from .present import followup_to_dict, matter, survey_to_dict
-from .schemas import AnswerIn, CallIn
-from .service import CITIZEN_APP, current_followup, locked, record_answer, record_call
-from .settings import settings
-from .tokens import followup_for_token
+bp = Blueprint("followup", __name__, url_prefix="/api/v1")
 
 BAD_TOKEN = "回访链接无效或已失效，请核对链接是否完整。"
 

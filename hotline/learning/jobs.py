@@ -13,10 +13,9 @@ from pathlib import Path
 from flask import Flask
 from sqlalchemy import func, select
 
+from hotline.database import session_factory
+from hotline.notifications.service import notify
 from models import Label, RetrainingRun, clock
-
-from ..database import session_factory
-from .notify import notify
 
 log = logging.getLogger(__name__)
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -34,8 +33,7 @@ def retrain(app: Flask, force: bool = False) -> RetrainingRun | None:
     """Train and judge a challenger when at least RETRAIN_MIN_LABELS new labels exist (or `force`)."""
     from classifier.data import read_training_csv
     from classifier.learning import train_challenger
-
-    from ..classifier_service import forget_model, model_store
+    from hotline.learning.service import forget_model, model_store
 
     count, _ = new_labels(app)
     if count < int(app.config["RETRAIN_MIN_LABELS"]) and not force:
@@ -71,7 +69,7 @@ def retrain(app: Flask, force: bool = False) -> RetrainingRun | None:
 
 def retrain_job() -> str:
     """RQ job run hourly by `rq cron`: does nothing until enough new labels exist."""
-    from .runtime import app_context
+    from hotline.jobs.runtime import app_context
 
     with app_context() as app:
         run = retrain(app)

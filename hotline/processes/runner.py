@@ -22,14 +22,13 @@ import click
 from flask import Flask
 from sqlalchemy import select
 
+from hotline import database, migrate
+from hotline.city.schema import read_city
+from hotline.city.store import city_is_empty, load_city
+from hotline.redis_conn import EmbeddedRedis, EmbeddedRedisError, ping
 from models import User
 
-from . import database, migrate
-from .city.schema import read_city
-from .city.store import city_is_empty, load_city
-from .redis_conn import EmbeddedRedis, EmbeddedRedisError, ping
-
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 # Demo accounts made by `up` on an empty database: (username, role, unit code, display name).
 DEMO_USERS = (
@@ -91,7 +90,7 @@ def prepare_database(app: Flask) -> None:
 
 def ensure_demo_users(app: Flask) -> list[tuple[str, str, str]]:
     """Create the demo accounts once, with random passwords kept in the instance folder."""
-    from .cli.accounts import create_user
+    from hotline.cli.accounts import create_user
 
     logins_file = Path(app.config["INSTANCE_PATH"]) / "demo-logins.txt"
     with database.session_factory(app)() as session, session.begin():
@@ -124,7 +123,7 @@ def run(app: Flask, host: str, port: int, threads: int = 8) -> int:
     prepare_database(app)
     logins = ensure_demo_users(app)
     click.echo("检查分类模型 …")
-    from .classifier_service import ensure_bootstrap_model
+    from hotline.learning.service import ensure_bootstrap_model
 
     click.echo(f"分类模型版本：{ensure_bootstrap_model(app)}")
     supervisor = Supervisor()
@@ -153,8 +152,8 @@ def run(app: Flask, host: str, port: int, threads: int = 8) -> int:
                 click.echo(f"警告：无法连接 Redis（{detail}）。Web 服务照常受理，定时任务暂停。", err=True)
         click.echo("启动服务 …")
         if redis_ok:
-            supervisor.spawn("worker", [sys.executable, "-m", "hotline.worker"], env)
-            supervisor.spawn("cron", [sys.executable, "-m", "hotline.cron"], env)
+            supervisor.spawn("worker", [sys.executable, "-m", "hotline.processes.worker"], env)
+            supervisor.spawn("cron", [sys.executable, "-m", "hotline.processes.cron"], env)
         supervisor.spawn("web", [sys.executable, "-m", "waitress", f"--host={host}", f"--port={port}",
                                  f"--threads={threads}", "wsgi:app"], env)
         _print_banner(host, port, logins)

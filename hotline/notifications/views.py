@@ -4,21 +4,21 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import jsonify, request
+from flask import Blueprint, jsonify, request
 from sqlalchemy import and_, select
 from sqlalchemy.orm import selectinload
 
+from hotline.api.bodies import int_arg
+from hotline.auth import current_principal, require
+from hotline.database import db, write_transaction
+from hotline.errors import NotFound
+from hotline.intake.routing import full_text
+from hotline.tickets.present import iso
 from models import Notification, NotificationRead, Ticket, clock, upsert_insert
 from models.enums import Role
 from routing import TicketText, find_hotspots
 
-from ..auth import current_principal, require
-from ..database import db, write_transaction
-from ..errors import NotFound
-from ..routing_service import full_text
-from ..serialize import iso
-from . import bp
-from .bodies import int_arg
+bp = Blueprint("notifications", __name__, url_prefix="/api/v1")
 
 HOTSPOT_TICKETS_MAX = 20_000
 

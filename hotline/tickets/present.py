@@ -7,11 +7,10 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app, request, url_for
 
+from hotline.auth import Principal
+from hotline.intake.phones import display_phone, mask_phone
 from models import Ticket, TicketEvent
 from models.enums import CHINESE_NAMES, Role
-
-from .auth import Principal
-from .intake.phones import display_phone, mask_phone
 
 
 def iso(when: datetime | None) -> str | None:
@@ -24,7 +23,7 @@ def iso(when: datetime | None) -> str | None:
 
 def ticket_url(ticket_no: str) -> str:
     base = current_app.config.get("BASE_URL") or request.host_url
-    return base.rstrip("/") + url_for("api.get_ticket", ticket_no=ticket_no)
+    return base.rstrip("/") + url_for("tickets.get_ticket", ticket_no=ticket_no)
 
 
 def _citizen(ticket: Ticket, principal: Principal) -> dict:

@@ -1,6 +1,6 @@
 """An RQ worker for Hotline's queue, with its scheduler (for jobs enqueued at a time).
 
-`python -m hotline.worker` — what `flask up` starts; in production `rq worker --with-scheduler` with
+`python -m hotline.processes.worker` — what `flask up` starts; in production `rq worker --with-scheduler` with
 `--url` and the queue name does the same job (the jobs create their own app context).
 """
 
@@ -11,8 +11,8 @@ import sys
 
 from rq import Queue, Worker
 
-from . import create_app
-from .redis_conn import get_redis
+from hotline import create_app
+from hotline.redis_conn import get_redis
 
 
 def main(argv: list[str] | None = None) -> int:

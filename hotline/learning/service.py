@@ -9,7 +9,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from .appcache import AppCache
+from hotline.appcache import AppCache
 
 log = logging.getLogger(__name__)
 RECHECK_SECONDS = 60.0

@@ -20,11 +20,10 @@ from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from hotline.database import db
+from hotline.errors import Forbidden, Unauthorized
 from models import ApiKey, Assignment, Ticket, User, clock
 from models.enums import Role
-
-from .database import db
-from .errors import Forbidden, Unauthorized
 
 API_KEY_PREFIX = "hk_"
 TOKEN_SALT = "hotline-api-token"

@@ -1,6 +1,6 @@
-"""Periodic jobs, for one `rq cron` process: `rq cron hotline.cron --url "$HOTLINE_REDIS_URL"`.
+"""Periodic jobs, for one `rq cron` process: `rq cron hotline.processes.cron --url "$HOTLINE_REDIS_URL"`.
 
-`python -m hotline.cron` runs the same schedule against the app's Redis (this is what `flask up` starts).
+`python -m hotline.processes.cron` runs the same schedule against the app's Redis (this is what `flask up` starts).
 Only one cron process should run: the jobs are idempotent, so two would only do the work twice.
 """
 
@@ -11,9 +11,9 @@ import os
 from rq import cron
 
 from hotline.jobs.housekeeping import purge_idempotency_job
-from hotline.jobs.retraining import retrain_job
-from hotline.jobs.scoring_jobs import JOB_TIMEOUT, NIGHTLY_CRON, nightly_scores
 from hotline.jobs.sweep import sweep_job
+from hotline.learning.jobs import retrain_job
+from hotline.scoring.jobs import JOB_TIMEOUT, NIGHTLY_CRON, nightly_scores
 
 QUEUE = os.environ.get("HOTLINE_QUEUE_DEFAULT", "hotline")
 SWEEP_SECONDS = int(os.environ.get("HOTLINE_SWEEP_INTERVAL_SECONDS", "120"))

@@ -2,26 +2,26 @@
 
 from __future__ import annotations
 
-from flask import current_app, jsonify, request
+from flask import Blueprint, current_app, jsonify, request
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
+from hotline.api.bodies import json_object, page_args, paged, parse
+from hotline.auth import current_principal, require, ticket_scope
+from hotline.database import db
+from hotline.deadlines.sla import sla
+from hotline.errors import BadRequest, NotFound, Unprocessable
+from hotline.extensions import rate_limited
+from hotline.health import TICKETS_CREATED
+from hotline.intake.routing import route_new_ticket
+from hotline.intake.schemas import TicketIn
+from hotline.intake.service import IDEMPOTENCY_KEY_MAX, create_ticket
+from hotline.tickets.present import event_to_dict, ticket_to_dict
+from hotline.workflow import Step
 from models import Assignment, Ticket, TicketEvent, Unit
 from models.enums import TicketStatus, values
 
-from ..auth import current_principal, require, ticket_scope
-from ..database import db
-from ..errors import BadRequest, NotFound, Unprocessable
-from ..extensions import rate_limited
-from ..health import TICKETS_CREATED
-from ..intake.schemas import TicketIn
-from ..intake.service import IDEMPOTENCY_KEY_MAX, create_ticket
-from ..routing_service import route_new_ticket
-from ..serialize import event_to_dict, ticket_to_dict
-from ..sla_service import sla
-from ..workflow import Step
-from . import bp
-from .bodies import json_object, page_args, paged, parse
+bp = Blueprint("tickets", __name__, url_prefix="/api/v1")
 
 
 def _idempotency_key() -> str | None:
