@@ -35,7 +35,12 @@ class Config:
     # Rate limits (Flask-Limiter syntax), per API key / user / address.
     RATELIMIT_DEFAULT: str = "1200/minute"
     RATELIMIT_INTAKE: str = "300/minute"
-    RATELIMIT_AUTH: str = "20/minute"
+    # Per address, every login attempt: a flood ceiling only (a call centre logs in behind one proxy).
+    RATELIMIT_AUTH: str = "300/minute"
+    # Failed logins: an account is locked (right password included) once it has this many in the window;
+    # an address that fails this often (many accounts tried) is refused. See hotline/auth/lockout.py.
+    LOGIN_FAILURES_PER_ACCOUNT: str = "5/15 minutes"
+    LOGIN_FAILURES_PER_ADDRESS: str = "100/15 minutes"
     # Where rate-limit counters live: empty means the app's Redis (memory:// when Redis is down).
     RATELIMIT_STORAGE_URL: str = ""
     # How long an Idempotency-Key is remembered (hours).

@@ -86,6 +86,8 @@ def register_error_handlers(app: Flask) -> None:
     def _api_error(error: ApiError):
         response = jsonify(error_body(error.code, error.message, error.fields))
         response.status_code = error.status
+        if retry_after := getattr(error, "retry_after", None):
+            response.headers["Retry-After"] = str(retry_after)
         return response
 
     @app.errorhandler(HTTPException)

@@ -35,8 +35,9 @@ _last_logged: dict[str, str] = {}
 def _log_change(name: str, ok: bool, detail: str) -> None:
     """The error text goes to the log once per change of state, not to every anonymous caller."""
     state = "ok" if ok else detail
-    if _last_logged.get(name) != state:
-        _last_logged[name] = state
+    previous = _last_logged.get(name, "ok")
+    _last_logged[name] = state
+    if state != previous:
         if ok:
             log.warning("healthz: %s is back", name)
         else:
