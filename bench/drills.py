@@ -94,6 +94,9 @@ class PostgresServer:
     def init(self) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
         if os.geteuid() == 0:
+            for parent in self.folder.parents:  # the postgres user must reach its folder
+                if str(parent).startswith(tempfile.gettempdir() + "/"):
+                    parent.chmod(0o755)
             shutil.chown(self.folder, "postgres", "postgres")
         self._run("initdb", "-D", str(self.folder / "data"), "-U", "postgres", "--auth=trust", "-E", "UTF8")
 
@@ -272,7 +275,10 @@ class Hotline:
             return {name: p.pid for name, p in self.processes.items()}
         found = {}
         for child in psutil.Process(self.processes["up"].pid).children():
-            line = " ".join(child.cmdline())
+            try:
+                line = " ".join(child.cmdline())
+            except psutil.Error:  # gone, or a zombie up has not reaped yet
+                continue
             for name in ("worker", "cron", "waitress"):
                 if f"hotline.processes.{name}" in line or (name == "waitress" and "waitress" in line):
                     found["web" if name == "waitress" else name] = child.pid
@@ -431,12 +437,15 @@ def _worker_kill(hotline: Hotline, _redis, _postgres, seconds: float) -> float:
 
 
 def _cron_restart(hotline: Hotline, _redis, _postgres, seconds: float) -> float:
-    """Stop the cron process twice (SIGTERM, as a deploy would); `up` starts it again."""
+    """Stop the cron process twice (SIGTERM, as a deploy would); `up` starts it again each time."""
+    killed: list[int] = []
     for _ in range(2):
-        pid = hotline.children().get("cron")
-        if pid:
-            os.kill(pid, signal.SIGTERM)
-        time.sleep(seconds / 2)
+        _wait(lambda: hotline.children().get("cron") not in (None, *killed), 60, "cron was not started again")
+        pid = hotline.children()["cron"]
+        time.sleep(seconds / 2)  # let it come up and do its work before stopping it again
+        os.kill(pid, signal.SIGTERM)
+        killed.append(pid)
+    _wait(lambda: hotline.children().get("cron") not in (None, *killed), 60, "cron was not started again")
     return time.monotonic()
 
 
