@@ -19,6 +19,9 @@ def create_app(**overrides) -> Flask:
     app.config.update(config_module.finalise(settings, instance_path))
     app.json.ensure_ascii = False  # Chinese stays readable in API answers
     logging.basicConfig(level=app.config["LOG_LEVEL"].upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # Servers and libraries that set their own loggers to INFO follow the configured level too.
+    for name in ("waitress", "alembic"):
+        logging.getLogger(name).setLevel(app.config["LOG_LEVEL"].upper())
 
     from hotline import database, edge, extensions, redis_conn
     from hotline.deadlines import sla as sla_service

@@ -91,10 +91,12 @@ def redis_url(tmp_path_factory) -> Iterator[str]:
         if not _reachable(explicit):
             pytest.exit(f"HOTLINE_TEST_REDIS_URL={explicit} is not reachable", returncode=3)
         yield explicit
+        _flush(explicit)
         return
     local = "redis://localhost:6379/15"
     if _reachable(local):
         yield local
+        _flush(local)
         return
     from hotline.redis_conn import EmbeddedRedis
 
@@ -104,6 +106,13 @@ def redis_url(tmp_path_factory) -> Iterator[str]:
         yield embedded.url
     finally:
         embedded.stop()
+
+
+def _flush(url: str) -> None:
+    try:
+        redis_lib.Redis.from_url(url, socket_connect_timeout=2).flushdb()
+    except (redis_lib.RedisError, OSError):
+        pass
 
 
 @pytest.fixture
@@ -139,6 +148,8 @@ def make_app(migrated_database, redis_url, tmp_path):
     yield factory
     for application in made:
         engine(application).dispose()
+    # Jobs the test scheduled (deadlines, follow-ups, webhooks) must not pile up in the test Redis.
+    _flush(redis_url)
 
 
 @pytest.fixture

@@ -79,3 +79,17 @@ def test_database_down__an_api_call_is_503_with_a_clear_message(make_app):
     assert response.json["error"]["code"] == "database_unavailable"
     assert "数据库" in response.json["error"]["message"]
     assert response.headers["Retry-After"]
+
+
+def test_test_redis__a_test_that_scheduled_jobs(client, actors):
+    """With the next test: the suite leaves no job keys behind in its Redis database."""
+    response = client.post("/api/v1/tickets", json={"content": "望京西园三区门口有人摆摊烧烤，油烟很大",
+                                                    "address": "朝阳区望京西园三区", "category_code": "CTY-VENDOR"},
+                           headers=actors.user("agent"))
+    assert response.status_code == 201
+
+
+def test_test_redis__is_left_empty_by_the_test_before(redis_url):
+    import redis
+
+    assert redis.Redis.from_url(redis_url).dbsize() == 0
