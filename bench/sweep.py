@@ -90,8 +90,8 @@ def measure(base_url: str | None, redis_url: str, open_count: int, due_count: in
 def _measure(url: str, redis_url: str, open_count: int, due_count: int) -> tuple[float, int]:
     from hotline import create_app
     from hotline.database import engine
-    from hotline.jobs import runtime
     from hotline.jobs.sweep import sweep
+    from hotline.queue import runtime
     from hotline.redis_conn import get_redis
 
     app = create_app(DATABASE_URL=url, REDIS_URL=redis_url, INSTANCE_PATH=tempfile.mkdtemp(),

@@ -24,16 +24,19 @@ def create_app(**overrides) -> Flask:
         logging.getLogger(name).setLevel(app.config["LOG_LEVEL"].upper())
 
     from hotline import database, edge, extensions, redis_conn
-    from hotline.deadlines import sla as sla_service
+    from hotline.auth import rate_limit_key
     from hotline.errors import register_error_handlers
+    from hotline.jobs import aftercommit
+    from hotline.workflow import sla as sla_service
 
     database.init_app(app)
+    aftercommit.init_app(app)  # jobs, follow-ups and pushes follow every commit (hotline.workflow.effects)
     redis_conn.init_app(app)
     sla_service.init_app(app)
     register_error_handlers(app)
     edge.init_app(app)
     _register_blueprints(app)
-    extensions.init_app(app)  # after the blueprints: it wraps their rate-limited views
+    extensions.init_app(app, rate_limit_key)  # after the blueprints: it wraps their rate-limited views
     _register_metrics(app)
 
     from hotline.cli import register_commands
@@ -43,7 +46,7 @@ def create_app(**overrides) -> Flask:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from hotline.api import openapi
+    from hotline import openapi
     from hotline.auth import views as auth_views
     from hotline.followup import views as followup_views
     from hotline.health import bp as health_bp

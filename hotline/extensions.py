@@ -7,8 +7,6 @@ from collections.abc import Callable
 from flask import Flask, current_app
 from flask_limiter import Limiter
 
-from hotline.auth import rate_limit_key
-
 _SETTING_ATTR = "_hotline_rate_limit_setting"
 
 
@@ -36,11 +34,12 @@ def limiter_storage_uri(app: Flask) -> str:
     return url
 
 
-def init_app(app: Flask) -> Limiter:
-    """Create the app's limiter and wrap every marked view. Call after the blueprints are registered."""
+def init_app(app: Flask, key_func: Callable[[], str]) -> Limiter:
+    """Create the app's limiter and wrap every marked view. Call after the blueprints are registered.
+    `key_func` says whom a request counts for (hotline.auth.rate_limit_key: the key or user)."""
     # Counters live in Redis (shared by all web processes); if Redis is unreachable the limiter falls back
     # to per-process memory and never fails a request because of it.
-    limiter = Limiter(key_func=rate_limit_key, swallow_errors=True, in_memory_fallback_enabled=True,
+    limiter = Limiter(key_func=key_func, swallow_errors=True, in_memory_fallback_enabled=True,
                       headers_enabled=True, storage_uri=limiter_storage_uri(app),
                       default_limits=[app.config["RATELIMIT_DEFAULT"]])
     limiter.init_app(app)

@@ -156,9 +156,11 @@ class User(Base):
 
 
 class ApiKey(Base):
-    """A channel client's key. Only a SHA-256 of the secret is stored."""
+    """A channel client's key. Only a SHA-256 of the secret is stored. Its name is unique in its channel
+    (people tell keys apart by it); records are keyed by its id."""
 
     __tablename__ = "api_keys"
+    __table_args__ = (UniqueConstraint("channel", "name"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(100))

@@ -62,9 +62,55 @@ class TicketStatus(StrEnum):
     MERGED = "merged"
 
 
+class EventKind(StrEnum):
+    """What an audit event records: an action of the transition table or a step of the system."""
+
+    RECEIVE = "receive"
+    TRIAGE = "triage"
+    DISPATCH = "dispatch"
+    ACCEPT = "accept"
+    RETURN = "return"
+    DECIDE_RETURN = "decide-return"
+    RESPOND = "respond"
+    REQUEST_EXTENSION = "request-extension"
+    DECIDE_EXTENSION = "decide-extension"
+    CANCEL_EXTENSION = "cancel-extension"
+    REPLY = "reply"
+    REOPEN = "reopen"
+    MERGE = "merge"
+    MERGED_CHILD = "merged-child"
+    ANSWER = "answer"
+    REJECT = "reject"
+    EXCLUDE = "exclude"
+    CLOSE = "close"
+    DEADLINE_WARNING = "deadline-warning"
+    OVERDUE = "overdue"
+    ESCALATE = "escalate"
+    FOLLOWUP_OPEN = "followup-open"
+    FOLLOWUP_ATTEMPT = "followup-attempt"
+    FOLLOWUP_ANSWER = "followup-answer"
+    FOLLOWUP_CALL = "followup-call"
+    FOLLOWUP_TO_SUPERVISOR = "followup-to-supervisor"
+
+
+class ExtensionStatus(StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    CANCELLED = "cancelled"  # lapsed: the ticket left the unit or was replied
+
+
+class FollowupStatus(StrEnum):
+    OPEN = "open"
+    ANSWERED = "answered"
+    UNRATED = "unrated"  # the window closed without an answer
+    CANCELLED = "cancelled"
+
+
 # A ticket in a final status is done: no clock runs for it and nothing may change it but a reopen.
-FINAL_STATUSES: tuple[str, ...] = ("closed", "answered", "rejected", "merged")
-OPEN_STATUSES: tuple[str, ...] = tuple(s.value for s in TicketStatus if s.value not in FINAL_STATUSES)
+FINAL_STATUSES: tuple[TicketStatus, ...] = (TicketStatus.CLOSED, TicketStatus.ANSWERED, TicketStatus.REJECTED,
+                                            TicketStatus.MERGED)
+OPEN_STATUSES: tuple[TicketStatus, ...] = tuple(s for s in TicketStatus if s not in FINAL_STATUSES)
 
 
 CHINESE_NAMES: dict[str, str] = {

@@ -22,12 +22,13 @@ from routing.duplicates import (
 )
 from routing.gazetteer import Gazetteer, JurisdictionMatch
 from routing.knowledge import KnowledgeHit, KnowledgeIndex
-from routing.sla import STAGES, Duration, SlaPolicy, extend
+from routing.sla import STAGES, Duration, SlaPolicy, Stage, extend
 from routing.urgency import REFERRALS, URGENCIES, UrgencyAssessment, assess
 
 __all__ = [
     "REFERRALS",
     "STAGES",
+    "Stage",
     "URGENCIES",
     "CatalogueRule",
     "DuplicateCandidate",

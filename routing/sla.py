@@ -30,12 +30,23 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta, timezone, tzinfo
+from enum import StrEnum
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from routing.calendar import WorkingCalendar
 from routing.urgency import URGENCIES
 
-STAGES = ("accept", "respond", "reply", "followup")
+
+class Stage(StrEnum):
+    """The clocks of a ticket, in the order they run (the one list of them)."""
+
+    ACCEPT = "accept"  # 签收
+    RESPOND = "respond"  # 响应: first contact with the citizen
+    REPLY = "reply"  # 答复/办结
+    FOLLOWUP = "followup"  # 回访 (the centre's own clock)
+
+
+STAGES: tuple[Stage, ...] = tuple(Stage)
 DEFAULT_TIMEZONE = "Asia/Shanghai"
 DEFAULT_END_OF_DAY = time(23, 59, 59)
 

@@ -85,16 +85,33 @@ def _reachable(url: str) -> bool:
         return False
 
 
+def _per_worker(url: str) -> str:
+    """Under pytest-xdist each worker gets a database of its own (15, 14, … below the one given), so one
+    worker's burst of jobs never runs another's."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if not worker.startswith("gw"):
+        return url
+    from redis.connection import parse_url
+
+    base = int(parse_url(url).get("db", 0))
+    db = base - int(worker.removeprefix("gw"))
+    if db < 0:
+        pytest.exit(f"no Redis database left for xdist worker {worker} below {url}", returncode=3)
+    head, _, tail = url.rpartition(f"/{base}")
+    return f"{head}/{db}{tail}" if head else f"{url.rstrip('/')}/{db}"
+
+
 @pytest.fixture(scope="session")
 def redis_url(tmp_path_factory) -> Iterator[str]:
     explicit = os.environ.get("HOTLINE_TEST_REDIS_URL")
     if explicit:
+        explicit = _per_worker(explicit)
         if not _reachable(explicit):
             pytest.exit(f"HOTLINE_TEST_REDIS_URL={explicit} is not reachable", returncode=3)
         yield explicit
         _flush(explicit)
         return
-    local = "redis://localhost:6379/15"
+    local = _per_worker("redis://localhost:6379/15")
     if _reachable(local):
         yield local
         _flush(local)
@@ -199,7 +216,7 @@ class Actors:
     def user(self, role: str, unit: str | None = None, username: str | None = None,
              password: str = "correct-horse") -> dict[str, str]:
         from hotline.auth import issue_token
-        from hotline.cli.accounts import create_user
+        from hotline.auth.accounts import create_user
         from hotline.database import session_factory
 
         username = username or f"{role}-{secrets.token_hex(3)}"

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import json
 import math
 from typing import TypeVar
 
 from flask import current_app, request
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from hotline.edge import read_json_object
 from hotline.errors import Unprocessable
-from hotline.intake.schemas import describe, field_errors
+from hotline.validation import parse  # noqa: F401  (re-exported for the views)
 
 Model = TypeVar("Model", bound=BaseModel)
 
@@ -46,18 +45,3 @@ def paged(items: list, page: int, per_page: int, total: int) -> dict:
     """A listing's answer: the page's items and where it stands in the whole."""
     return {"items": items, "page": page, "per_page": per_page, "total": total,
             "pages": math.ceil(total / per_page) if total else 0}
-
-
-def parse(model: type[Model], body: dict) -> Model:
-    """The validated body, or a 422 naming every wrong field in Chinese.
-
-    A model may carry `field_names` (field → Chinese name) and `field_messages` (field → error type →
-    message) as class variables to speak its own words; see followup.schemas.AnswerIn.
-    """
-    try:
-        # Strict types, as JSON has them: "yes" is not a boolean, "3" not a number of days, true not a
-        # latitude. JSON mode (not Python mode) so that enums and literals still take their values.
-        return model.model_validate_json(json.dumps(body), strict=True)
-    except ValidationError as error:
-        fields = field_errors(error, getattr(model, "field_messages", None))
-        raise Unprocessable(describe(fields, getattr(model, "field_names", None)), fields=fields) from None

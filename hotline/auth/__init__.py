@@ -1,8 +1,8 @@
-"""Who is calling: channel API keys, staff tokens, web sessions; and what each may see.
+"""Who is calling: channel API keys and staff tokens; and what each may see.
 
 Channel clients send `Authorization: Bearer hk_<prefix>_<secret>` (only a SHA-256 of the key is stored:
 the keys are long random strings, so a slow hash buys nothing). Staff exchange username + password for
-a signed, expiring token (`POST /api/v1/auth/token`) or log in on the web (session cookie).
+a signed, expiring token (`POST /api/v1/auth/token`).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import wraps
 
-from flask import current_app, g, request, session
+from flask import current_app, g, request
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import Session
@@ -42,6 +42,12 @@ class Principal:
     def actor(self) -> str:
         """How this principal is written in the audit trail."""
         return "system" if self.kind == "system" else f"{self.kind}:{self.name}"
+
+    @property
+    def ident(self) -> str:
+        """What records and limits are keyed by: the id, never the name (two keys may once have shared a
+        name, and a replay must never hand one client another client's ticket)."""
+        return f"{self.kind}:{self.id}"
 
     @property
     def is_staff(self) -> bool:
@@ -158,10 +164,6 @@ def _resolve_principal() -> Principal | None:
         if scheme.lower() != "bearer" or not token.strip():
             raise Unauthorized("Authorization 请求头格式应为：Bearer <密钥或令牌>。", code="invalid_credentials")
         principal = _from_bearer(db(), token.strip())
-    elif session.get("user_id"):
-        user = db().get(User, session["user_id"])
-        if user is not None and user.active:
-            principal = _principal_for_user(user)
     return principal
 
 
@@ -191,7 +193,7 @@ def rate_limit_key() -> str:
     except Exception:  # an invalid credential is answered by the view; count it by address here
         principal = None
     if principal is not None:
-        return principal.actor
+        return principal.ident
     return f"ip:{request.remote_addr}"
 
 

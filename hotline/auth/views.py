@@ -8,11 +8,11 @@ from flask import Blueprint, jsonify
 from pydantic import BaseModel, ConfigDict, Field
 
 from hotline.api.bodies import json_object, parse
+from hotline.api.formats import iso
 from hotline.auth import authenticate_password, issue_token, lockout
 from hotline.database import db
 from hotline.errors import Unauthorized
 from hotline.extensions import rate_limited
-from hotline.tickets.present import iso
 
 bp = Blueprint("auth", __name__, url_prefix="/api/v1")
 

@@ -6,36 +6,14 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from hotline.auth import find_user, hash_api_key, hash_password, new_api_key
+from hotline.auth import find_user, hash_api_key, new_api_key
+from hotline.auth.accounts import AccountError, create_user
 from hotline.database import session_factory
-from models import ApiKey, Unit, User, clock
+from models import ApiKey, User, clock
 from models.enums import Channel, Role, values
 
 user_cli = AppGroup("user", help="工作人员账号。")
 apikey_cli = AppGroup("apikey", help="渠道 API 密钥。")
-
-
-def create_user(session, username: str, password: str, role: str, unit_code: str | None,
-                display_name: str | None = None) -> User:
-    """Validated user creation, shared by the CLI and `up` (demo users)."""
-    if find_user(session, username) is not None:
-        raise click.ClickException(f"用户名 {username} 已存在")
-    if len(password) < 8:
-        raise click.ClickException("密码至少 8 位")
-    unit = None
-    if role == Role.UNIT_STAFF:
-        if not unit_code:
-            raise click.ClickException("承办单位人员（unit_staff）必须用 --unit 指定所属单位")
-    elif unit_code:
-        raise click.ClickException("只有承办单位人员（unit_staff）可以绑定单位")
-    if unit_code:
-        unit = session.scalar(select(Unit).where(Unit.code == unit_code))
-        if unit is None:
-            raise click.ClickException(f"单位 {unit_code} 不存在（先用 city load 导入城市数据）")
-    user = User(username=username, password_hash=hash_password(password), role=role,
-                unit_id=unit.id if unit else None, display_name=display_name)
-    session.add(user)
-    return user
 
 
 @user_cli.command("create")
@@ -46,8 +24,11 @@ def create_user(session, username: str, password: str, role: str, unit_code: str
 @click.option("--name", "display_name", default=None, help="显示名称")
 def user_create(username, password, role, unit_code, display_name):
     """创建工作人员账号。"""
-    with session_factory()() as session, session.begin():
-        create_user(session, username, password, role, unit_code, display_name)
+    try:
+        with session_factory()() as session, session.begin():
+            create_user(session, username, password, role, unit_code, display_name)
+    except AccountError as error:
+        raise click.ClickException(str(error)) from None
     click.echo(f"已创建用户 {username}（{role}{'，' + unit_code if unit_code else ''}）")
 
 
@@ -79,6 +60,9 @@ def apikey_create(channel, name):
     """创建渠道 API 密钥；最后一行单独输出密钥（只显示这一次）。"""
     key, prefix = new_api_key()
     with session_factory()() as session, session.begin():
+        taken = session.scalar(select(ApiKey.id).where(ApiKey.channel == channel, ApiKey.name == name))
+        if taken is not None:
+            raise click.ClickException(f"渠道 {channel} 已有名为“{name}”的密钥，请换一个名称")
         session.add(ApiKey(name=name, channel=channel, prefix=prefix, key_hash=hash_api_key(key)))
     click.echo(f"已为渠道 {channel} 创建密钥“{name}”（前缀 {prefix}）。密钥只显示这一次，请妥善保存：")
     click.echo(key)

@@ -8,7 +8,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 
-from hotline.deadlines.sla import sla
+from hotline.workflow.sla import sla
 from routing.sla import STAGES
 from routing.urgency import URGENCIES
 
@@ -30,7 +30,7 @@ def _aware(text: str) -> datetime:
 @sla_cli.command("due")
 @click.option("--start", required=True, help="开始时间（ISO 8601，不带时区按本市时间）")
 @click.option("--urgency", required=True, type=click.Choice(URGENCIES))
-@click.option("--stage", required=True, type=click.Choice(STAGES))
+@click.option("--stage", required=True, type=click.Choice([stage.value for stage in STAGES]))
 @click.option("--extend-days", type=int, default=0, help="批准延期的工作日数")
 def due(start: str, urgency: str, stage: str, extend_days: int):
     """打印某环节的到期时间（按工作日历：节假日与调休上班日）。"""

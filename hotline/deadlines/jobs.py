@@ -10,22 +10,34 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
+import redis
+from flask import Flask
+from rq import Queue
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+
 from hotline.auth import SYSTEM
-from hotline.deadlines.schedule import enqueue, open_stages, plan
-from hotline.notifications.service import enqueue_webhooks, notify, pending_webhooks
+from hotline.deadlines.schedule import DeadlineJob, open_stages, plan
+from hotline.notifications.service import notify
+from hotline.queue.runtime import escalation_delay, sla
+from hotline.queue.toolkit import PlannedJob, enqueue, job
 from hotline.workflow import Step, note
-from hotline.workflow.core import locked_ticket
+from hotline.workflow.core import locked_ticket, mark_jobs_owed
+from hotline.workflow.effects import touch
+from hotline.workflow.sla import Sla
 from models import Ticket, Unit, clock
 from models.enums import CHINESE_NAMES
+from models.enums import EventKind as E
+from routing.sla import Stage
 
 log = logging.getLogger(__name__)
 
-STAGE_NAMES = {"accept": "签收", "respond": "响应（联系市民）", "reply": "办结答复", "followup": "回访"}
+STAGE_NAMES = {Stage.ACCEPT: "签收", Stage.RESPOND: "响应（联系市民）", Stage.REPLY: "办结答复", Stage.FOLLOWUP: "回访"}
 
 
 def _round(ticket: Ticket, stage: str) -> str:
     """Identifies one run of a stage's clock: a re-dispatch or reopen starts a new round."""
-    start = ticket.replied_at if stage == "followup" else ticket.dispatched_at
+    start = ticket.replied_at if stage == Stage.FOLLOWUP else ticket.dispatched_at
     return str(int(start.timestamp())) if start else "0"
 
 
@@ -37,7 +49,7 @@ def _local(step: Step, when: datetime) -> str:
 def flag_overdue(step: Step, ticket: Ticket, stage: str, due: datetime, created: list) -> None:
     ticket.overdue_stages = [*(ticket.overdue_stages or []), stage]
     ticket.overdue = True
-    note(step, ticket, "overdue", {"stage": stage, "due": due.isoformat()})
+    note(step, ticket, E.OVERDUE, {"stage": stage, "due": due.isoformat()})
     unit = ticket.lead_unit
     message = (f"【督办】工单 {ticket.ticket_no} 的{STAGE_NAMES[stage]}已超期（时限 {_local(step, due)}），"
                f"承办单位：{unit.name if unit else '未派单'}")
@@ -65,7 +77,7 @@ def handle_deadline(step: Step, ticket: Ticket, stage: str, kind: str, delay: ti
                       dedupe_key=f"warn:{ticket.id}:{stage}:{_round(ticket, stage)}")
         if made is None:
             return "done", None
-        note(step, ticket, "deadline-warning", {"stage": stage, "due": due.isoformat()})
+        note(step, ticket, E.DEADLINE_WARNING, {"stage": stage, "due": due.isoformat()})
         created.append(made)
     elif kind == "due":
         if step.now < due:
@@ -82,9 +94,8 @@ def handle_deadline(step: Step, ticket: Ticket, stage: str, kind: str, delay: ti
         if stage not in (ticket.overdue_stages or []):
             flag_overdue(step, ticket, stage, due, created)
         ticket.escalation_level = 1
-        note(step, ticket, "escalate", {"stage": stage, "level": 1})
+        note(step, ticket, E.ESCALATE, {"stage": stage, "level": 1})
         created += escalation_notices(step, ticket, stage, due)
-    step.session.info.setdefault("notifications", []).extend(n.id for n in created if n is not None)
     return "handled", None
 
 
@@ -104,31 +115,40 @@ def escalation_notices(step: Step, ticket: Ticket, stage: str, due: datetime) ->
     return notices
 
 
-def run_deadline_check(app, ticket_id: int, stage: str, kind: str) -> str:
-    """The body of the job, callable in-process (the sweep uses it for stages past due without a flag)."""
-    from hotline.database import session_factory
-    from hotline.jobs.runtime import escalation_delay, queue, sla
+@job
+def check_deadline(app: Flask, session: Session, ticket_id: int, stage: str, kind: str) -> str:
+    """RQ job `deadline-<ticket_no>-<stage>-<kind>`; the sweep runs it in-process for stages past due.
 
+    Notices it creates are pushed, and the ticket's next jobs scheduled, after its commit (effects)."""
     delay = escalation_delay(app)
-    with session_factory(app)() as session:
-        with session.begin():
-            ticket = locked_ticket(session, Ticket.id == ticket_id)
-            if ticket is None:
-                return "gone"
-            step = Step(session, SYSTEM, sla(app), now=clock.now())
-            outcome, retry_at = handle_deadline(step, ticket, stage, kind, delay)
-            jobs = plan(ticket, step.sla, delay)
-            notifications = pending_webhooks(session, session.info.pop("notifications", []))
-        if retry_at is not None:
-            enqueue(queue(app), [job for job in jobs if job.stage == stage and job.kind == kind])
-        if notifications:
-            enqueue_webhooks(queue(app), notifications)
+    with session.begin():
+        ticket = locked_ticket(session, Ticket.id == ticket_id)
+        if ticket is None:
+            return "gone"
+        step = Step(session, SYSTEM, sla(app), now=clock.now())
+        outcome, retry_at = handle_deadline(step, ticket, stage, kind, delay)
+        if retry_at is not None:  # run early (a moved clock): back on the schedule for the right moment
+            mark_jobs_owed(ticket)
+            touch(session, ticket)
+        plan(ticket, step.sla, delay)
     return outcome
 
 
-def check_deadline(ticket_id: int, stage: str, kind: str) -> str:
-    """RQ job `deadline-<ticket_no>-<stage>-<kind>`."""
-    from hotline.jobs.runtime import app_context
+def deadline_job(spec: DeadlineJob) -> PlannedJob:
+    return PlannedJob(spec.job_id, spec.run_at, check_deadline, (spec.ticket_id, spec.stage, spec.kind))
 
-    with app_context() as app:
-        return run_deadline_check(app, ticket_id, stage, kind)
+
+def schedule_ticket(session: Session, queue: Queue, ticket: Ticket, sla_: Sla, delay: timedelta) -> bool:
+    """Put a ticket's deadline jobs on the schedule (replacing its earlier ones) and clear its debt; on a
+    Redis failure keep the debt for the sweep. Runs in the caller's transaction."""
+    specs = plan(ticket, sla_, delay)
+    try:
+        enqueue(queue, [deadline_job(spec) for spec in specs], replace=True, now=clock.now())
+    except (redis.RedisError, OSError) as error:
+        log.warning("could not schedule jobs of %s (%s); the sweep will", ticket.ticket_no, error)
+        session.execute(update(Ticket).where(Ticket.id == ticket.id).values(next_check_at=ticket.next_check_at))
+        return False
+    session.execute(update(Ticket).where(Ticket.id == ticket.id)
+                    .values(jobs_owed=False, next_check_at=ticket.next_check_at))
+    ticket.jobs_owed = False
+    return True

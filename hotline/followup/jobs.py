@@ -13,18 +13,15 @@ a job run twice changes nothing the second time.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import redis
 from flask import Flask
-from rq import Queue, Retry
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline.auth import SYSTEM
-from hotline.deadlines.schedule import active_job_ids
+from hotline.database import session_factory
 from hotline.followup.channels import PushError, WebhookPush, is_mobile, message_text, sms_gateway
 from hotline.followup.service import (
     cancel,
@@ -37,20 +34,18 @@ from hotline.followup.service import (
 )
 from hotline.followup.settings import FollowupSettings, settings
 from hotline.followup.tokens import survey_token, survey_url
+from hotline.queue.runtime import queue
+from hotline.queue.toolkit import PlannedJob, enqueue, job
 from hotline.workflow.core import Step, note
+from hotline.workflow.sla import sla
 from models import FollowUp, Ticket, clock
+from models.enums import EventKind as E
+from models.enums import FollowupStatus, TicketStatus
 
 log = logging.getLogger(__name__)
 
+RETRY = (60, 300, 900)  # seconds before each retry of a failed attempt (an SMS gateway down)
 CLOCK_SKEW = timedelta(seconds=60)  # a job started by another machine's clock a little early still runs
-
-
-@dataclass(frozen=True)
-class FollowupJob:
-    job_id: str
-    run_at: datetime
-    func: Callable
-    args: tuple
 
 
 def job_prefix(ticket_no: str, round_: int) -> str:
@@ -61,58 +56,33 @@ def attempt_due(followup: FollowUp, attempt: int, config: FollowupSettings) -> d
     return followup.created_at + config.attempt_offsets()[attempt - 1]
 
 
-def followup_jobs(followup: FollowUp, ticket_no: str, config: FollowupSettings) -> list[FollowupJob]:
+def followup_jobs(followup: FollowUp, ticket_no: str, config: FollowupSettings) -> list[PlannedJob]:
     """Every job the round still needs (none once it is answered, unrated or cancelled)."""
-    if followup.status != "open":
+    if followup.status != FollowupStatus.OPEN:
         return []
     prefix = job_prefix(ticket_no, followup.round)
     jobs = []
     if followup.channel in ("sms", "push"):
         for attempt in range(followup.attempts + 1, config.attempts + 1):
-            jobs.append(FollowupJob(f"{prefix}-attempt-{attempt}", attempt_due(followup, attempt, config),
-                                    send_attempt, (followup.id, attempt)))
-    jobs.append(FollowupJob(f"{prefix}-expire", followup.expires_at, expire_followup, (followup.id,)))
+            jobs.append(PlannedJob(f"{prefix}-attempt-{attempt}", attempt_due(followup, attempt, config),
+                                   send_attempt, (followup.id, attempt), retry=RETRY))
+    jobs.append(PlannedJob(f"{prefix}-expire", followup.expires_at, expire_followup, (followup.id,), retry=RETRY))
     return jobs
 
 
-def enqueue(queue: Queue, jobs: list[FollowupJob], now: datetime) -> list[str]:
-    """Put the jobs on the schedule under their domain ids (due ones straight on the queue); a job
-    already scheduled, queued or running is left alone. Returns the ids enqueued."""
-    present = active_job_ids(queue, [job.job_id for job in jobs])
-    done = []
-    for job in jobs:
-        if job.job_id in present:
-            continue
-        options = dict(job_id=job.job_id, result_ttl=3600, failure_ttl=7 * 24 * 3600,
-                       retry=Retry(max=3, interval=[60, 300, 900]))
-        if job.run_at <= now:
-            queue.enqueue(job.func, *job.args, **options)
-        else:
-            queue.enqueue_at(job.run_at, job.func, *job.args, **options)
-        done.append(job.job_id)
-    return done
-
-
-def schedule_followup_after_commit(session: Session, ticket: Ticket) -> bool:
-    """Called by routes after a transition committed (the reply): schedules the jobs of the ticket's
-    open follow-up round, if any. A Redis failure never fails the request: the sweep catches up."""
-    from hotline.jobs.runtime import job_app, queue
-
-    if ticket.status != "replied":  # only a reply opens a round; every other transition passes here too
+def schedule_round(app: Flask, session: Session, ticket: Ticket) -> bool:
+    """After a commit that touched the ticket (the after-commit drain): schedules the jobs of its open
+    follow-up round, if any. A Redis failure never fails the caller: the sweep catches up."""
+    if ticket.status != TicketStatus.REPLIED:  # only a reply opens a round; every other transition passes here too
         return False
-    app = job_app()
     config = settings(app)
-    started = not session.in_transaction()
-    try:
+    with session.begin():
         followup = current_followup(session, ticket)
-        if followup is None or followup.status != "open" or moved_on(followup, ticket):
+        if followup is None or followup.status != FollowupStatus.OPEN or moved_on(followup, ticket):
             return False
         jobs = followup_jobs(followup, ticket.ticket_no, config)
-    finally:
-        if started:
-            session.commit()  # end the read this function started; the caller's session stays usable
     try:
-        enqueue(queue(app), jobs, clock.now())
+        enqueue(queue(app), jobs, replace=False, now=clock.now())
     except (redis.RedisError, OSError) as error:
         log.warning("could not schedule the follow-up of %s (%s); the sweep will", ticket.ticket_no, error)
         return False
@@ -121,19 +91,18 @@ def schedule_followup_after_commit(session: Session, ticket: Ticket) -> bool:
 
 # --- the jobs -------------------------------------------------------------------------------------
 
-def run_attempt(app: Flask, followup_id: int, attempt: int) -> str:
-    """Contact the citizen for attempt `attempt` of a round, unless that is done or pointless."""
-    from hotline.database import session_factory
-    from hotline.deadlines.sla import sla
-
+@job
+def send_attempt(app: Flask, session: Session, followup_id: int, attempt: int) -> str:
+    """RQ job `followup-<ticket_no>-<round>-attempt-<n>`: contact the citizen for attempt `attempt` of a
+    round, unless that is done or pointless."""
     config = settings(app)
-    with session_factory(app)() as session, session.begin():
+    with session.begin():
         found = locked(session, followup_id)
         if found is None:
             return "gone"
         followup, ticket = found
         now = clock.now()
-        if followup.status != "open":
+        if followup.status != FollowupStatus.OPEN:
             return "done"
         if moved_on(followup, ticket):
             cancel(followup)
@@ -149,7 +118,7 @@ def run_attempt(app: Flask, followup_id: int, attempt: int) -> str:
         channel = _send(session, app, config, followup, ticket, attempt)
         followup.attempts = attempt
         followup.next_attempt_at = next_attempt_due(followup, config)
-        note(step, ticket, "followup-attempt", {"round": followup.round, "attempt": attempt, "channel": channel})
+        note(step, ticket, E.FOLLOWUP_ATTEMPT, {"round": followup.round, "attempt": attempt, "channel": channel})
         return f"sent ({channel})"
 
 
@@ -177,11 +146,10 @@ def _send(session: Session, app: Flask, config: FollowupSettings, followup: Foll
     return "sms"
 
 
-def run_expiry(app: Flask, followup_id: int) -> str:
-    from hotline.database import session_factory
-    from hotline.deadlines.sla import sla
-
-    with session_factory(app)() as session, session.begin():
+@job
+def expire_followup(app: Flask, session: Session, followup_id: int) -> str:
+    """RQ job `followup-<ticket_no>-<round>-expire`: the window closed without an answer."""
+    with session.begin():
         found = locked(session, followup_id)
         if found is None:
             return "gone"
@@ -189,30 +157,11 @@ def run_expiry(app: Flask, followup_id: int) -> str:
         return expire(Step(session, SYSTEM, sla(app), now=clock.now()), followup, ticket)
 
 
-def send_attempt(followup_id: int, attempt: int) -> str:
-    """RQ job `followup-<ticket_no>-<round>-attempt-<n>`."""
-    from hotline.jobs.runtime import app_context
-
-    with app_context() as app:
-        return run_attempt(app, followup_id, attempt)
-
-
-def expire_followup(followup_id: int) -> str:
-    """RQ job `followup-<ticket_no>-<round>-expire`."""
-    from hotline.jobs.runtime import app_context
-
-    with app_context() as app:
-        return run_expiry(app, followup_id)
-
-
 # --- rebuilding from the database -----------------------------------------------------------------
 
 def sweep(app: Flask, batch: int = 1000) -> int:
     """Re-create the missing jobs of every open round (the database is the truth; Redis may have lost
     them). Returns how many jobs were enqueued. Meant for the periodic sweep."""
-    from hotline.database import session_factory
-    from hotline.jobs.runtime import queue
-
     config = settings(app)
     target = queue(app)
     enqueued, last_id = 0, 0
@@ -220,11 +169,11 @@ def sweep(app: Flask, batch: int = 1000) -> int:
         with session_factory(app)() as session:
             rows = session.execute(
                 select(FollowUp, Ticket.ticket_no).join(Ticket, Ticket.id == FollowUp.ticket_id)
-                .where(FollowUp.status == "open", FollowUp.id > last_id).order_by(FollowUp.id).limit(batch)
+                .where(FollowUp.status == FollowupStatus.OPEN, FollowUp.id > last_id).order_by(FollowUp.id).limit(batch)
             ).all()
         if not rows:
             return enqueued
         now = clock.now()
         for followup, ticket_no in rows:
-            enqueued += len(enqueue(target, followup_jobs(followup, ticket_no, config), now))
+            enqueued += len(enqueue(target, followup_jobs(followup, ticket_no, config), replace=False, now=now))
         last_id = rows[-1][0].id

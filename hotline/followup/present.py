@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from hotline.api.formats import iso
 from hotline.followup.service import SATISFACTION
-from hotline.tickets.present import iso
 from models import FollowUp, Ticket
 
 MATTER_MAX = 100

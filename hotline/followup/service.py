@@ -19,10 +19,12 @@ from hotline.auth import SYSTEM, Principal
 from hotline.errors import ApiError, Conflict, Unprocessable
 from hotline.followup.channels import choose_channel
 from hotline.followup.settings import FollowupSettings, settings
+from hotline.notifications.service import notify
 from hotline.workflow.closing import close, reopen
-from hotline.workflow.core import Step, locked_ticket, note, require_role
+from hotline.workflow.core import Step, check, locked_ticket, note, on_transition
 from models import FollowUp, Ticket
-from models.enums import Role
+from models.enums import EventKind as E
+from models.enums import FollowupStatus, TicketStatus
 
 SATISFACTION = {"satisfied": "满意", "basic": "基本满意", "unsatisfied": "不满意"}
 VIA = ("survey", "api", "agent")
@@ -46,8 +48,10 @@ def local_time(when: datetime, timezone: str) -> str:
 
 # --- opening a round ------------------------------------------------------------------------------
 
+@on_transition(E.REPLY)
 def open_followup(step: Step, ticket: Ticket, config: FollowupSettings | None = None) -> FollowUp:
-    """At the reply: the follow-up round of this reply (one per ticket and round; a second call returns it)."""
+    """At the reply (subscribed to the workflow's `reply` transition, in its transaction): the follow-up
+    round of this reply (one per ticket and round; a second call returns it)."""
     config = config or settings()
     existing = current_followup(step.session, ticket)
     if existing is not None:
@@ -55,16 +59,14 @@ def open_followup(step: Step, ticket: Ticket, config: FollowupSettings | None = 
     channel = choose_channel(ticket, config)
     followup = FollowUp(
         ticket_id=ticket.id, unit_id=ticket.lead_unit_id, round=ticket.reopen_count, channel=channel,
-        status="open", attempts=0, next_attempt_at=step.now if channel != "none" else None,
+        status=FollowupStatus.OPEN, attempts=0, next_attempt_at=step.now if channel != "none" else None,
         expires_at=step.now + config.window, created_at=step.now,
     )
     step.session.add(followup)
     step.session.flush()
-    note(step, ticket, "followup-open", {"round": followup.round, "channel": channel,
+    note(step, ticket, E.FOLLOWUP_OPEN, {"round": followup.round, "channel": channel,
                                          "expires_at": followup.expires_at.isoformat()})
     if channel == "callback":
-        from hotline.notifications.service import notify
-
         notify(step.session, audience="agent", kind="callback", ticket=ticket,
                dedupe_key=f"callback:{ticket.id}:{followup.round}",
                message=f"【回访】工单 {ticket.ticket_no} 已答复，请电话回访市民"
@@ -76,7 +78,7 @@ def open_followup(step: Step, ticket: Ticket, config: FollowupSettings | None = 
 
 def moved_on(followup: FollowUp, ticket: Ticket) -> bool:
     """The ticket left this round (a supervisor reopened or closed it): the round can take no answer."""
-    return ticket.status != "replied" or ticket.reopen_count != followup.round
+    return ticket.status != TicketStatus.REPLIED or ticket.reopen_count != followup.round
 
 
 def locked(session: Session, followup_id: int) -> tuple[FollowUp, Ticket] | None:
@@ -99,11 +101,11 @@ def current_followup(session: Session, ticket: Ticket) -> FollowUp | None:
 
 def closed_reason(followup: FollowUp, ticket: Ticket, now: datetime) -> str | None:
     """Why the round takes no answer: "answered", "expired" or "moved_on"; None while it can be answered."""
-    if followup.status == "answered":
+    if followup.status == FollowupStatus.ANSWERED:
         return "answered"
-    if followup.status == "unrated" or (followup.status == "open" and now >= followup.expires_at):
+    if followup.status == FollowupStatus.UNRATED or (followup.status == FollowupStatus.OPEN and now >= followup.expires_at):
         return "expired"
-    if followup.status != "open" or moved_on(followup, ticket):
+    if followup.status != FollowupStatus.OPEN or moved_on(followup, ticket):
         return "moved_on"
     return None
 
@@ -138,21 +140,21 @@ def record_answer(step: Step, followup: FollowUp, resolved: bool, satisfaction: 
     config = config or settings()
     if via not in VIA:
         raise ValueError(f"via must be one of {VIA}, not {via!r}")
+    ticket = step.session.get(Ticket, followup.ticket_id)
     if via == "agent":
-        require_role(step, "记录回访结果", Role.AGENT, Role.SUPERVISOR)
+        check(step, ticket, E.FOLLOWUP_ANSWER)
     if satisfaction not in SATISFACTION:
         raise Unprocessable("满意程度应为满意、基本满意或不满意。", fields={"satisfaction": "取值无效"})
     comment = (comment or "").strip() or None
     if comment is not None and len(comment) > COMMENT_MAX:
         raise Unprocessable(f"意见不能超过 {COMMENT_MAX} 字。", fields={"comment": f"不能超过 {COMMENT_MAX} 个字符"})
-    ticket = step.session.get(Ticket, followup.ticket_id)
     require_answerable(step, followup, ticket, config.timezone)
 
     followup.status, followup.resolved, followup.satisfaction, followup.comment = (
         "answered", resolved, satisfaction, comment)
     followup.answered_at, followup.answered_via, followup.next_attempt_at = step.now, via, None
     ticket.resolved, ticket.satisfaction, ticket.rated_at = resolved, satisfaction, step.now
-    note(step, ticket, "followup-answer", {"round": followup.round, "resolved": resolved,
+    note(step, ticket, E.FOLLOWUP_ANSWER, {"round": followup.round, "resolved": resolved,
                                            "satisfaction": satisfaction, "comment": comment, "via": via})
 
     system = replace(step, actor=SYSTEM)
@@ -174,7 +176,7 @@ def record_answer(step: Step, followup: FollowUp, resolved: bool, satisfaction: 
            dedupe_key=f"followup:{followup.id}:decision",
            message=f"【回访】工单 {ticket.ticket_no} 已重办 {ticket.reopen_count} 次，市民仍反映{detail}。"
                    f"请督办决定再次重办或办结。")
-    note(step, ticket, "followup-to-supervisor", {"round": followup.round})
+    note(step, ticket, E.FOLLOWUP_TO_SUPERVISOR, {"round": followup.round})
     return "supervisor"
 
 
@@ -184,8 +186,8 @@ def record_call(step: Step, followup: FollowUp, note_text: str | None,
                 config: FollowupSettings | None = None) -> FollowUp:
     """An agent called the citizen back without getting an answer (an answer is `record_answer`)."""
     config = config or settings()
-    require_role(step, "记录回访电话", Role.AGENT, Role.SUPERVISOR)
     ticket = step.session.get(Ticket, followup.ticket_id)
+    check(step, ticket, E.FOLLOWUP_CALL)
     if followup.channel != "callback":
         raise Conflict(f"工单 {ticket.ticket_no} 的回访通过{'短信' if followup.channel == 'sms' else '其他渠道'}"
                        f"进行，无需登记回访电话。", code="not_a_callback")
@@ -195,7 +197,7 @@ def record_call(step: Step, followup: FollowUp, note_text: str | None,
                        f"市民来电时仍可登记回访结果。", code="attempts_exhausted")
     followup.attempts += 1
     followup.next_attempt_at = next_attempt_due(followup, config)
-    note(step, ticket, "followup-call", {"round": followup.round, "attempt": followup.attempts,
+    note(step, ticket, E.FOLLOWUP_CALL, {"round": followup.round, "attempt": followup.attempts,
                                          "note": (note_text or "").strip() or None})
     return followup
 
@@ -204,18 +206,18 @@ def record_call(step: Step, followup: FollowUp, note_text: str | None,
 
 def expire(step: Step, followup: FollowUp, ticket: Ticket) -> str:
     """No answer by the end of the window → the ticket closes as unrated (未评价)."""
-    if followup.status != "open":
+    if followup.status != FollowupStatus.OPEN:
         return "done"
     if moved_on(followup, ticket):
         cancel(followup)
         return "cancelled"
     if step.now < followup.expires_at:
         return "early"
-    followup.status, followup.next_attempt_at = "unrated", None
+    followup.status, followup.next_attempt_at = FollowupStatus.UNRATED, None
     close(replace(step, actor=SYSTEM), ticket, {"rated": False, "round": followup.round})
     return "unrated"
 
 
 def cancel(followup: FollowUp) -> None:
     """A supervisor reopened or closed the ticket while the round was open: it takes no more answers."""
-    followup.status, followup.next_attempt_at = "cancelled", None
+    followup.status, followup.next_attempt_at = FollowupStatus.CANCELLED, None

@@ -49,6 +49,6 @@ class FollowupSettings:
 
 
 def settings(app=None) -> FollowupSettings:
-    from hotline.jobs.runtime import job_app
+    from hotline.queue.runtime import job_app
 
     return FollowupSettings.from_config((app or job_app()).config)

@@ -17,10 +17,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from hotline.api.bodies import json_object, page_args, paged, parse
+from hotline.api.formats import iso
 from hotline.auth import current_principal, require
 from hotline.database import db, write_transaction
-from hotline.deadlines.schedule import schedule_after_commit
-from hotline.deadlines.sla import sla
 from hotline.errors import Conflict, NotFound
 from hotline.followup.present import followup_to_dict, matter, survey_to_dict
 from hotline.followup.schemas import AnswerIn, CallIn
@@ -28,9 +27,11 @@ from hotline.followup.service import CITIZEN_APP, current_followup, locked, reco
 from hotline.followup.settings import settings
 from hotline.followup.tokens import followup_for_token
 from hotline.intake.phones import display_phone
-from hotline.tickets.present import iso, unit_ref
+from hotline.tickets.present import unit_ref
 from hotline.workflow.core import Step
+from hotline.workflow.sla import sla
 from models import FollowUp, Ticket
+from models.enums import FollowupStatus, TicketStatus
 
 bp = Blueprint("followup", __name__, url_prefix="/api/v1")
 
@@ -45,7 +46,6 @@ def _by_token(session, token: str) -> FollowUp:
 
 
 def _answered(session, followup: FollowUp, ticket: Ticket, outcome: str):
-    schedule_after_commit(session, ticket)  # a reopen starts the unit's clocks again
     return jsonify({"outcome": outcome, "ticket_status": ticket.status,
                     "followup": followup_to_dict(followup, ticket)})
 
@@ -106,7 +106,7 @@ def callback_queue():
     page, per_page = page_args()
     config = settings()
     session = db()
-    clauses = (FollowUp.status == "open", FollowUp.channel == "callback", Ticket.status == "replied",
+    clauses = (FollowUp.status == FollowupStatus.OPEN, FollowUp.channel == "callback", Ticket.status == TicketStatus.REPLIED,
                Ticket.reopen_count == FollowUp.round)
     total = session.scalar(select(func.count()).select_from(FollowUp)
                            .join(Ticket, Ticket.id == FollowUp.ticket_id).where(*clauses))

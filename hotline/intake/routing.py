@@ -21,11 +21,10 @@ from hotline.appcache import AppCache
 from hotline.auth import SYSTEM
 from hotline.city.store import jurisdiction_tree
 from hotline.database import write_transaction
-from hotline.deadlines.schedule import schedule_after_commit
-from hotline.deadlines.sla import sla
 from hotline.workflow.core import locked_ticket
+from hotline.workflow.sla import sla
 from models import CatalogueEntry, Category, Jurisdiction, KnowledgeArticle, Ticket, Unit
-from models.enums import OPEN_STATUSES
+from models.enums import OPEN_STATUSES, TicketStatus
 from routing import Gazetteer, KnowledgeIndex, TicketText, assess, decide, find_duplicates, load_catalogue
 from routing.dispatch import CatalogueRule
 
@@ -175,7 +174,7 @@ def route_new_ticket(app: Flask, session: Session, ticket: Ticket) -> None:
         analysis = None
     with write_transaction(session):
         ticket = locked_ticket(session, Ticket.id == ticket.id)
-        if ticket.status != "received":
+        if ticket.status != TicketStatus.RECEIVED:
             return
         step = workflow.Step(session, SYSTEM, sla(app))
         if analysis is None:
@@ -192,4 +191,3 @@ def route_new_ticket(app: Flask, session: Session, ticket: Ticket) -> None:
             workflow.dispatch(step, ticket, decision.lead_unit, decision.assisting, decision.category, auto=True)
         else:
             workflow.to_triage(step, ticket, decision.reason, ticket.suggestions)
-    schedule_after_commit(session, ticket)

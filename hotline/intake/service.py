@@ -1,15 +1,22 @@
-"""Creating a ticket from a validated request, exactly once per Idempotency-Key.
+"""The one intake path: every complaint — the API, the agent console, the citizens' web form, Open311,
+the simulator — becomes a ticket through `submit`.
 
-Intake commits the ticket before anything that can fail later (Redis, routing jobs): a complaint that
-passed validation is never lost.
+`submit` validates, creates and commits the ticket exactly once per Idempotency-Key (a retry returns the
+first ticket), then routes it. The ticket is committed before anything that can fail later (routing,
+Redis): a complaint that passed validation is never lost. When routing fails after the commit the caller
+still gets the ticket, `received`, with the reason; the periodic sweep routes tickets left `received`.
+Jobs follow the commits by themselves (hotline.workflow.effects).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
+from dataclasses import dataclass
 from datetime import timedelta
 
+from flask import Flask, current_app
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -17,13 +24,51 @@ from sqlalchemy.orm import Session
 from hotline.auth import Principal
 from hotline.database import write_transaction
 from hotline.errors import ApiError, Forbidden, Unprocessable
+from hotline.health import TICKETS_CREATED
+from hotline.intake.routing import route_new_ticket
 from hotline.intake.schemas import TicketIn
+from hotline.validation import parse
 from hotline.workflow import Step, receive
 from hotline.workflow.core import leaf_category
+from hotline.workflow.sla import sla
 from models import IdempotencyRecord, Ticket, clock
 from models.enums import Role
 
 IDEMPOTENCY_KEY_MAX = 200
+ROUTING_PENDING = "自动分拨暂未完成，系统将在几分钟内重试；也可人工分拨。"
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Submitted:
+    ticket: Ticket
+    created: bool  # False: a retry with a known Idempotency-Key, answered with the first ticket
+    routing_pending: bool = False  # routing failed after the commit: still `received`, the sweep routes it
+
+
+def submit(session: Session, principal: Principal, body: dict | TicketIn, idempotency_key: str | None = None,
+           *, app: Flask | None = None) -> Submitted:
+    """Validate (422), create and commit the ticket, route it; see the module's docstring."""
+    app = app or current_app._get_current_object()
+    data = body if isinstance(body, TicketIn) else parse(TicketIn, body)
+    step = Step(session, principal, sla(app))
+    ticket, created = create_ticket(step, data, idempotency_key, app.config["TIMEZONE"])
+    if not created:
+        return Submitted(ticket, False)
+    TICKETS_CREATED.labels(ticket.channel).inc()
+    return Submitted(ticket, True, routing_pending=not route_safely(app, session, ticket))
+
+
+def route_safely(app: Flask, session: Session, ticket: Ticket) -> bool:
+    """Route a committed ticket; False when that failed (a database hiccup, a broken index): the ticket
+    stays `received` and the sweep routes it later."""
+    try:
+        route_new_ticket(app, session, ticket)
+    except Exception:
+        log.exception("routing of %s failed after intake; the sweep will route it", ticket.ticket_no)
+        return False
+    return True
 
 
 class IdempotencyMismatch(ApiError):
@@ -90,7 +135,7 @@ def create_ticket(step: Step, data: TicketIn, idempotency_key: str | None,
     """Returns (ticket, created). A replay of a known Idempotency-Key returns the first ticket."""
     session, principal = step.session, step.actor
     fingerprint = request_fingerprint(data) if idempotency_key else None  # only a replay needs it
-    owner = principal.actor
+    owner = principal.ident  # the key's id: names are not identities
     if idempotency_key:
         replay = find_replay(session, owner, idempotency_key, fingerprint)
         if replay is not None:

@@ -1,8 +1,9 @@
 """The periodic sweep: what Redis lost or never got, the database puts back.
 
-Run by `rq cron` (one process; see hotline/cron.py) every few minutes. Three indexed reads, so its cost
+Run by the cron process (one; see hotline/processes/cron.py) every few minutes. Indexed reads, so its cost
 grows with the tickets that have deadline work due, not with the size of the table:
 
+0. tickets left `received` for more than a few minutes (routing failed after intake): route them;
 1. tickets marked `jobs_owed` (a transition committed while Redis was down): schedule their jobs;
 2. tickets whose `next_check_at` has passed: run the deadline work that is due right here (a stage past
    due without its flag gets it now) and schedule the rest;
@@ -21,20 +22,25 @@ from flask import Flask
 from sqlalchemy import select
 
 from hotline.database import session_factory
-from hotline.deadlines.jobs import run_deadline_check
-from hotline.deadlines.schedule import active_job_ids, deadline_jobs, enqueue, plan, schedule_ticket
+from hotline.deadlines.jobs import check_deadline, deadline_job, schedule_ticket
+from hotline.deadlines.schedule import deadline_jobs, plan
 from hotline.followup import sweep as followup_sweep
-from hotline.jobs.runtime import escalation_delay, queue, sla
+from hotline.intake.service import route_safely
+from hotline.queue.runtime import escalation_delay, queue, sla
+from hotline.queue.toolkit import active_job_ids, enqueue, job
 from models import Ticket, clock
+from models.enums import TicketStatus
 
 log = logging.getLogger(__name__)
 
+RECEIVED_GRACE = timedelta(minutes=5)  # intake routes at once; older than this, routing failed
 HORIZON = timedelta(minutes=30)  # longer than the sweep interval, so a lost job is back before it is due
 BATCH = 500
 
 
 @dataclass
 class SweepReport:
+    routed: int = 0
     owed_scheduled: int = 0
     due_handled: int = 0
     jobs_recreated: int = 0
@@ -43,7 +49,7 @@ class SweepReport:
 
     def __str__(self) -> str:
         state = "Redis 不可用" if self.redis_down else "正常"
-        return (f"补排任务 {self.owed_scheduled} 件，到期处理 {self.due_handled} 件，"
+        return (f"补分拨 {self.routed} 件，补排任务 {self.owed_scheduled} 件，到期处理 {self.due_handled} 件，"
                 f"重建丢失任务 {self.jobs_recreated} 个，回访任务补排 {self.followups_rescheduled} 个（{state}）")
 
 
@@ -51,6 +57,15 @@ def _ids(app: Flask, condition, limit: int, order=Ticket.next_check_at) -> list[
     # Ordered by the indexed column itself: ordering by id would tempt the planner into a table scan.
     with session_factory(app)() as session:
         return list(session.scalars(select(Ticket.id).where(condition).order_by(order).limit(limit)))
+
+
+def route_stale(app: Flask, report: SweepReport, now: datetime, limit: int) -> None:
+    stale = (Ticket.status == TicketStatus.RECEIVED) & (Ticket.received_at < now - RECEIVED_GRACE)
+    for ticket_id in _ids(app, stale, limit, order=Ticket.received_at):
+        with session_factory(app)() as session:
+            ticket = session.get(Ticket, ticket_id)
+            if ticket is not None and ticket.status == TicketStatus.RECEIVED:
+                report.routed += route_safely(app, session, ticket)
 
 
 def schedule_owed(app: Flask, report: SweepReport, limit: int) -> None:
@@ -69,9 +84,10 @@ def handle_due(app: Flask, report: SweepReport, now: datetime, limit: int) -> No
     for ticket_id in _ids(app, Ticket.next_check_at <= now, limit):
         with session_factory(app)() as session:
             ticket = session.get(Ticket, ticket_id)
-            jobs = [job for job in deadline_jobs(ticket, sla(app), escalation_delay(app)) if job.run_at <= now]
-        for job in jobs:
-            outcome = run_deadline_check(app, job.ticket_id, job.stage, job.kind)
+            jobs = [spec for spec in deadline_jobs(ticket, sla(app), escalation_delay(app)) if spec.run_at <= now]
+        for spec in jobs:
+            with session_factory(app)() as session:
+                outcome = check_deadline.run(app, session, spec.ticket_id, spec.stage, spec.kind)
             report.due_handled += outcome == "handled"
         if not jobs:
             # Nothing is due after all (the ticket moved on): just bring next_check_at up to date.
@@ -91,7 +107,7 @@ def recreate_lost(app: Flask, report: SweepReport, now: datetime, limit: int) ->
     present = active_job_ids(q, [job.job_id for job in jobs])
     missing = [job for job in jobs if job.job_id not in present]
     if missing:
-        enqueue(q, missing)
+        enqueue(q, [deadline_job(spec) for spec in missing], replace=True, now=now)
         report.jobs_recreated += len(missing)
 
 
@@ -99,6 +115,7 @@ def sweep(app: Flask, now: datetime | None = None, limit: int = BATCH) -> SweepR
     """One pass of the sweep; safe to run at any time and any number of times."""
     now = now or clock.now()
     report = SweepReport()
+    route_stale(app, report, now, limit)
     try:
         schedule_owed(app, report, limit)
         handle_due(app, report, now, limit)
@@ -111,9 +128,7 @@ def sweep(app: Flask, now: datetime | None = None, limit: int = BATCH) -> SweepR
     return report
 
 
-def sweep_job() -> str:
-    """The RQ job run by `rq cron`."""
-    from hotline.jobs.runtime import app_context
-
-    with app_context() as app:
-        return str(sweep(app))
+@job
+def sweep_job(app: Flask, _session) -> str:
+    """The RQ job run by the cron process."""
+    return str(sweep(app))

@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 
 from hotline.database import session_factory
 from hotline.notifications.service import notify
+from hotline.queue.toolkit import job
 from models import Label, RetrainingRun, clock
 
 log = logging.getLogger(__name__)
@@ -67,10 +68,8 @@ def retrain(app: Flask, force: bool = False) -> RetrainingRun | None:
     return run
 
 
-def retrain_job() -> str:
-    """RQ job run hourly by `rq cron`: does nothing until enough new labels exist."""
-    from hotline.jobs.runtime import app_context
-
-    with app_context() as app:
-        run = retrain(app)
-        return "not enough new labels" if run is None else f"run {run.id}: promoted={run.promoted}"
+@job
+def retrain_job(app: Flask, _session) -> str:
+    """RQ job run hourly by the cron process: does nothing until enough new labels exist."""
+    run = retrain(app)
+    return "not enough new labels" if run is None else f"run {run.id}: promoted={run.promoted}"

@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask import Blueprint, current_app, jsonify
 from sqlalchemy import select
 
+from hotline.api.formats import iso
 from hotline.auth import require
 from hotline.database import db
-from hotline.tickets.present import iso
 from models import RetrainingRun
 from models.enums import Role
 

@@ -9,6 +9,8 @@ import urllib.request
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from hotline.queue.toolkit import PlannedJob, enqueue, job
+from hotline.workflow.effects import defer
 from models import Notification, Ticket, Unit, clock
 
 log = logging.getLogger(__name__)
@@ -27,6 +29,8 @@ def notify(session: Session, *, audience: str, kind: str, message: str, dedupe_k
     )
     session.add(notification)
     session.flush()
+    if notification.webhook_status == "pending":
+        defer(session, "notification", notification.id)  # pushed to the unit's webhook after the commit
     return notification
 
 
@@ -35,36 +39,31 @@ def pending_webhooks(session: Session, ids: list[int]) -> list[int]:
                                                               Notification.webhook_status == "pending")))
 
 
-def send_webhook(notification_id: int) -> str:
-    """RQ job: POST a notification to its unit's webhook (retried by RQ on failure)."""
-    from hotline.database import session_factory
-    from hotline.jobs.runtime import app_context
-
-    with app_context() as app, session_factory(app)() as session:
-        notification = session.get(Notification, notification_id)
-        if notification is None or notification.webhook_status != "pending":
-            return "nothing to send"
-        unit = session.get(Unit, notification.unit_id)
-        ticket = session.get(Ticket, notification.ticket_id) if notification.ticket_id else None
-        payload = {
-            "kind": notification.kind, "message": notification.message, "unit": unit.code,
-            "ticket_no": ticket.ticket_no if ticket else None, "created_at": notification.created_at.isoformat(),
-        }
-        url = unit.webhook_url
-        session.rollback()  # end the read before the network call: no transaction waits on a slow webhook
-        request = urllib.request.Request(url, data=json.dumps(payload, ensure_ascii=False).encode(),
-                                         headers={"Content-Type": "application/json"}, method="POST")
-        with urllib.request.urlopen(request, timeout=WEBHOOK_TIMEOUT) as response:  # raises → RQ retries
-            status = response.status
-        with session.begin():
-            session.execute(update(Notification).where(Notification.id == notification_id)
-                            .values(webhook_status="sent"))
-        return f"sent ({status})"
+@job
+def send_webhook(app, session: Session, notification_id: int) -> str:
+    """RQ job `webhook-<id>`: POST a notification to its unit's webhook (retried by RQ on failure)."""
+    notification = session.get(Notification, notification_id)
+    if notification is None or notification.webhook_status != "pending":
+        return "nothing to send"
+    unit = session.get(Unit, notification.unit_id)
+    ticket = session.get(Ticket, notification.ticket_id) if notification.ticket_id else None
+    payload = {
+        "kind": notification.kind, "message": notification.message, "unit": unit.code,
+        "ticket_no": ticket.ticket_no if ticket else None, "created_at": notification.created_at.isoformat(),
+    }
+    url = unit.webhook_url
+    session.rollback()  # end the read before the network call: no transaction waits on a slow webhook
+    request = urllib.request.Request(url, data=json.dumps(payload, ensure_ascii=False).encode(),
+                                     headers={"Content-Type": "application/json"}, method="POST")
+    with urllib.request.urlopen(request, timeout=WEBHOOK_TIMEOUT) as response:  # raises → RQ retries
+        status = response.status
+    with session.begin():
+        session.execute(update(Notification).where(Notification.id == notification_id)
+                        .values(webhook_status="sent"))
+    return f"sent ({status})"
 
 
 def enqueue_webhooks(queue, notification_ids: list[int]) -> None:
-    from rq import Retry
-
-    for notification_id in notification_ids:
-        queue.enqueue(send_webhook, notification_id, job_id=f"webhook-{notification_id}",
-                      retry=Retry(max=3, interval=[60, 300, 900]))
+    jobs = [PlannedJob(f"webhook-{notification_id}", clock.now(), send_webhook, (notification_id,),
+                       retry=(60, 300, 900)) for notification_id in notification_ids]
+    enqueue(queue, jobs, replace=False, now=clock.now())

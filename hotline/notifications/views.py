@@ -1,48 +1,19 @@
-"""What supervisors and units watch: hotspots (热点) and the in-app notification list."""
+"""The in-app notification list of units, agents and supervisors, with per-person read state."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from flask import Blueprint, jsonify, request
 from sqlalchemy import and_, select
-from sqlalchemy.orm import selectinload
 
 from hotline.api.bodies import int_arg
+from hotline.api.formats import iso
 from hotline.auth import current_principal, require
 from hotline.database import db, write_transaction
 from hotline.errors import NotFound
-from hotline.intake.routing import full_text
-from hotline.tickets.present import iso
 from models import Notification, NotificationRead, Ticket, clock, upsert_insert
 from models.enums import Role
-from routing import TicketText, find_hotspots
 
 bp = Blueprint("notifications", __name__, url_prefix="/api/v1")
-
-HOTSPOT_TICKETS_MAX = 20_000
-
-
-@bp.get("/hotspots")
-@require(Role.AGENT, Role.SUPERVISOR, Role.ADMIN)
-def hotspots():
-    """Groups of similar tickets in one street within the window (default 24 h): one matter, many callers."""
-    hours = int_arg("hours", 24, 1, 24 * 7)
-    min_size = int_arg("min_size", 3, 2, 100)
-    now = clock.now()
-    rows = db().scalars(
-        select(Ticket).where(Ticket.received_at > now - timedelta(hours=hours), Ticket.street_id.is_not(None))
-        .options(selectinload(Ticket.street), selectinload(Ticket.category))  # not one query per ticket
-        .order_by(Ticket.received_at).limit(HOTSPOT_TICKETS_MAX)
-    )
-    texts = [TicketText(ticket_no=t.ticket_no, text=full_text(t), phone=t.citizen_phone,
-                        street=t.street.name, received_at=t.received_at,
-                        category=t.category.code if t.category else None) for t in rows]
-    found = find_hotspots(texts, now, window=timedelta(hours=hours), min_size=min_size)
-    return jsonify({"hours": hours, "hotspots": [
-        {"street": h.street, "size": h.size, "ticket_nos": list(h.ticket_nos), "sample": h.sample_text,
-         "first_at": iso(h.first_at), "last_at": iso(h.last_at)} for h in found]})
-
 
 def _audience_clause(principal):
     """A unit's staff see their unit's notices; supervisors (and admins) the supervisors'; agents theirs."""

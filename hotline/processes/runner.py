@@ -27,6 +27,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from hotline import database, migrate
+from hotline.auth.accounts import create_user
 from hotline.city.schema import read_city
 from hotline.city.store import city_is_empty, load_city
 from hotline.processes.resilience import Backoff
@@ -157,8 +158,6 @@ def prepare_database(app: Flask) -> None:
 
 def ensure_demo_users(app: Flask) -> list[tuple[str, str, str]]:
     """Create the demo accounts once, with random passwords kept in the instance folder."""
-    from hotline.cli.accounts import create_user
-
     logins_file = Path(app.config["INSTANCE_PATH"]) / "demo-logins.txt"
     with database.session_factory(app)() as session, session.begin():
         if session.scalar(select(User.id).limit(1)) is None:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import logging
 
+from hotline.database import session_factory
+from hotline.queue.toolkit import job
 from hotline.scoring import service as scoring
 
 log = logging.getLogger(__name__)
@@ -27,8 +29,6 @@ def nightly_periods(timezone: str = scoring.DEFAULT_TIMEZONE) -> list[str]:
 
 def store_months(app, periods: list[str]) -> dict[str, int]:
     """Store the rollups of the given months, each in its own transaction; returns units stored per month."""
-    from hotline.database import session_factory
-
     settings = scoring.settings_from_config(app.config)
     stored = {}
     for period in periods:
@@ -37,12 +37,10 @@ def store_months(app, periods: list[str]) -> dict[str, int]:
     return stored
 
 
-def nightly_scores() -> str:
+@job
+def nightly_scores(app, _session) -> str:
     """RQ job: recompute and store the current and previous month's unit scores."""
-    from hotline.jobs.runtime import app_context
-
-    with app_context() as app:
-        stored = store_months(app, nightly_periods(app.config["TIMEZONE"]))
+    stored = store_months(app, nightly_periods(app.config["TIMEZONE"]))
     summary = ", ".join(f"{period}: {count} units" for period, count in stored.items())
     log.info("unit scores stored (%s)", summary)
     return f"stored {summary}"

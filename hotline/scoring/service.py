@@ -33,7 +33,7 @@ from sqlalchemy import and_, case, delete, exists, func, or_, select, text
 from sqlalchemy.orm import Session, aliased
 
 from models import Assignment, FollowUp, Ticket, Unit, UnitScore, clock
-from models.enums import UnitGroup, values
+from models.enums import FollowupStatus, TicketStatus, UnitGroup, values
 
 RATES = ("response", "resolution", "satisfaction")
 GROUP_ORDER = tuple(values(UnitGroup))  # street, district, department, enterprise
@@ -346,7 +346,7 @@ def dispatch_counts(session: Session, start: datetime, end: datetime) -> dict[in
         select(lead.unit_id, func.count(), func.count(case((in_time, 1))))
         .join(Ticket, Ticket.id == lead.ticket_id)
         .where(lead.assigned_at >= start, lead.assigned_at < end, lead.role == "lead", _counting(lead),
-               Ticket.excluded.is_(False), Ticket.status != "merged", ~counted_earlier)
+               Ticket.excluded.is_(False), Ticket.status != TicketStatus.MERGED, ~counted_earlier)
         .group_by(lead.unit_id)
     )
     return {unit_id: (dispatched, on_time) for unit_id, dispatched, on_time in session.execute(statement)}
@@ -358,7 +358,7 @@ def rating_counts(session: Session, start: datetime, end: datetime,
     statement = (
         select(FollowUp.unit_id, FollowUp.resolved, FollowUp.satisfaction, func.count())
         .join(Ticket, Ticket.id == FollowUp.ticket_id)
-        .where(FollowUp.answered_at >= start, FollowUp.answered_at < end, FollowUp.status == "answered",
+        .where(FollowUp.answered_at >= start, FollowUp.answered_at < end, FollowUp.status == FollowupStatus.ANSWERED,
                FollowUp.unit_id.is_not(None), FollowUp.resolved.is_not(None),
                FollowUp.satisfaction.in_(list(levels)), Ticket.excluded.is_(False))
         .group_by(FollowUp.unit_id, FollowUp.resolved, FollowUp.satisfaction)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, request
 
+from hotline.api.formats import iso
 from hotline.auth import require
 from hotline.database import db
 from hotline.errors import Unprocessable
 from hotline.scoring import service as scoring
-from hotline.tickets.present import iso
 from models.enums import UnitGroup, values
 
 bp = Blueprint("scoring", __name__, url_prefix="/api/v1")

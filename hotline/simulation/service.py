@@ -29,17 +29,16 @@ from classifier.data import shared_data_dir
 from hotline import workflow
 from hotline.auth import SYSTEM, Principal, hash_api_key, hash_password
 from hotline.database import session_factory
-from hotline.deadlines.schedule import schedule_after_commit
-from hotline.deadlines.sla import sla
 from hotline.errors import ApiError
-from hotline.intake.routing import city_index, route_new_ticket
+from hotline.intake import submit
+from hotline.intake.routing import city_index
 from hotline.intake.schemas import TicketIn
-from hotline.intake.service import create_ticket
-from hotline.jobs import runtime
-from hotline.jobs.clocked import BurstWorker, run_due
+from hotline.queue import runtime
+from hotline.queue.clocked import BurstWorker, run_due
+from hotline.workflow.sla import sla
 from models import ApiKey, Category, Jurisdiction, Ticket, Unit, User, clock
 from models.clock import FrozenClock
-from models.enums import FINAL_STATUSES
+from models.enums import FINAL_STATUSES, FollowupStatus, TicketStatus
 from routing.dispatch import unit_for
 
 log = logging.getLogger(__name__)
@@ -221,14 +220,13 @@ class Simulation:
         data = TicketIn(channel=channel, title=text.title or None, content=text.body, address=address,
                         citizen=caller)
         with self.factory() as session:
-            ticket, _ = create_ticket(self._step(actor, session), data, None, self.app.config["TIMEZONE"])
-            route_new_ticket(self.app, session, ticket)
+            ticket = submit(session, actor, data, app=self.app).ticket  # the one intake path
             session.refresh(ticket)
             self.report.tickets += 1
             self.report.actions[f"intake→{ticket.status}"] += 1
-            if ticket.status == "triage":
+            if ticket.status == TicketStatus.TRIAGE:
                 self.at(clock.now() + timedelta(minutes=self.rng.uniform(5, 60)), self.triage, ticket.id, text.label)
-            elif ticket.status == "dispatched":
+            elif ticket.status == TicketStatus.DISPATCHED:
                 self._unit_takes(ticket)
 
     def _channel(self) -> str:
@@ -246,14 +244,13 @@ class Simulation:
             with session.begin():
                 ticket = session.get(Ticket, ticket_id)
                 action(self._step(actor, session), ticket, *args)
-            schedule_after_commit(session, ticket)
             self.report.actions[action.__name__] += 1
             return ticket
 
     def triage(self, ticket_id: int, label: str | None) -> None:
         with self.factory() as session:
             ticket = session.get(Ticket, ticket_id)
-            if ticket.status != "triage":
+            if ticket.status != TicketStatus.TRIAGE:
                 return
             index = city_index(self.app, session)
             place = index.gazetteer.resolve(ticket.address, ticket.lat, ticket.lng)
@@ -343,17 +340,15 @@ class Simulation:
             satisfaction = "satisfied" if roll < 0.7 else "basic" if roll < 0.95 else "unsatisfied"
         else:
             satisfaction = "unsatisfied" if roll < 0.7 else "basic"
-        with self.factory() as session:
-            with session.begin():
-                ticket = session.get(Ticket, ticket_id)
-                followup = current_followup(session, ticket)
-                if followup is None or followup.status != "open" or ticket.status != "replied":
-                    return
-                phone = followup.channel == "callback"
-                actor = self.agent if phone else SYSTEM
-                outcome = record_answer(self._step(actor, session), followup, resolved, satisfaction,
-                                        None if resolved else "问题还没有彻底解决", "agent" if phone else "survey")
-            schedule_after_commit(session, ticket)
+        with self.factory() as session, session.begin():
+            ticket = session.get(Ticket, ticket_id)
+            followup = current_followup(session, ticket)
+            if followup is None or followup.status != FollowupStatus.OPEN or ticket.status != TicketStatus.REPLIED:
+                return
+            phone = followup.channel == "callback"
+            actor = self.agent if phone else SYSTEM
+            outcome = record_answer(self._step(actor, session), followup, resolved, satisfaction,
+                                    None if resolved else "问题还没有彻底解决", "agent" if phone else "survey")
         self.report.actions[f"survey→{outcome}"] += 1
         if outcome == "reopened":
             with self.factory() as session:

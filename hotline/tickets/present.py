@@ -2,23 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from zoneinfo import ZoneInfo
-
 from flask import current_app, request, url_for
 
+from hotline.api.formats import iso
 from hotline.auth import Principal
+from hotline.database import db
 from hotline.intake.phones import display_phone, mask_phone
+from hotline.tickets.schemas import TicketOut
+from hotline.workflow.rules import allowed_actions
 from models import Ticket, TicketEvent
 from models.enums import CHINESE_NAMES, Role
-
-
-def iso(when: datetime | None) -> str | None:
-    """Times are shown in the city's local time, with the offset, to the second."""
-    if when is None:
-        return None
-    local = when.astimezone(ZoneInfo(current_app.config["TIMEZONE"]))
-    return local.isoformat(timespec="seconds")
+from routing.sla import Stage
 
 
 def ticket_url(ticket_no: str) -> str:
@@ -40,7 +34,13 @@ def unit_ref(unit) -> dict | None:
 
 
 def ticket_to_dict(ticket: Ticket, principal: Principal) -> dict:
+    """The ticket as `principal` may see it, checked against the output model the OpenAPI shows."""
+    return TicketOut.model_validate(_ticket_fields(ticket, principal)).model_dump(mode="json")
+
+
+def _ticket_fields(ticket: Ticket, principal: Principal) -> dict:
     category = ticket.category
+    staff = principal.is_staff  # channel keys see no routing internals and take no actions
     return {
         "ticket_no": ticket.ticket_no,
         "status": ticket.status,
@@ -63,15 +63,15 @@ def ticket_to_dict(ticket: Ticket, principal: Principal) -> dict:
         },
         "unit": unit_ref(ticket.lead_unit),
         "assisting": [unit_ref(row.unit) for row in ticket.assisting_assignments],
-        "suggestions": ticket.suggestions or [],
-        "duplicates": ticket.duplicates or [],
-        "routing_reason": ticket.routing_reason,
+        "suggestions": (ticket.suggestions or []) if staff else [],
+        "duplicates": (ticket.duplicates or []) if staff else [],
+        "routing_reason": ticket.routing_reason if staff else None,
         "referral": ticket.referral,
         "deadlines": {
-            "accept": iso(ticket.accept_due),
-            "respond": iso(ticket.respond_due),
-            "reply": iso(ticket.reply_due),
-            "followup": iso(ticket.followup_due),
+            Stage.ACCEPT: iso(ticket.accept_due),
+            Stage.RESPOND: iso(ticket.respond_due),
+            Stage.REPLY: iso(ticket.reply_due),
+            Stage.FOLLOWUP: iso(ticket.followup_due),
         },
         "overdue": ticket.overdue,
         "overdue_stages": ticket.overdue_stages or [],
@@ -82,6 +82,7 @@ def ticket_to_dict(ticket: Ticket, principal: Principal) -> dict:
         "received_at": iso(ticket.received_at),
         "updated_at": iso(ticket.updated_at),
         "url": ticket_url(ticket.ticket_no),
+        "actions": allowed_actions(db(), principal, ticket) if staff else [],
     }
 
 

@@ -1,25 +1,25 @@
-"""Tickets: intake, reading one, listing — scoped to what the caller may see."""
+"""Tickets: intake, reading one, listing — scoped to what the caller may see — and hotspots (热点)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, request
+from datetime import timedelta
+
+from flask import Blueprint, jsonify, request
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
-from hotline.api.bodies import json_object, page_args, paged, parse
+from hotline.api.bodies import int_arg, json_object, page_args, paged
+from hotline.api.formats import iso
 from hotline.auth import current_principal, require, ticket_scope
 from hotline.database import db
-from hotline.deadlines.sla import sla
 from hotline.errors import BadRequest, NotFound, Unprocessable
 from hotline.extensions import rate_limited
-from hotline.health import TICKETS_CREATED
-from hotline.intake.routing import route_new_ticket
-from hotline.intake.schemas import TicketIn
-from hotline.intake.service import IDEMPOTENCY_KEY_MAX, create_ticket
+from hotline.intake.routing import full_text
+from hotline.intake.service import IDEMPOTENCY_KEY_MAX, ROUTING_PENDING, submit
 from hotline.tickets.present import event_to_dict, ticket_to_dict
-from hotline.workflow import Step
-from models import Assignment, Ticket, TicketEvent, Unit
-from models.enums import TicketStatus, values
+from models import Assignment, Ticket, TicketEvent, Unit, clock
+from models.enums import Role, TicketStatus, values
+from routing import TicketText, find_hotspots
 
 bp = Blueprint("tickets", __name__, url_prefix="/api/v1")
 
@@ -40,19 +40,14 @@ def _idempotency_key() -> str | None:
 def post_ticket():
     principal = current_principal()
     key = _idempotency_key()
-    data = parse(TicketIn, json_object())
-    session = db()
-    step = Step(session, principal, sla())
-    ticket, created = create_ticket(step, data, key, current_app.config["TIMEZONE"])
-    if created:
-        TICKETS_CREATED.labels(ticket.channel).inc()
-        # The ticket is committed: routing can only improve it, never lose it.
-        route_new_ticket(current_app._get_current_object(), session, ticket)
-    body = ticket_to_dict(ticket, principal)
+    result = submit(db(), principal, json_object(), key)
+    body = ticket_to_dict(result.ticket, principal)
+    if result.routing_pending:
+        body["routing_reason"] = ROUTING_PENDING
     response = jsonify(body)
-    response.status_code = 201 if created else 200
+    response.status_code = 201 if result.created else 200
     response.headers["Location"] = body["url"]
-    if not created:
+    if not result.created:
         response.headers["Idempotent-Replayed"] = "true"
     return response
 
@@ -133,3 +128,27 @@ def list_tickets():
         .options(*SHOWN_RELATIONS).limit(per_page).offset((page - 1) * per_page)
     )
     return jsonify(paged([ticket_to_dict(ticket, principal) for ticket in rows], page, per_page, total))
+
+
+HOTSPOT_TICKETS_MAX = 20_000
+
+
+@bp.get("/hotspots")
+@require(Role.AGENT, Role.SUPERVISOR, Role.ADMIN)
+def hotspots():
+    """Groups of similar tickets in one street within the window (default 24 h): one matter, many callers."""
+    hours = int_arg("hours", 24, 1, 24 * 7)
+    min_size = int_arg("min_size", 3, 2, 100)
+    now = clock.now()
+    rows = db().scalars(
+        select(Ticket).where(Ticket.received_at > now - timedelta(hours=hours), Ticket.street_id.is_not(None))
+        .options(selectinload(Ticket.street), selectinload(Ticket.category))  # not one query per ticket
+        .order_by(Ticket.received_at).limit(HOTSPOT_TICKETS_MAX)
+    )
+    texts = [TicketText(ticket_no=t.ticket_no, text=full_text(t), phone=t.citizen_phone,
+                        street=t.street.name, received_at=t.received_at,
+                        category=t.category.code if t.category else None) for t in rows]
+    found = find_hotspots(texts, now, window=timedelta(hours=hours), min_size=min_size)
+    return jsonify({"hours": hours, "hotspots": [
+        {"street": h.street, "size": h.size, "ticket_nos": list(h.ticket_nos), "sample": h.sample_text,
+         "first_at": iso(h.first_at), "last_at": iso(h.last_at)} for h in found]})

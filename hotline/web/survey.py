@@ -13,8 +13,6 @@ from flask import current_app, redirect, render_template, request, url_for
 
 from hotline.api.bodies import parse
 from hotline.database import db, write_transaction
-from hotline.deadlines.schedule import schedule_after_commit
-from hotline.deadlines.sla import sla
 from hotline.errors import ApiError, Unprocessable
 from hotline.followup.present import matter
 from hotline.followup.schemas import AnswerIn
@@ -31,6 +29,7 @@ from hotline.followup.settings import settings
 from hotline.followup.tokens import followup_for_token
 from hotline.web import bp
 from hotline.workflow.core import Step
+from hotline.workflow.sla import sla
 from models import FollowUp, Ticket, clock
 
 RESOLVED_CHOICES = {"yes": "已解决", "no": "未解决"}
@@ -118,5 +117,4 @@ def survey(token: str):
         session.refresh(followup)
         session.refresh(ticket)
         return _closed_page(followup, ticket, posted=True) or _invalid()
-    schedule_after_commit(session, ticket)  # a reopen starts the unit's clocks again
     return redirect(url_for("web.survey", token=token), code=303)

@@ -1,9 +1,14 @@
 """The ticket workflow: the only code that changes a ticket's status.
 
-One function per transition. Each checks the actor's role and unit and that the ticket's status allows
-it (Forbidden 403 / Conflict 409 otherwise), writes the change, the append-only TicketEvent and the
-assignment history in the caller's transaction, and marks the ticket as owing deadline jobs, which are
-scheduled after the commit (hotline.jobs).
+- rules.py     the transition table: who may take which action from which status, to which status, with
+               which body (schemas.py); `authorize` (403/409) and `allowed_actions`
+- core.py      the step (who, session, SLA, time), transitions that always write their audit event, and
+               `on_transition` for features that follow a transition in its transaction (the follow-up)
+- dispatching.py, handling.py, closing.py   one function per transition, each checking the table first
+- actions.py   an action by name with its body (the API route and the pages)
+- effects.py   side effects after commit: the workflow records what changed; the jobs layer's drain
+               schedules deadline and follow-up jobs and pushes after the commit
+- sla.py       the deadlines of the app's city; intake.py / numbering.py: a new ticket and its number
 """
 
 from hotline.workflow.closing import answer, close, exclude, merge, reject, reopen

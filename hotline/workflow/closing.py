@@ -2,27 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Literal, get_args
-
 from hotline.errors import Conflict, Unprocessable
 from hotline.workflow.core import (
     Step,
+    check,
     end_assignments,
     mark_jobs_owed,
     note,
-    require_role,
-    require_status,
     require_text,
     ticket_by_no,
     transition,
 )
 from hotline.workflow.dispatching import assign_units, set_stage_deadlines
+from hotline.workflow.schemas import REFERRALS
 from models import KnowledgeArticle, Ticket
-from models.enums import FINAL_STATUSES, Role
-
-Referral = Literal["110", "119", "120", "122", "legal"]  # 转办: police, fire, ambulance, traffic, courts
-REFERRALS: tuple[str, ...] = get_args(Referral)
-MERGEABLE = ("received", "triage", "dispatched", "returned")
+from models.enums import FINAL_STATUSES
+from models.enums import EventKind as E
+from models.enums import TicketStatus as S
 
 
 def _finish(step: Step, ticket: Ticket) -> None:
@@ -34,33 +30,30 @@ def _finish(step: Step, ticket: Ticket) -> None:
 
 def answer(step: Step, ticket: Ticket, article_id: int, answer_text: str | None = None) -> None:
     """直接答复: an inquiry answered at once from the knowledge base."""
-    require_role(step, "answer", Role.AGENT, Role.SUPERVISOR)
-    require_status(ticket, "answer", ("received", "triage"))
+    check(step, ticket, E.ANSWER)
     article = step.session.get(KnowledgeArticle, article_id)
     if article is None or not article.active:
         raise Unprocessable(f"知识库条目 {article_id} 不存在。", fields={"article_id": "条目不存在"})
     text = (answer_text or "").strip() or article.answer
     ticket.reply_text = text
     _finish(step, ticket)
-    transition(step, ticket, "answered", "answer", {"article": article.code, "answer": text})
+    transition(step, ticket, S.ANSWERED, E.ANSWER, {"article": article.code, "answer": text})
 
 
 def reject(step: Step, ticket: Ticket, reason: str, referral: str | None = None) -> None:
     """不予受理: out of scope, or referred to 110/119/120/122 or the legal channel."""
-    require_role(step, "reject", Role.AGENT, Role.SUPERVISOR)
-    require_status(ticket, "reject", ("received", "triage"))
+    check(step, ticket, E.REJECT)
     reason = require_text(reason, "reason", "不予受理理由")
     if referral is not None and referral not in REFERRALS:
         raise Unprocessable(f"转办渠道应为 {'/'.join(REFERRALS)} 之一。", fields={"referral": "取值无效"})
     ticket.referral = referral
     _finish(step, ticket)
-    transition(step, ticket, "rejected", "reject", {"reason": reason, "referral": referral})
+    transition(step, ticket, S.REJECTED, E.REJECT, {"reason": reason, "referral": referral})
 
 
 def merge(step: Step, ticket: Ticket, into: str) -> None:
     """并单: a repeat of an open ticket becomes its child and stops its own clocks."""
-    require_role(step, "merge", Role.AGENT, Role.SUPERVISOR)
-    require_status(ticket, "merge", MERGEABLE)
+    check(step, ticket, E.MERGE)
     parent = ticket_by_no(step, into)
     if parent.id == ticket.id:
         raise Unprocessable("不能与自身并单。", fields={"into": "不能是本工单"})
@@ -68,14 +61,13 @@ def merge(step: Step, ticket: Ticket, into: str) -> None:
         raise Conflict(f"目标工单 {parent.ticket_no} 已结束，不能并入。", code="invalid_state")
     ticket.parent = parent
     _finish(step, ticket)
-    transition(step, ticket, "merged", "merge", {"into": parent.ticket_no})
-    note(step, parent, "merged-child", {"child": ticket.ticket_no})
+    transition(step, ticket, S.MERGED, E.MERGE, {"into": parent.ticket_no})
+    note(step, parent, E.MERGED_CHILD, {"child": ticket.ticket_no})
 
 
 def reopen(step: Step, ticket: Ticket, reason: str) -> None:
     """重办: the matter is not solved; back to the same unit with fresh deadlines."""
-    require_role(step, "reopen", Role.AGENT, Role.SUPERVISOR)
-    require_status(ticket, "reopen", ("replied", "closed"))
+    check(step, ticket, E.REOPEN)
     reason = require_text(reason, "reason", "重办理由")
     if ticket.lead_unit_id is None:
         raise Conflict(f"工单 {ticket.ticket_no} 没有承办单位，不能重办。", code="invalid_state")
@@ -84,27 +76,24 @@ def reopen(step: Step, ticket: Ticket, reason: str) -> None:
     ticket.followup_due = None
     assign_units(step, ticket, ticket.lead_unit, [], auto=False)
     set_stage_deadlines(step, ticket)
-    transition(step, ticket, "dispatched", "reopen", {"reason": reason, "round": ticket.reopen_count})
+    transition(step, ticket, S.DISPATCHED, E.REOPEN, {"reason": reason, "round": ticket.reopen_count})
 
 
 def close(step: Step, ticket: Ticket, outcome: dict) -> None:
     """办结: the follow-up ended (rated or unrated), or a supervisor closes a replied ticket."""
-    require_role(step, "close", Role.SUPERVISOR)
-    require_status(ticket, "close", ("replied",))
+    check(step, ticket, E.CLOSE)
     _finish(step, ticket)
-    transition(step, ticket, "closed", "close", outcome)
+    transition(step, ticket, S.CLOSED, E.CLOSE, outcome)
 
 
 def exclude(step: Step, ticket: Ticket, reason: str) -> None:
     """不纳入考评: a supervisor takes the ticket out of the units' scoring, with a reason."""
-    require_role(step, "exclude", Role.SUPERVISOR)
+    check(step, ticket, E.EXCLUDE)
     reason = require_text(reason, "reason", "不纳入考评理由")
-    if ticket.excluded:
-        raise Conflict(f"工单 {ticket.ticket_no} 已不纳入考评。", code="already_excluded")
     ticket.excluded, ticket.exclude_reason = True, reason
     ticket.next_check_at = None  # an excluded ticket's deadlines no longer count
     mark_jobs_owed(ticket)
-    note(step, ticket, "exclude", {"reason": reason})
+    note(step, ticket, E.EXCLUDE, {"reason": reason})
 
 
 

@@ -3,7 +3,7 @@ come with their audit event."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -12,10 +12,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline.auth import Principal
-from hotline.deadlines.sla import Sla
-from hotline.errors import Conflict, Forbidden, NotFound, Unprocessable
-from models import Assignment, Category, Ticket, TicketEvent, Unit, clock
-from models.enums import CHINESE_NAMES, Role
+from hotline.errors import NotFound, Unprocessable
+from hotline.workflow.effects import touch
+from hotline.workflow.rules import RULES, Rule, authorize
+from hotline.workflow.sla import Sla
+from models import Assignment, Category, Extension, Ticket, TicketEvent, Unit, clock
+from models.enums import EventKind as E
+from models.enums import ExtensionStatus, TicketStatus
 
 
 @dataclass
@@ -33,16 +36,43 @@ def record_event(step: Step, ticket: Ticket, action: str, *, from_status: str | 
     event = TicketEvent(ticket_id=ticket.id, at=step.now, actor=step.actor.actor, action=action,
                         from_status=from_status, to_status=to_status, data=data or {})
     step.session.add(event)
+    touch(step.session, ticket)
     return event
 
 
-def transition(step: Step, ticket: Ticket, to_status: str, action: str,
+def transition(step: Step, ticket: Ticket, to_status: TicketStatus, action: str,
                data: dict[str, Any] | None = None) -> TicketEvent:
-    """Move a ticket to a new status and write the event (callers have checked it is allowed)."""
+    """Move a ticket to a new status and write the event (callers have checked it is allowed), then let
+    the subscribers of this action do their part in the same transaction (the follow-up opens its round
+    at a reply)."""
+    if to_status not in RULES[action].leads_to:
+        raise AssertionError(f"{action} cannot lead to {to_status}: the transition table says {RULES[action].leads_to}")
     from_status = ticket.status
     ticket.status = to_status
     ticket.updated_at = step.now
-    return record_event(step, ticket, action, from_status=from_status, to_status=to_status, data=data)
+    event = record_event(step, ticket, action, from_status=from_status, to_status=to_status, data=data)
+    for subscriber in _subscribers.get(action, ()):
+        subscriber(step, ticket)
+    return event
+
+
+Subscriber = Callable[[Step, Ticket], None]
+_subscribers: dict[str, list[Subscriber]] = {}
+
+
+def on_transition(action: str) -> Callable[[Subscriber], Subscriber]:
+    """Decorator: run `subscriber(step, ticket)` in the transaction of every `action` transition.
+
+    It lets the features that follow a transition (the follow-up after a reply) hook in without the
+    workflow importing them.
+    """
+    def register(subscriber: Subscriber) -> Subscriber:
+        subscribers = _subscribers.setdefault(action, [])
+        if subscriber not in subscribers:
+            subscribers.append(subscriber)
+        return subscriber
+
+    return register
 
 
 def note(step: Step, ticket: Ticket, action: str, data: dict[str, Any] | None = None) -> TicketEvent:
@@ -53,42 +83,9 @@ def note(step: Step, ticket: Ticket, action: str, data: dict[str, Any] | None = 
 
 # --- checks ---------------------------------------------------------------------------------------
 
-ACTION_NAMES = {
-    "dispatch": "派单", "accept": "签收", "return": "退单", "decide-return": "审核退单", "respond": "联系市民",
-    "request-extension": "申请延期", "decide-extension": "审核延期", "reply": "答复", "reopen": "重办",
-    "merge": "并单", "answer": "直接答复", "reject": "不予受理", "exclude": "不纳入考评", "close": "办结",
-}
-
-
-def require_status(ticket: Ticket, action: str, allowed: Iterable[str]) -> None:
-    allowed = tuple(allowed)
-    if ticket.status not in allowed:
-        names = "、".join(CHINESE_NAMES.get(s, s) for s in allowed)
-        raise Conflict(
-            f"工单 {ticket.ticket_no} 当前状态为“{CHINESE_NAMES.get(ticket.status, ticket.status)}”，"
-            f"不能{ACTION_NAMES.get(action, action)}（仅限：{names}）。",
-            code="invalid_state",
-        )
-
-
-def require_role(step: Step, action: str, *roles: str) -> None:
-    actor = step.actor
-    if actor.kind == "system":
-        return
-    if actor.kind != "user" or actor.role not in roles:
-        names = "、".join(CHINESE_NAMES.get(r, r) for r in roles)
-        raise Forbidden(f"只有{names}可以{ACTION_NAMES.get(action, action)}。")
-
-
-def require_lead_unit_staff(step: Step, ticket: Ticket, action: str) -> None:
-    """Unit actions (accept, return, respond, reply, extension) belong to the lead unit's own staff."""
-    actor = step.actor
-    if actor.kind == "system":
-        return
-    if not actor.has_role(Role.UNIT_STAFF):
-        raise Forbidden(f"只有承办单位人员可以{ACTION_NAMES.get(action, action)}。")
-    if ticket.lead_unit_id is None or actor.unit_id != ticket.lead_unit_id:
-        raise Forbidden(f"工单 {ticket.ticket_no} 不是本单位主办，不能{ACTION_NAMES.get(action, action)}。")
+def check(step: Step, ticket: Ticket, action: str) -> Rule:
+    """The transition table says whether this actor may take `action` on this ticket now (403 / 409)."""
+    return authorize(step.session, step.actor, ticket, action)
 
 
 def require_text(value: str | None, field_name: str, label: str) -> str:
@@ -134,7 +131,25 @@ def active_lead_assignment(step: Step, ticket: Ticket) -> Assignment | None:
     )
 
 
+def pending_extension(step: Step, ticket: Ticket) -> Extension | None:
+    return step.session.scalar(
+        select(Extension).where(Extension.ticket_id == ticket.id, Extension.status == ExtensionStatus.PENDING)
+    )
+
+
+def cancel_pending_extension(step: Step, ticket: Ticket, why: str) -> None:
+    """The ticket left its unit (re-dispatch, approved return, merge, end) or was replied: a pending
+    extension request lapses, with its event, so approving it later can never move another clock."""
+    extension = pending_extension(step, ticket)
+    if extension is None:
+        return
+    extension.status, extension.decided_at, extension.note = ExtensionStatus.CANCELLED, step.now, why
+    note(step, ticket, E.CANCEL_EXTENSION, {"days": extension.days, "reason": why})
+
+
 def end_assignments(step: Step, ticket: Ticket) -> None:
+    """The ticket leaves its units: their assignments end and a pending extension lapses."""
+    cancel_pending_extension(step, ticket, "工单已离开本单位")
     for assignment in step.session.scalars(
         select(Assignment).where(Assignment.ticket_id == ticket.id, Assignment.active.is_(True))
     ):
@@ -142,5 +157,6 @@ def end_assignments(step: Step, ticket: Ticket) -> None:
 
 
 def mark_jobs_owed(ticket: Ticket) -> None:
-    """Deadlines changed: the jobs that watch them must be (re)scheduled after commit."""
+    """Deadlines changed: the jobs that watch them must be (re)scheduled after commit (the flag stays
+    set in the database until they are, so the sweep finds what a Redis failure left undone)."""
     ticket.jobs_owed = True

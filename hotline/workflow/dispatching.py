@@ -8,20 +8,18 @@ from hotline.errors import Unprocessable
 from hotline.workflow.core import (
     Step,
     active_lead_assignment,
+    check,
     end_assignments,
     leaf_category,
     mark_jobs_owed,
-    require_lead_unit_staff,
-    require_role,
-    require_status,
     require_text,
     transition,
     unit_by_code,
 )
 from models import Assignment, Category, Label, Ticket, Unit
-from models.enums import Role
-
-DISPATCHABLE = ("received", "triage")
+from models.enums import EventKind as E
+from models.enums import TicketStatus as S
+from routing.sla import Stage
 
 
 def set_stage_deadlines(step: Step, ticket: Ticket) -> None:
@@ -29,7 +27,7 @@ def set_stage_deadlines(step: Step, ticket: Ticket) -> None:
     deadlines = step.sla.deadlines(step.now, ticket.urgency)
     ticket.dispatched_at = step.now
     ticket.accept_due, ticket.respond_due, ticket.reply_due = (
-        deadlines["accept"], deadlines["respond"], deadlines["reply"],
+        deadlines[Stage.ACCEPT], deadlines[Stage.RESPOND], deadlines[Stage.REPLY],
     )
     ticket.accepted_at = ticket.responded_at = ticket.replied_at = None
     ticket.overdue, ticket.overdue_stages, ticket.warned_stages, ticket.escalation_level = False, [], [], 0
@@ -66,8 +64,7 @@ def _category(step: Step, code: str) -> Category:
 def dispatch(step: Step, ticket: Ticket, unit: str, assisting: Sequence[str] = (),
              category: str | None = None, *, auto: bool = False) -> None:
     """派单: an agent (or the router, `auto`) sends the ticket to a lead unit and assisting units."""
-    require_role(step, "dispatch", Role.AGENT, Role.SUPERVISOR)
-    require_status(ticket, "dispatch", DISPATCHABLE)
+    check(step, ticket, E.DISPATCH)
     lead = unit_by_code(step, unit)
     helpers = [unit_by_code(step, code, "assisting") for code in dict.fromkeys(assisting)]
     data = {"unit": lead.code, "assisting": [u.code for u in helpers], "auto": auto}
@@ -83,46 +80,43 @@ def dispatch(step: Step, ticket: Ticket, unit: str, assisting: Sequence[str] = (
         record_label(step, ticket, ticket.category, "dispatch")
     assign_units(step, ticket, lead, helpers, auto)
     set_stage_deadlines(step, ticket)
-    transition(step, ticket, "dispatched", "dispatch", data)
+    transition(step, ticket, S.DISPATCHED, E.DISPATCH, data)
 
 
 def to_triage(step: Step, ticket: Ticket, reason: str, suggestions: list[dict]) -> None:
     """待分拨: the router was not sure enough; a person decides with the suggestions."""
-    require_status(ticket, "triage", ("received",))
+    check(step, ticket, E.TRIAGE)
     ticket.routing_reason = reason[:300]
     ticket.suggestions = suggestions
-    transition(step, ticket, "triage", "triage", {"reason": reason})
+    transition(step, ticket, S.TRIAGE, E.TRIAGE, {"reason": reason})
 
 
 def accept(step: Step, ticket: Ticket) -> None:
     """签收: the lead unit takes the ticket."""
-    require_lead_unit_staff(step, ticket, "accept")
-    require_status(ticket, "accept", ("dispatched",))
+    check(step, ticket, E.ACCEPT)
     ticket.accepted_at = step.now
     assignment = active_lead_assignment(step, ticket)
     if assignment is not None:
         assignment.accepted_at = step.now
     mark_jobs_owed(ticket)
-    transition(step, ticket, "accepted", "accept")
+    transition(step, ticket, S.ACCEPTED, E.ACCEPT)
 
 
 def return_ticket(step: Step, ticket: Ticket, reason: str) -> None:
     """退单: the unit says the matter is not theirs; a supervisor decides."""
-    require_lead_unit_staff(step, ticket, "return")
-    require_status(ticket, "return", ("dispatched", "accepted"))
+    check(step, ticket, E.RETURN)
     reason = require_text(reason, "reason", "退单理由")
     assignment = active_lead_assignment(step, ticket)
     if assignment is not None:
         assignment.returned_at, assignment.return_reason = step.now, reason
     mark_jobs_owed(ticket)  # the unit's clocks pause while the supervisor decides
-    transition(step, ticket, "returned", "return", {"reason": reason})
+    transition(step, ticket, S.RETURNED, E.RETURN, {"reason": reason})
 
 
 def decide_return(step: Step, ticket: Ticket, approve: bool, unit: str | None = None,
                   category: str | None = None, note_text: str | None = None) -> None:
     """审核退单: approve (re-route to another unit, or triage) or reject (back to the same unit)."""
-    require_role(step, "decide-return", Role.SUPERVISOR)
-    require_status(ticket, "decide-return", ("returned",))
+    check(step, ticket, E.DECIDE_RETURN)
     assignment = active_lead_assignment(step, ticket)
     data = {"approve": approve, "note": note_text}
     if not approve:
@@ -130,9 +124,9 @@ def decide_return(step: Step, ticket: Ticket, approve: bool, unit: str | None = 
         if assignment is not None:
             assignment.return_decision, assignment.decided_by, assignment.decided_at = (
                 "rejected", step.actor.actor, step.now)
-        back_to = "accepted" if ticket.accepted_at else "dispatched"
+        back_to = S.ACCEPTED if ticket.accepted_at else S.DISPATCHED
         mark_jobs_owed(ticket)
-        transition(step, ticket, back_to, "decide-return", data)
+        transition(step, ticket, back_to, E.DECIDE_RETURN, data)
         return
     if assignment is not None:
         assignment.return_decision, assignment.decided_by, assignment.decided_at = (
@@ -148,7 +142,7 @@ def decide_return(step: Step, ticket: Ticket, approve: bool, unit: str | None = 
         end_assignments(step, ticket)
         ticket.lead_unit = None
         ticket.routing_reason = "退单已批准，待重新分拨"
-        transition(step, ticket, "triage", "decide-return", data)
+        transition(step, ticket, S.TRIAGE, E.DECIDE_RETURN, data)
         return
     lead = unit_by_code(step, unit)
     if lead.id == ticket.lead_unit_id:
@@ -156,4 +150,4 @@ def decide_return(step: Step, ticket: Ticket, approve: bool, unit: str | None = 
     data["unit"] = lead.code
     assign_units(step, ticket, lead, [], auto=False)
     set_stage_deadlines(step, ticket)
-    transition(step, ticket, "dispatched", "decide-return", data)
+    transition(step, ticket, S.DISPATCHED, E.DECIDE_RETURN, data)

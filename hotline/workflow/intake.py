@@ -7,6 +7,7 @@ from typing import Any
 from hotline.workflow.core import Step, record_event
 from hotline.workflow.numbering import next_ticket_no
 from models import Ticket
+from models.enums import EventKind as E
 from models.enums import TicketStatus
 
 
@@ -21,5 +22,5 @@ def receive(step: Step, fields: dict[str, Any], *, timezone: str) -> Ticket:
     )
     step.session.add(ticket)
     step.session.flush()  # the event needs the ticket's id
-    record_event(step, ticket, "receive", to_status=ticket.status, data={"channel": ticket.channel})
+    record_event(step, ticket, E.RECEIVE, to_status=ticket.status, data={"channel": ticket.channel})
     return ticket

@@ -61,3 +61,11 @@ def test_user_password_is_stored_hashed(app, session):
     app.test_cli_runner().invoke(args=["user", "create", "--username", "h", "--password", "plain-text-pw", "--role", "agent"])
     stored = session.query(User).filter_by(username="h").one().password_hash
     assert "plain-text-pw" not in stored and stored.startswith(("scrypt:", "pbkdf2:"))
+
+
+def test_apikey_create__a_name_taken_in_the_channel_is_refused_in_one_line(app):
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["apikey", "create", "--channel", "web", "--name", "门户网站"]).exit_code == 0
+    again = runner.invoke(args=["apikey", "create", "--channel", "web", "--name", "门户网站"])
+    assert again.exit_code != 0 and "已有名为“门户网站”的密钥" in again.output and "Traceback" not in again.output
+    assert runner.invoke(args=["apikey", "create", "--channel", "app", "--name", "门户网站"]).exit_code == 0

@@ -18,9 +18,9 @@ import pytest
 from rq import Queue, SimpleWorker
 from sqlalchemy import func, select
 
-from hotline.jobs import runtime
-from hotline.jobs.clocked import release_due
 from hotline.jobs.sweep import sweep
+from hotline.queue import runtime
+from hotline.queue.clocked import release_due
 from models import Notification, Ticket, TicketEvent, clock
 from tests.hotline.journeys import act, cast, new_ticket, ok
 

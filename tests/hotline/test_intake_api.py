@@ -291,8 +291,8 @@ def test_idempotency__rejected_request_does_not_claim_the_key(client, actors, ap
 def test_idempotency__keys_are_forgotten_after_the_ttl(make_app, actors, clock_at):
     from datetime import UTC, datetime, timedelta
 
-    from hotline.jobs import runtime
     from hotline.jobs.housekeeping import purge_idempotency_job
+    from hotline.queue import runtime
 
     app = make_app(IDEMPOTENCY_TTL_HOURS=48)
     actors.app = app

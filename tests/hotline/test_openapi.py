@@ -22,3 +22,50 @@ def test_openapi__request_bodies_come_from_the_validating_models(client):
     reply = document["paths"]["/api/v1/tickets/{ticket_no}/reply"]["post"]["requestBody"]
     assert reply["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/ReplyBody"}
     assert set(document["components"]["schemas"]["ReplyBody"]["required"]) == {"reply", "resolved"}
+
+
+def _checker(document: dict):
+    """Validates an answer against the schema the document gives for (path, method, status)."""
+    from jsonschema import Draft202012Validator
+
+    def check(path: str, method: str, status: int, body) -> None:
+        pointer = "/".join(["#", "paths", path.replace("~", "~0").replace("/", "~1"), method, "responses",
+                            str(status), "content", "application~1json", "schema"])
+        root = {"$ref": pointer, "paths": document["paths"], "components": document["components"]}
+        errors = sorted(Draft202012Validator(root).iter_errors(body), key=lambda e: list(e.path))
+        assert not errors, f"{method.upper()} {path} {status}: " + "; ".join(
+            f"{list(e.path)}: {e.message}" for e in errors[:5])
+
+    return check
+
+
+def test_openapi__real_answers_of_every_ticket_operation_match_the_document(client, actors):
+    """A ticket through intake, reading, listing, its events and every action of its life: each answer
+    (and each error) validates against the schema the document states for it."""
+    from tests.hotline.journeys import BODIES, STREET_COMPLAINT, cast, ok
+
+    document = client.get("/api/v1/openapi.json").json
+    check = _checker(document)
+    people = cast(actors)
+    created = client.post("/api/v1/tickets", json=dict(STREET_COMPLAINT, channel="phone"), headers=people.agent)
+    check("/api/v1/tickets", "post", created.status_code, created.json)
+    number = created.json["ticket_no"]
+    if created.json["status"] == "triage":
+        ok(client.post(f"/api/v1/tickets/{number}/dispatch", json=BODIES["dispatch"], headers=people.agent))
+    keyed = client.post("/api/v1/tickets", json={"content": "路灯不亮了"}, headers=people.key)
+    check("/api/v1/tickets", "post", keyed.status_code, keyed.json)
+    for who, action in (("lead_staff", "accept"), ("lead_staff", "request-extension"),
+                        ("supervisor", "decide-extension"), ("lead_staff", "respond"), ("lead_staff", "reply"),
+                        ("agent", "reopen"), ("supervisor", "exclude")):
+        answer = client.post(f"/api/v1/tickets/{number}/{action}", json=BODIES[action], headers=getattr(people, who))
+        assert answer.status_code == 200, (action, answer.json)
+        check(f"/api/v1/tickets/{{ticket_no}}/{action}", "post", 200, answer.json)
+    refused = client.post(f"/api/v1/tickets/{number}/close", json=BODIES["close"], headers=people.agent)
+    check("/api/v1/tickets/{ticket_no}/close", "post", refused.status_code, refused.json)
+    for path, url in (("/api/v1/tickets/{ticket_no}", f"/api/v1/tickets/{number}"),
+                      ("/api/v1/tickets/{ticket_no}/events", f"/api/v1/tickets/{number}/events"),
+                      ("/api/v1/tickets", "/api/v1/tickets?per_page=5")):
+        answer = client.get(url, headers=people.supervisor)
+        check(path, "get", answer.status_code, answer.json)
+    missing = client.get("/api/v1/tickets/20000101000000", headers=people.supervisor)
+    check("/api/v1/tickets/{ticket_no}", "get", 404, missing.json)

@@ -8,8 +8,8 @@ import pytest
 from rq import Queue
 from sqlalchemy import select, update
 
-from hotline.jobs import runtime
-from hotline.jobs.clocked import run_due
+from hotline.queue import runtime
+from hotline.queue.clocked import run_due
 from models import Notification, Ticket, Unit, clock
 from tests.hotline.journeys import cast, ok
 

@@ -1,7 +1,9 @@
 """GET /api/v1/openapi.json — the OpenAPI 3 document of the JSON API.
 
-Request bodies come from the same pydantic models that validate them (so the document cannot drift from
-what the API accepts); apispec assembles the document.
+Request bodies come from the same pydantic models that validate them, response bodies from the output
+models the serializer fills, and the workflow actions from the transition table (their bodies, who may
+take them, from which statuses) — so the document cannot drift from what the API does; apispec
+assembles it.
 """
 
 from __future__ import annotations
@@ -12,7 +14,9 @@ from pydantic.json_schema import models_json_schema
 
 from hotline.auth.views import TokenRequest
 from hotline.intake.schemas import TicketIn
-from hotline.tickets.actions import ACTIONS, Empty
+from hotline.tickets.schemas import EventsOut, TicketOut, TicketPage
+from hotline.workflow.rules import ACTION_ROUTE, RULES
+from hotline.workflow.schemas import Empty
 
 bp = Blueprint("openapi", __name__, url_prefix="/api/v1")
 
@@ -27,36 +31,6 @@ ERROR = {
         "fields": {"type": "object", "additionalProperties": {"type": "string"}},
     }}},
 }
-UNIT = {"type": ["object", "null"], "properties": {"code": {"type": "string"}, "name": {"type": "string"}}}
-TICKET = {
-    "type": "object",
-    "properties": {
-        "ticket_no": {"type": "string", "example": "20261121000123"},
-        "status": {"type": "string"}, "status_name": {"type": "string"}, "channel": {"type": "string"},
-        "title": {"type": ["string", "null"]}, "content": {"type": "string"},
-        "citizen": {"type": "object", "properties": {"name": {"type": ["string", "null"]},
-                                                     "phone": {"type": ["string", "null"]},
-                                                     "confidential": {"type": "boolean"}}},
-        "address": {"type": ["string", "null"]},
-        "location": {"type": ["object", "null"], "properties": {"lat": {"type": "number"},
-                                                                         "lng": {"type": "number"}}},
-        "request_type": {"type": ["string", "null"]},
-        "category": {"type": ["object", "null"], "properties": {
-            "code": {"type": "string"}, "name": {"type": "string"}, "probability": {"type": ["number", "null"]}}},
-        "urgency": {"type": ["string", "null"]},
-        "jurisdiction": {"type": "object", "properties": {"district": {"type": ["string", "null"]},
-                                                          "street": {"type": ["string", "null"]}}},
-        "unit": UNIT, "assisting": {"type": "array", "items": UNIT},
-        "suggestions": {"type": "array", "items": {"type": "object"}},
-        "duplicates": {"type": "array", "items": {"type": "object"}},
-        "deadlines": {"type": "object", "properties": {stage: {"type": ["string", "null"], "format": "date-time"}
-                                                       for stage in ("accept", "respond", "reply", "followup")}},
-        "overdue": {"type": "boolean"}, "received_at": {"type": "string", "format": "date-time"},
-        "updated_at": {"type": "string", "format": "date-time"}, "url": {"type": "string"},
-    },
-}
-
-
 def _errors(*statuses: int) -> dict:
     names = {400: "请求格式不正确", 401: "未登录或密钥无效", 403: "无权操作", 404: "不存在", 409: "当前状态不允许",
              413: "请求过大", 422: "字段有误", 429: "请求过于频繁"}
@@ -74,13 +48,15 @@ def build_spec() -> dict:
                                         '{"error": {"code", "message", "fields"}}。'})
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer",
                                                "description": "渠道 API 密钥（hk_…）或工作人员令牌"})
-    bodies = {model.__name__: model for model in [TicketIn, TokenRequest] + [a.body for a in ACTIONS.values()]}
-    _, definitions = models_json_schema([(model, "validation") for model in bodies.values()], ref_template=REF)
+    bodies = {model.__name__: model for model in
+              [TicketIn, TokenRequest] + [RULES[name].body for name in ACTION_ROUTE]}
+    outputs = (TicketOut, TicketPage, EventsOut)
+    _, definitions = models_json_schema([(model, "validation") for model in bodies.values()]
+                                        + [(model, "serialization") for model in outputs], ref_template=REF)
     for name, schema in definitions.get("$defs", {}).items():
         spec.components.schema(name, schema)
     spec.components.schema("Error", ERROR)
-    spec.components.schema("Ticket", TICKET)
-    ticket_ref = {"$ref": "#/components/schemas/Ticket"}
+    ticket_ref = {"$ref": REF.format(model="TicketOut")}
     secured = [{"bearer": []}]
 
     spec.path(path="/api/v1/tickets", operations={
@@ -94,10 +70,7 @@ def build_spec() -> dict:
                 "parameters": [{"in": "query", "name": name, "schema": {"type": kind}} for name, kind in (
                     ("status", "string"), ("unit", "string"), ("channel", "string"), ("overdue", "boolean"),
                     ("q", "string"), ("page", "integer"), ("per_page", "integer"))],
-                "responses": {"200": _json({"type": "object", "properties": {
-                    "items": {"type": "array", "items": ticket_ref}, "page": {"type": "integer"},
-                    "per_page": {"type": "integer"}, "total": {"type": "integer"}, "pages": {"type": "integer"}}}),
-                    **_errors(401, 422)}},
+                "responses": {"200": _json({"$ref": REF.format(model="TicketPage")}), **_errors(401, 422)}},
     })
     number = {"in": "path", "name": "ticket_no", "required": True, "schema": {"type": "string"}}
     spec.path(path="/api/v1/tickets/{ticket_no}", operations={"get": {
@@ -105,13 +78,16 @@ def build_spec() -> dict:
         "responses": {"200": _json(ticket_ref), **_errors(401, 404)}}})
     spec.path(path="/api/v1/tickets/{ticket_no}/events", operations={"get": {
         "summary": "工单流转记录", "security": secured, "parameters": [number],
-        "responses": {"200": _json({"type": "object"}), **_errors(401, 404)}}})
-    for action, spec_action in ACTIONS.items():
-        operation = {"summary": f"工单操作：{action}", "security": secured, "parameters": [number],
+        "responses": {"200": _json({"$ref": REF.format(model="EventsOut")}), **_errors(401, 404)}}})
+    for action in ACTION_ROUTE:
+        rule = RULES[action]
+        starts = "、".join(rule.starts_from)
+        operation = {"summary": f"{rule.chinese}（{action}）", "security": secured, "parameters": [number],
+                     "description": f"可执行者：{rule.who()}；工单状态：{starts}。",
                      "responses": {"200": _json(ticket_ref), **_errors(400, 401, 403, 404, 409, 422)}}
-        if spec_action.body is not Empty:
+        if rule.body is not Empty:
             operation["requestBody"] = {"required": True, "content": {"application/json": {
-                "schema": {"$ref": REF.format(model=spec_action.body.__name__)}}}}
+                "schema": {"$ref": REF.format(model=rule.body.__name__)}}}}
         spec.path(path=f"/api/v1/tickets/{{ticket_no}}/{action}", operations={"post": operation})
     spec.path(path="/api/v1/auth/token", operations={"post": {
         "summary": "工作人员获取令牌",

@@ -13,8 +13,8 @@ from datetime import timedelta
 from flask import Flask, current_app, has_app_context
 from rq import Queue
 
-from hotline.deadlines import sla as sla_service
 from hotline.redis_conn import get_redis
+from hotline.workflow import sla as sla_service
 
 _app: Flask | None = None
 
