@@ -20,8 +20,8 @@ import time
 from rq import Queue, Worker
 
 from hotline import create_app
-from hotline.jobs.runtime import use_app
 from hotline.processes.resilience import OUTAGE_ERRORS, Backoff, Outage, RepeatFilter
+from hotline.queue.runtime import use_app
 from hotline.redis_conn import get_redis
 
 log = logging.getLogger("hotline.worker")
