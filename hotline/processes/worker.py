@@ -18,6 +18,7 @@ import sys
 import time
 
 from rq import Queue, Worker
+from rq.utils import now
 
 from hotline import create_app
 from hotline.processes.resilience import OUTAGE_ERRORS, Backoff, Outage, RepeatFilter
@@ -28,6 +29,7 @@ log = logging.getLogger("hotline.worker")
 # The worker's idle loop comes round every WORKER_TTL - 15 s: the latest a dead scheduler waits to be seen.
 WORKER_TTL = 60
 MAINTENANCE_SECONDS = 120
+LOCK_RETRY_SECONDS = 30
 
 
 class HotlineWorker(Worker):
@@ -35,10 +37,16 @@ class HotlineWorker(Worker):
 
     @property
     def should_run_maintenance_tasks(self) -> bool:
-        # Maintenance is where RQ restarts a dead scheduler: run it as soon as ours has died.
-        process = getattr(self.scheduler, "_process", None) if self.scheduler is not None else None
-        if self.last_cleaned_at is not None and process is not None and not process.is_alive():
-            return True
+        # Maintenance is where RQ (re)starts the scheduler: run it as soon as ours has died, and every
+        # LOCK_RETRY_SECONDS while no worker's scheduler could take the lock (after an outage the lock of
+        # a scheduler that died with it stays until its TTL ends).
+        if self.last_cleaned_at is not None and self.scheduler is not None:
+            process = getattr(self.scheduler, "_process", None)
+            if process is not None and not process.is_alive():
+                return True
+            if not self.scheduler.acquired_locks and process is None \
+                    and (now() - self.last_cleaned_at).total_seconds() > LOCK_RETRY_SECONDS:
+                return True
         return super().should_run_maintenance_tasks
 
 
@@ -57,15 +65,16 @@ def main(argv: list[str] | None = None) -> int:
     burst = "--burst" in (argv if argv is not None else sys.argv[1:])
     backoff, outage = Backoff(), Outage("worker", log)
     while True:
-        worker = make_worker(app, connection)
+        worker = None
         try:
+            worker = make_worker(app, connection)  # the constructor talks to Redis already
             worker.work(with_scheduler=True, burst=burst, logging_level=level)
             return 0  # a burst finished, or a SIGTERM/SIGINT asked for a warm shutdown
         except OUTAGE_ERRORS as error:
             if burst:
                 raise
             outage.failed(error)
-        if worker._stop_requested:
+        if worker is not None and worker._stop_requested:
             return 0
         for signum in (signal.SIGTERM, signal.SIGINT):  # nothing runs while waiting: stop at once
             signal.signal(signum, signal.SIG_DFL)

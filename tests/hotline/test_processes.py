@@ -185,6 +185,7 @@ def test_worker__a_dead_scheduler_calls_for_maintenance_at_once():
 
     class Scheduler:
         _process = Process(alive=False)
+        acquired_locks = {"hotline"}
 
     worker = HotlineWorker.__new__(HotlineWorker)
     worker.scheduler, worker.last_cleaned_at, worker.maintenance_interval = Scheduler(), datetime.now(UTC), 600
