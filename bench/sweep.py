@@ -66,7 +66,7 @@ def rows(start: int, count: int, unit_id: int, due: bool) -> list[dict]:
 
 def build(app, open_count: int, due_count: int) -> None:
     from hotline.database import engine, session_factory
-    from hotline.processes.runner import prepare_database
+    from hotline.processes.prepare import prepare_database
 
     prepare_database(app)  # migrate and load the demo city, as `up` does
     with session_factory(app)() as session:

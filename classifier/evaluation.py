@@ -92,70 +92,24 @@ def evaluate(
     bodies = np.asarray(data.bodies, dtype=object)
     y = np.asarray(data.labels)
     labels = sorted(set(data.labels))
-    y_index = np.searchsorted(labels, y)
-    splits = fold_splits(y, folds, repeats, seed)
+
+    def fit(train: np.ndarray) -> TextClassifier:
+        return TextClassifier(config, user_words=user_words).fit(titles[train], bodies[train], y[train], prior=prior)
 
     oof = np.zeros((repeats, len(y), len(labels)))
     per_fold = []
+    splits = fold_splits(y, folds, repeats, seed)
     for number, (train, test) in enumerate(splits):
         started = time.perf_counter()
-        model = TextClassifier(config, user_words=user_words)
-        model.fit(titles[train], bodies[train], y[train], prior=prior)
+        model = fit(train)
         fit_seconds = time.perf_counter() - started
         proba = _aligned(model.predict_proba(titles[test], bodies[test]), model.labels, labels)
         oof[number // folds, test] = proba
-        predicted = np.asarray(labels)[proba.argmax(axis=1)]
-        held_coverage, held_precision = coverage_at(proba.max(axis=1), predicted == y[test], model.threshold)
-        accepted = proba.max(axis=1) >= model.threshold
-        per_fold.append(
-            {
-                "macro_f1": float(
-                    f1_score(y[test], predicted, average="macro", labels=labels, zero_division=0)
-                ),
-                "accuracy": float(accuracy_score(y[test], predicted)),
-                "threshold": float(model.threshold),
-                "heldout_coverage": held_coverage,
-                "heldout_precision": held_precision,
-                "accepted": int(accepted.sum()),
-                "accepted_correct": int((accepted & (predicted == y[test])).sum()),
-                "fit_seconds": fit_seconds,
-            }
-        )
+        per_fold.append(_fold_scores(proba, y[test], labels, model.threshold, fit_seconds))
         if progress:
             progress(number + 1, len(splits), per_fold[-1])
 
-    def mean_std(key: str) -> dict:
-        values = np.array([fold[key] for fold in per_fold])
-        return {"mean": float(values.mean()), "std": float(values.std())}
-
-    pooled = []
-    for r in range(repeats):
-        confidence = oof[r].max(axis=1)
-        correct = oof[r].argmax(axis=1) == y_index
-        choice = choose_threshold(confidence, correct, config.target_precision)
-        pooled.append(
-            {
-                "threshold": choice.threshold,
-                "coverage": choice.coverage,
-                "precision": choice.precision,
-                "brier": brier_score(oof[r], y_index),
-                "ece": expected_calibration_error(confidence, correct),
-            }
-        )
-
-    def pooled_stat(key: str) -> dict:
-        values = np.array([p[key] for p in pooled])
-        return {"mean": float(values.mean()), "std": float(values.std())}
-
-    all_true = np.tile(y, repeats)
-    all_pred = np.asarray(labels)[oof.argmax(axis=2).ravel()]
-    precision, recall, f1, support = precision_recall_fscore_support(
-        all_true, all_pred, labels=labels, zero_division=0
-    )
-    # Accepted by each fold's own threshold, pooled over all test folds: what the live system would do.
-    accepted = sum(f["accepted"] for f in per_fold)
-    accepted_correct = sum(f["accepted_correct"] for f in per_fold)
-
+    pooled = _pooled_choices(oof, np.searchsorted(labels, y), config.target_precision)
     report = {
         "n_messages": len(y),
         "labels": labels,
@@ -164,8 +118,67 @@ def evaluate(
         "seed": seed,
         "config": config.as_dict(),
         "prior_labels": sorted(set(prior) & set(labels)) if prior else [],
-        "macro_f1": mean_std("macro_f1"),
-        "accuracy": mean_std("accuracy"),
+        "macro_f1": _mean_std(per_fold, "macro_f1"),
+        "accuracy": _mean_std(per_fold, "accuracy"),
+        **_per_class_and_confusion(oof, y, labels, repeats),
+        "selective": _selective(per_fold, pooled, config.target_precision, len(y) * repeats),
+        "calibration": {"brier": _mean_std(pooled, "brier"), "ece": _mean_std(pooled, "ece")},
+        "fit_seconds": _mean_std(per_fold, "fit_seconds"),
+    }
+    if latency:
+        final = fit(np.arange(len(y)))
+        report["latency"] = measure_latency(final, list(titles), list(bodies))
+        report["n_features"] = final.training_report["n_features"]
+    return report
+
+
+def _mean_std(records: list[dict], key: str) -> dict:
+    values = np.array([record[key] for record in records])
+    return {"mean": float(values.mean()), "std": float(values.std())}
+
+
+def _fold_scores(proba: np.ndarray, truth: np.ndarray, labels: list[str], threshold: float,
+                 fit_seconds: float) -> dict:
+    """One test fold scored by the model trained without it, at that model's own threshold."""
+    predicted = np.asarray(labels)[proba.argmax(axis=1)]
+    held_coverage, held_precision = coverage_at(proba.max(axis=1), predicted == truth, threshold)
+    accepted = proba.max(axis=1) >= threshold
+    return {
+        "macro_f1": float(f1_score(truth, predicted, average="macro", labels=labels, zero_division=0)),
+        "accuracy": float(accuracy_score(truth, predicted)),
+        "threshold": float(threshold),
+        "heldout_coverage": held_coverage,
+        "heldout_precision": held_precision,
+        "accepted": int(accepted.sum()),
+        "accepted_correct": int((accepted & (predicted == truth)).sum()),
+        "fit_seconds": fit_seconds,
+    }
+
+
+def _pooled_choices(oof: np.ndarray, y_index: np.ndarray, target_precision: float) -> list[dict]:
+    """Per repeat: the threshold chosen on all out-of-fold predictions, its coverage, and calibration."""
+    pooled = []
+    for repeat in oof:
+        confidence = repeat.max(axis=1)
+        correct = repeat.argmax(axis=1) == y_index
+        choice = choose_threshold(confidence, correct, target_precision)
+        pooled.append({
+            "threshold": choice.threshold,
+            "coverage": choice.coverage,
+            "precision": choice.precision,
+            "brier": brier_score(repeat, y_index),
+            "ece": expected_calibration_error(confidence, correct),
+        })
+    return pooled
+
+
+def _per_class_and_confusion(oof: np.ndarray, y: np.ndarray, labels: list[str], repeats: int) -> dict:
+    all_true = np.tile(y, repeats)
+    all_pred = np.asarray(labels)[oof.argmax(axis=2).ravel()]
+    precision, recall, f1, support = precision_recall_fscore_support(
+        all_true, all_pred, labels=labels, zero_division=0
+    )
+    return {
         "per_class": {
             label: {"precision": float(p), "recall": float(r), "f1": float(f), "support": int(s) // repeats}
             for label, p, r, f, s in zip(labels, precision, recall, f1, support, strict=True)
@@ -175,22 +188,21 @@ def evaluate(
             "rows_true_columns_predicted": confusion_matrix(all_true, all_pred, labels=labels).tolist(),
             "note": f"summed over {repeats} repeats: each message counted {repeats} times",
         },
-        "selective": {
-            "target_precision": config.target_precision,
-            "pooled_threshold": pooled_stat("threshold"),
-            "pooled_coverage": pooled_stat("coverage"),
-            "pooled_precision": pooled_stat("precision"),
-            "heldout_threshold": mean_std("threshold"),
-            "heldout_coverage": mean_std("heldout_coverage"),
-            "heldout_precision": mean_std("heldout_precision"),
-            "heldout_pooled_coverage": accepted / (len(y) * repeats),
-            "heldout_pooled_precision": accepted_correct / accepted if accepted else 1.0,
-        },
-        "calibration": {"brier": pooled_stat("brier"), "ece": pooled_stat("ece")},
-        "fit_seconds": mean_std("fit_seconds"),
     }
-    if latency:
-        final = TextClassifier(config, user_words=user_words).fit(titles, bodies, y, prior=prior)
-        report["latency"] = measure_latency(final, list(titles), list(bodies))
-        report["n_features"] = final.training_report["n_features"]
-    return report
+
+
+def _selective(per_fold: list[dict], pooled: list[dict], target_precision: float, predictions: int) -> dict:
+    # Accepted by each fold's own threshold, pooled over all test folds: what the live system would do.
+    accepted = sum(f["accepted"] for f in per_fold)
+    accepted_correct = sum(f["accepted_correct"] for f in per_fold)
+    return {
+        "target_precision": target_precision,
+        "pooled_threshold": _mean_std(pooled, "threshold"),
+        "pooled_coverage": _mean_std(pooled, "coverage"),
+        "pooled_precision": _mean_std(pooled, "precision"),
+        "heldout_threshold": _mean_std(per_fold, "threshold"),
+        "heldout_coverage": _mean_std(per_fold, "heldout_coverage"),
+        "heldout_precision": _mean_std(per_fold, "heldout_precision"),
+        "heldout_pooled_coverage": accepted / predictions,
+        "heldout_pooled_precision": accepted_correct / accepted if accepted else 1.0,
+    }

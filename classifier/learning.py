@@ -23,6 +23,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 from sklearn.metrics import f1_score
@@ -90,6 +91,112 @@ def _macro_f1(model: TextClassifier | None, titles, bodies, truth: np.ndarray, l
     return float(f1_score(truth, predicted, labels=labels, average="macro", zero_division=0))
 
 
+class _Rows(NamedTuple):
+    """The training rows as arrays, indexable by fold."""
+
+    titles: np.ndarray
+    bodies: np.ndarray
+    labels: np.ndarray
+    keys: np.ndarray
+
+    @classmethod
+    def of(cls, data: Dataset) -> _Rows:
+        return cls(np.asarray(data.titles, dtype=object), np.asarray(data.bodies, dtype=object),
+                   np.asarray(data.labels), np.asarray(data.row_keys()))
+
+
+def _learnable(data: Dataset) -> tuple[Dataset, list[str]]:
+    """`data` without the labels that have a single row, and those labels.
+
+    Such a label (a category people used once, with no seed examples) cannot be learnt or checked yet;
+    its row waits for a second one instead of failing the whole run.
+    """
+    values, value_counts = np.unique(data.labels, return_counts=True)
+    waiting = sorted(str(v) for v in values[value_counts < 2])
+    if not waiting:
+        return data, []
+    usable = [i for i, label in enumerate(data.labels) if label not in set(waiting)]
+    kept = Dataset([data.titles[i] for i in usable], [data.bodies[i] for i in usable],
+                   [data.labels[i] for i in usable])
+    return kept, waiting
+
+
+def _recipe_of(model: TextClassifier | None) -> dict:
+    """How `model` was made (settings, vocabulary, stop words, prior): a new model of the same recipe
+    differs from it only by its data."""
+    if model is None:
+        return {"config": ModelConfig(), "user_words": (), "stopwords": None, "prior": None}
+    return {
+        "config": model.settings,
+        "user_words": model.tokenizer.user_words,
+        "stopwords": model.tokenizer.stopwords,
+        "prior": getattr(model, "prior_", None) or None,
+    }
+
+
+def _with_overrides(recipe: dict, config, prior, user_words, stopwords) -> dict:
+    changed = dict(recipe)
+    if config is not None:
+        changed["config"] = config
+    if prior is not None:
+        changed["prior"] = prior
+    if user_words is not None:
+        changed["user_words"] = tuple(user_words)
+    if stopwords is not None:
+        changed["stopwords"] = stopwords
+    return changed
+
+
+def _fold_scores(rows: _Rows, champion_recipe: dict, challenger_recipe: dict, trained_on: set[str],
+                 n_splits: int, repeats: int, seed: int) -> tuple[list[float], list[float]]:
+    """Macro-F1 of the champion's recipe (on the rows it was trained on) and of the challenger's (on all
+    rows), fold by fold on the same splits."""
+    labels = sorted(set(rows.labels))
+    champion_scores: list[float] = []
+    challenger_scores: list[float] = []
+    for train, test in fold_splits(rows.labels, n_splits, repeats, seed):
+        mine = train[np.isin(rows.keys[train], list(trained_on))]
+        champion = _fit_or_none(champion_recipe, rows.titles[mine], rows.bodies[mine], rows.labels[mine])
+        challenger = _fit_or_none(challenger_recipe, rows.titles[train], rows.bodies[train], rows.labels[train])
+        truth = rows.labels[test]
+        champion_scores.append(_macro_f1(champion, rows.titles[test], rows.bodies[test], truth, labels))
+        challenger_scores.append(_macro_f1(challenger, rows.titles[test], rows.bodies[test], truth, labels))
+    return champion_scores, challenger_scores
+
+
+def _verdict(has_champion: bool, champion_scores: list[float], challenger_scores: list[float], folds: int,
+             n_splits: int, repeats: int, tolerance: float) -> tuple[bool, str, float | None, float | None]:
+    """(promoted, reason, champion mean, challenger mean)."""
+    if not has_champion:
+        return True, "此前没有当前模型：直接启用新模型", None, None
+    if not challenger_scores:
+        return False, f"各类别的数据太少，无法做 {folds} 折对比：保留当前模型", None, None
+    champion_mean = float(np.mean(champion_scores))
+    challenger_mean = float(np.mean(challenger_scores))
+    promoted, verdict = promotion_decision(champion_mean, challenger_mean, tolerance)
+    reason = (
+        f"在相同的 {n_splits} 折 × {repeats} 次重复上，新模型宏 F1 {challenger_mean:.4f}，"
+        f"当前模型 {champion_mean:.4f}：{verdict}"
+    )
+    return promoted, reason, champion_mean, challenger_mean
+
+
+def _save_challenger(store: ModelStore, challenger: TextClassifier, data: Dataset, result: ChallengeResult,
+                     started: float) -> None:
+    """Save the challenger (not promoted), record the challenge, then promote when it won."""
+    version = store.save(
+        challenger,
+        {"source": "challenger", **data.training_record(), "n_seed": result.n_seed, "n_labels": result.n_labels},
+        promote=False,
+    )
+    result.challenger_version = version
+    result.seconds = round(time.perf_counter() - started, 3)
+    store.update_metadata(version, {"challenge": result.as_dict()})
+    store.record_decision({"event": "challenge", **result.as_dict()})
+    if result.promoted:
+        store.promote(version, reason=result.reason)
+
+
 def train_challenger(
     store: ModelStore,
     seed_rows: Dataset | Iterable,
@@ -111,113 +218,35 @@ def train_challenger(
     """
     started = time.perf_counter()
     seed_data, label_data = _as_dataset(seed_rows), _as_dataset(label_rows)
-    data = (seed_data + label_data).deduplicated()
-    # A label with a single row (a category people used once, with no seed examples) cannot be learnt
-    # or checked yet; its row waits for a second one instead of failing the whole run.
-    values, value_counts = np.unique(data.labels, return_counts=True)
-    waiting = sorted(str(v) for v in values[value_counts < 2])
-    if waiting:
-        usable = [i for i, label in enumerate(data.labels) if label not in set(waiting)]
-        data = Dataset(
-            [data.titles[i] for i in usable],
-            [data.bodies[i] for i in usable],
-            [data.labels[i] for i in usable],
-        )
-    titles = np.asarray(data.titles, dtype=object)
-    bodies = np.asarray(data.bodies, dtype=object)
-    y = np.asarray(data.labels)
-    keys = np.asarray(data.row_keys())
+    data, waiting = _learnable((seed_data + label_data).deduplicated())
+    rows = _Rows.of(data)
 
     champion_version = store.current_version()
     champion, champion_meta = store.load(champion_version) if champion_version else (None, {})
+    champion_recipe = _recipe_of(champion)
+    challenger_recipe = _with_overrides(champion_recipe, config, prior, user_words, stopwords)
 
-    def recipe_of(model: TextClassifier | None) -> dict:
-        if model is None:
-            return {"config": ModelConfig(), "user_words": (), "stopwords": None, "prior": None}
-        return {
-            "config": model.settings,
-            "user_words": model.tokenizer.user_words,
-            "stopwords": model.tokenizer.stopwords,
-            "prior": getattr(model, "prior_", None) or None,
-        }
-
-    champion_recipe = recipe_of(champion)
-    challenger_recipe = dict(champion_recipe)
-    if config is not None:
-        challenger_recipe["config"] = config
-    if prior is not None:
-        challenger_recipe["prior"] = prior
-    if user_words is not None:
-        challenger_recipe["user_words"] = tuple(user_words)
-    if stopwords is not None:
-        challenger_recipe["stopwords"] = stopwords
-
-    labels = sorted(set(y))
-    n_splits = int(min(folds, np.unique(y, return_counts=True)[1].min()))
+    n_splits = int(min(folds, np.unique(rows.labels, return_counts=True)[1].min()))
     champion_scores: list[float] = []
     challenger_scores: list[float] = []
     if champion is not None and n_splits >= 2:
         # Rows the champion was trained on; without a record, assume the seed rows.
         trained_on = set(champion_meta.get("training_rows") or seed_data.row_keys())
-        for train, test in fold_splits(y, n_splits, repeats, seed):
-            mine = train[np.isin(keys[train], list(trained_on))]
-            champ = _fit_or_none(champion_recipe, titles[mine], bodies[mine], y[mine])
-            chall = _fit_or_none(challenger_recipe, titles[train], bodies[train], y[train])
-            champion_scores.append(_macro_f1(champ, titles[test], bodies[test], y[test], labels))
-            challenger_scores.append(_macro_f1(chall, titles[test], bodies[test], y[test], labels))
-
+        champion_scores, challenger_scores = _fold_scores(rows, champion_recipe, challenger_recipe, trained_on,
+                                                          n_splits, repeats, seed)
     challenger = TextClassifier(
-        challenger_recipe["config"],
-        user_words=challenger_recipe["user_words"],
+        challenger_recipe["config"], user_words=challenger_recipe["user_words"],
         stopwords=challenger_recipe["stopwords"],
-    ).fit(titles, bodies, y, prior=challenger_recipe["prior"])
+    ).fit(rows.titles, rows.bodies, rows.labels, prior=challenger_recipe["prior"])
 
-    if champion is None:
-        promoted, reason = True, "此前没有当前模型：直接启用新模型"
-        champion_mean = challenger_mean = None
-    elif not challenger_scores:
-        promoted, reason = False, f"各类别的数据太少，无法做 {folds} 折对比：保留当前模型"
-        champion_mean = challenger_mean = None
-    else:
-        champion_mean = float(np.mean(champion_scores))
-        challenger_mean = float(np.mean(challenger_scores))
-        promoted, verdict = promotion_decision(champion_mean, challenger_mean, tolerance)
-        reason = (
-            f"在相同的 {n_splits} 折 × {repeats} 次重复上，新模型宏 F1 {challenger_mean:.4f}，"
-            f"当前模型 {champion_mean:.4f}：{verdict}"
-        )
-
+    promoted, reason, champion_mean, challenger_mean = _verdict(
+        champion is not None, champion_scores, challenger_scores, folds, n_splits, repeats, tolerance)
     result = ChallengeResult(
-        promoted=promoted,
-        reason=reason,
-        challenger_version="",
-        champion_version=champion_version,
-        challenger_score=challenger_mean,
-        champion_score=champion_mean,
-        challenger_fold_scores=challenger_scores,
-        champion_fold_scores=champion_scores,
-        tolerance=tolerance,
-        folds=n_splits,
-        repeats=repeats,
-        n_seed=len(seed_data),
-        n_labels=len(label_data),
-        n_train=len(y),
-        labels_waiting=waiting,
+        promoted=promoted, reason=reason, challenger_version="", champion_version=champion_version,
+        challenger_score=challenger_mean, champion_score=champion_mean,
+        challenger_fold_scores=challenger_scores, champion_fold_scores=champion_scores, tolerance=tolerance,
+        folds=n_splits, repeats=repeats, n_seed=len(seed_data), n_labels=len(label_data),
+        n_train=len(rows.labels), labels_waiting=waiting,
     )
-    version = store.save(
-        challenger,
-        {
-            "source": "challenger",
-            **data.training_record(),
-            "n_seed": len(seed_data),
-            "n_labels": len(label_data),
-        },
-        promote=False,
-    )
-    result.challenger_version = version
-    result.seconds = round(time.perf_counter() - started, 3)
-    store.update_metadata(version, {"challenge": result.as_dict()})
-    store.record_decision({"event": "challenge", **result.as_dict()})
-    if promoted:
-        store.promote(version, reason=reason)
+    _save_challenger(store, challenger, data, result, started)
     return result

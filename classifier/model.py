@@ -156,6 +156,47 @@ class LinearScorer:
         return scores
 
 
+def _checked_labels(n_docs: int, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The classes and their counts; refuses data a model cannot be trained on (in Chinese)."""
+    if n_docs != len(y):
+        raise ValueError(f"文本有 {n_docs} 条，类别标签却有 {len(y)} 个，两者数量必须相同")
+    classes, counts = np.unique(y, return_counts=True)
+    if len(classes) < 2:
+        raise ValueError("训练至少需要两个不同的类别")
+    if counts.min() < 2:
+        rare = ", ".join(str(label) for label in classes[counts < 2])
+        raise ValueError(f"每个类别至少需要两条样本，请为这些类别补充样本或删去它们：{rare}")
+    return classes, counts
+
+
+def _out_of_fold_scores(fit_svm, X, folds: list, classes: np.ndarray) -> tuple[np.ndarray, list]:
+    """Every training row scored by an SVM that did not see it, and the fold SVMs."""
+    oof_scores = np.zeros((X.shape[0], len(classes)))
+    fold_scorers = []
+    for train_rows, test_rows in folds:
+        fold_scorers.append(fit_svm(train_rows))
+        oof_scores[test_rows] = fold_scorers[-1].scores(X[test_rows], classes)
+    return oof_scores, fold_scorers
+
+
+def _normalised_prior(prior: Mapping[str, Iterable[str]] | None, classes: np.ndarray) -> dict[str, list[str]]:
+    return {
+        str(label): sorted({normalise(p) for p in prior[label]} - {""})
+        for label in classes
+        if prior and label in prior
+    }
+
+
+def _out_of_fold_probabilities(calibration: str, oof_scores: np.ndarray, y_index: np.ndarray,
+                               folds: list) -> np.ndarray:
+    """The threshold must be chosen on probabilities from a calibrator that did not see the row either."""
+    oof_proba = np.zeros_like(oof_scores)
+    for train_rows, test_rows in folds:
+        fold_calibrator = ScoreCalibrator(calibration).fit(oof_scores[train_rows], y_index[train_rows])
+        oof_proba[test_rows] = fold_calibrator.predict_proba(oof_scores[test_rows])
+    return oof_proba
+
+
 class TextClassifier:
     """Category of a ticket from its title and body, with calibrated top-k probabilities."""
 
@@ -207,14 +248,7 @@ class TextClassifier:
         c = self.settings
         docs = as_docs(titles, bodies, c.max_body_chars)
         y = np.asarray([str(label) for label in labels])
-        if len(docs) != len(y):
-            raise ValueError(f"文本有 {len(docs)} 条，类别标签却有 {len(y)} 个，两者数量必须相同")
-        classes, counts = np.unique(y, return_counts=True)
-        if len(classes) < 2:
-            raise ValueError("训练至少需要两个不同的类别")
-        if counts.min() < 2:
-            rare = ", ".join(str(label) for label in classes[counts < 2])
-            raise ValueError(f"每个类别至少需要两条样本，请为这些类别补充样本或删去它们：{rare}")
+        classes, counts = _checked_labels(len(docs), y)
         y_index = np.searchsorted(classes, y)
 
         features = self._new_features(len(classes))
@@ -232,28 +266,15 @@ class TextClassifier:
         # Out-of-fold scores: every training row scored by an SVM that did not see it.
         n_splits = min(c.cv_folds if len(y) < c.large_n else c.large_cv_folds, int(counts.min()))
         folds = list(StratifiedKFold(n_splits=n_splits, shuffle=True, random_state=c.seed).split(X, y))
-        oof_scores = np.zeros((len(y), len(classes)))
-        fold_scorers = []
-        for train_rows, test_rows in folds:
-            fold_scorers.append(fit_svm(train_rows))
-            oof_scores[test_rows] = fold_scorers[-1].scores(X[test_rows], classes)
-
-        # The threshold must be chosen on probabilities from a calibrator that did not see the row either.
-        oof_proba = np.zeros_like(oof_scores)
-        for train_rows, test_rows in folds:
-            fold_calibrator = ScoreCalibrator(c.calibration).fit(oof_scores[train_rows], y_index[train_rows])
-            oof_proba[test_rows] = fold_calibrator.predict_proba(oof_scores[test_rows])
+        oof_scores, fold_scorers = _out_of_fold_scores(fit_svm, X, folds, classes)
+        oof_proba = _out_of_fold_probabilities(c.calibration, oof_scores, y_index, folds)
         confidence = oof_proba.max(axis=1)
         correct = oof_proba.argmax(axis=1) == y_index
         choice = choose_threshold(confidence, correct, c.target_precision, z=c.threshold_z)
 
         self.features_ = features
         # Kept so that a challenger can re-train this model's recipe exactly (learning.py).
-        self.prior_ = {
-            str(label): sorted({normalise(p) for p in prior[label]} - {""})
-            for label in classes
-            if prior and label in prior
-        }
+        self.prior_ = _normalised_prior(prior, classes)
         if c.final_model == "average" and all(len(f.classes_) == len(classes) for f in fold_scorers):
             self.scorer_ = LinearScorer.average(fold_scorers)
         else:

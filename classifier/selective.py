@@ -8,13 +8,11 @@ correct, which is the one with the largest coverage.
 
 from __future__ import annotations
 
-import math
 from dataclasses import asdict, dataclass
 
 import numpy as np
 
-# A threshold no probability reaches: nothing is dispatched automatically.
-NOTHING_PASSES = math.nextafter(1.0, 2.0)
+from classifier import NOTHING_PASSES
 
 
 @dataclass(frozen=True)

@@ -17,16 +17,14 @@ import re
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable
-
-import jieba
+from types import ModuleType
+from typing import TYPE_CHECKING
 
 from classifier.stopwords import DEFAULT_STOPWORDS
 from classifier.text import normalise
 
-# jieba logs "Building prefix dict ..." to stderr at initialisation; the CLI's --json output and the
-# app's logs have no use for it.
-jieba.setLogLevel(logging.WARNING)
-logging.getLogger("jieba").setLevel(logging.WARNING)
+if TYPE_CHECKING:
+    import jieba
 
 # A token is kept when it holds at least one letter or digit (CJK ideographs are letters for \w).
 _MEANINGFUL = re.compile(r"\w", re.UNICODE)
@@ -41,10 +39,22 @@ _segmenters: OrderedDict[str, jieba.Tokenizer] = OrderedDict()
 _MAX_SEGMENTERS = 8
 
 
+def _jieba() -> ModuleType:
+    """jieba, imported at the first segmentation rather than with this module: the processes that never
+    cut a word (the CLI, the cron process, the job supervisor) then never pay its import and memory."""
+    import jieba
+
+    # jieba logs "Building prefix dict ..." to stderr at initialisation; the CLI's --json output and the
+    # app's logs have no use for it.
+    jieba.setLogLevel(logging.WARNING)
+    logging.getLogger("jieba").setLevel(logging.WARNING)
+    return jieba
+
+
 def _base_segmenter() -> jieba.Tokenizer:
     global _base
     if _base is None:
-        base = jieba.Tokenizer()
+        base = _jieba().Tokenizer()
         base.initialize()
         _base = base
     return _base
@@ -69,7 +79,7 @@ def shared_segmenter(user_words: Iterable[str] = ()) -> jieba.Tokenizer:
         else:
             # Copying the base dictionary (~20 ms) instead of re-reading it from disk (~1 s). This relies
             # on jieba 0.42's attributes FREQ/total/initialized, pinned in requirements.txt.
-            segmenter = jieba.Tokenizer()
+            segmenter = _jieba().Tokenizer()
             segmenter.FREQ = dict(base.FREQ)
             segmenter.total = base.total
             segmenter.initialized = True

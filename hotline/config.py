@@ -41,10 +41,29 @@ class Config:
     # an address that fails this often (many accounts tried) is refused. See hotline/auth/lockout.py.
     LOGIN_FAILURES_PER_ACCOUNT: str = "5/15 minutes"
     LOGIN_FAILURES_PER_ADDRESS: str = "100/15 minutes"
+    # Staff log-in attempts on the web (/login) and citizens' web complaints / tracking look-ups, per address.
+    RATELIMIT_LOGIN: str = "10/minute"
+    RATELIMIT_CITIZEN_FORM: str = "10/hour"
+    RATELIMIT_TRACK: str = "30/minute"
+    # The web complaint form refuses answers sent faster than this after the form was shown (seconds).
+    CITIZEN_FORM_MIN_SECONDS: int = 3
+    # Staff session cookie: Secure (sent over HTTPS only; browsers also accept it on http://localhost and
+    # http://127.0.0.1). Set HOTLINE_SESSION_COOKIE_SECURE=false only for a plain-HTTP office network.
+    SESSION_COOKIE_SECURE: bool = True
+    SESSION_COOKIE_HTTPONLY: bool = True
+    SESSION_COOKIE_SAMESITE: str = "Lax"
+    SESSION_COOKIE_NAME: str = "hotline_session"
+    # A staff session ends after this many seconds without a request.
+    PERMANENT_SESSION_LIFETIME: int = 8 * 3600
     # Where rate-limit counters live: empty means the app's Redis (memory:// when Redis is down).
     RATELIMIT_STORAGE_URL: str = ""
     # How long an Idempotency-Key is remembered (hours).
     IDEMPOTENCY_TTL_HOURS: int = 48
+    # Open311 GeoReport v2 (/open311/v2/): the jurisdiction_id this endpoint answers for (empty: any
+    # value is accepted, as the spec allows for an endpoint serving one jurisdiction), and the contact
+    # line of the discovery document.
+    OPEN311_JURISDICTION: str = ""
+    OPEN311_CONTACT: str = "12345 市民服务热线"
     # Page size limits for listings.
     PAGE_SIZE: int = 20
     PAGE_SIZE_MAX: int = 100
@@ -99,6 +118,10 @@ class Config:
         return settings
 
 
+class ConfigError(ValueError):
+    """A setting that cannot be used; the message (in Chinese) names the HOTLINE_* variable."""
+
+
 def _convert(name: str, raw: str, default):
     if isinstance(default, bool):
         lowered = raw.strip().lower()
@@ -106,17 +129,17 @@ def _convert(name: str, raw: str, default):
             return True
         if lowered in _FALSE:
             return False
-        raise ValueError(f"{PREFIX}{name} must be true or false, not {raw!r}")
+        raise ConfigError(f"{PREFIX}{name} 应为 true 或 false，现为 {raw!r}")
     if isinstance(default, int):
         try:
             return int(raw)
         except ValueError:
-            raise ValueError(f"{PREFIX}{name} must be a whole number, not {raw!r}") from None
+            raise ConfigError(f"{PREFIX}{name} 应为整数，现为 {raw!r}") from None
     if isinstance(default, float):
         try:
             return float(raw)
         except ValueError:
-            raise ValueError(f"{PREFIX}{name} must be a number, not {raw!r}") from None
+            raise ConfigError(f"{PREFIX}{name} 应为数字，现为 {raw!r}") from None
     return raw
 
 

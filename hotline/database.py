@@ -7,15 +7,20 @@ from contextlib import contextmanager
 
 from flask import Flask, current_app, g
 from sqlalchemy import Engine
+from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import Session, sessionmaker
 
+from hotline.config import ConfigError
 from models import make_engine, make_session_factory
 
 _KEY = "hotline.db"
 
 
 def init_app(app: Flask) -> None:
-    engine = make_engine(app.config["DATABASE_URL"])
+    try:
+        engine = make_engine(app.config["DATABASE_URL"])
+    except (ArgumentError, ImportError) as error:  # a malformed URL, or a driver that is not installed
+        raise ConfigError(f"HOTLINE_DATABASE_URL 无法使用（{error}）：示例 postgresql+psycopg://user:pass@host/db") from None
     app.extensions[_KEY] = (engine, make_session_factory(engine))
     app.teardown_appcontext(_close_session)
 

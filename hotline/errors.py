@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify, request
+from flask import Flask, current_app, jsonify, request
 from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
@@ -81,6 +81,11 @@ def wants_json() -> bool:
     return path.startswith(("/api/", "/open311/", "/healthz", "/metrics")) or request.is_json
 
 
+# Path prefix → function rendering an HTTP error (404/405 of routing included) the way that API's spec
+# wants; a blueprint registers itself here (see hotline.open311.views).
+ERROR_RENDERERS = "hotline.error_renderers"
+
+
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(ApiError)
     def _api_error(error: ApiError):
@@ -92,6 +97,9 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException):
+        for prefix, render in current_app.extensions.get(ERROR_RENDERERS, {}).items():
+            if request.path.startswith(prefix):  # e.g. Open311 answers in its spec's error list
+                return render(error)
         if not wants_json():
             return error
         code, message = _HTTP_MESSAGES.get(error.code or 500, ("error", error.description or ""))

@@ -9,10 +9,11 @@ assembles it.
 from __future__ import annotations
 
 from apispec import APISpec
-from flask import Blueprint, current_app, jsonify
+from flask import Blueprint, current_app, jsonify, render_template
 from pydantic.json_schema import models_json_schema
 
 from hotline.auth.views import TokenRequest
+from hotline.followup.schemas import AnswerIn, CallIn
 from hotline.intake.schemas import TicketIn
 from hotline.tickets.schemas import EventsOut, TicketOut, TicketPage
 from hotline.workflow.rules import ACTION_ROUTE, RULES
@@ -49,7 +50,7 @@ def build_spec() -> dict:
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer",
                                                "description": "渠道 API 密钥（hk_…）或工作人员令牌"})
     bodies = {model.__name__: model for model in
-              [TicketIn, TokenRequest] + [RULES[name].body for name in ACTION_ROUTE]}
+              [TicketIn, TokenRequest, AnswerIn, CallIn] + [RULES[name].body for name in ACTION_ROUTE]}
     outputs = (TicketOut, TicketPage, EventsOut)
     _, definitions = models_json_schema([(model, "validation") for model in bodies.values()]
                                         + [(model, "serialization") for model in outputs], ref_template=REF)
@@ -94,13 +95,132 @@ def build_spec() -> dict:
         "requestBody": {"required": True, "content": {"application/json": {"schema": {"$ref": REF.format(model="TokenRequest")}}}},
         "responses": {"200": _json({"type": "object", "properties": {"token": {"type": "string"},
                                                                      "expires_at": {"type": "string", "format": "date-time"}}}),
-                      **_errors(401, 422, 429)}}})
-    for path, summary in (("/api/v1/stats/units", "三率、综合得分与排名"), ("/api/v1/hotspots", "热点诉求"),
-                          ("/api/v1/notifications", "我的通知"), ("/api/v1/followups/callbacks", "回访回拨队列"),
-                          ("/api/v1/classifier", "分类模型与重新训练记录")):
-        spec.path(path=path, operations={"get": {"summary": summary, "security": secured,
-                                                 "responses": {"200": _json({"type": "object"}), **_errors(401, 403, 422)}}})
+                      **_errors(400, 401, 413, 422, 429)}}})
+    _listings(spec, secured)
+    _followups(spec, secured, number)
     return spec.to_dict()
+
+
+def _query(name: str, schema: dict, description: str) -> dict:
+    return {"in": "query", "name": name, "required": False, "schema": schema, "description": description}
+
+
+PAGING = [_query("page", {"type": "integer", "minimum": 1}, "页码，从 1 开始"),
+          _query("per_page", {"type": "integer", "minimum": 1}, "每页条数（上限见 PAGE_SIZE_MAX）")]
+
+
+def _nullable(kind: str, **extra) -> dict:
+    return {"type": [kind, "null"], **extra}
+
+
+WHEN = _nullable("string", format="date-time")
+RATE = _nullable("number", minimum=0)
+UNIT_SCORE = {"type": "object", "required": ["code", "name", "group", "dispatched", "ranked"], "properties": {
+    "code": {"type": "string"}, "name": {"type": "string"}, "group": {"type": "string"},
+    "dispatched": {"type": "integer"}, "responded_in_time": {"type": "integer"}, "rated": {"type": "integer"},
+    "resolved": {"type": "integer"}, "satisfaction_points": {"type": "number"}, "response_rate": RATE,
+    "resolution_rate": RATE, "satisfaction_rate": RATE, "composite": RATE, "rank": _nullable("integer"),
+    "ranked": {"type": "boolean"}}}
+LISTING_ANSWERS = {
+    "/api/v1/stats/units": {"type": "object", "required": ["period", "source", "units"], "properties": {
+        "period": {"type": "string"}, "source": {"type": "string"}, "computed_at": WHEN,
+        "min_volume": {"type": "integer"}, "units": {"type": "array", "items": UNIT_SCORE}}},
+    "/api/v1/hotspots": {"type": "object", "required": ["hours", "hotspots"], "properties": {
+        "hours": {"type": "integer"}, "hotspots": {"type": "array", "items": {
+            "type": "object", "required": ["street", "size", "ticket_nos"], "properties": {
+                "street": {"type": "string"}, "size": {"type": "integer"},
+                "ticket_nos": {"type": "array", "items": {"type": "string"}}, "sample": _nullable("string"),
+                "first_at": WHEN, "last_at": WHEN}}}}},
+    "/api/v1/notifications": {"type": "object", "required": ["items"], "properties": {"items": {
+        "type": "array", "items": {"type": "object", "required": ["id", "kind", "message", "read"], "properties": {
+            "id": {"type": "integer"}, "kind": {"type": "string"}, "message": {"type": "string"},
+            "created_at": WHEN, "read": {"type": "boolean"}, "read_at": WHEN, "ticket_no": _nullable("string")}}}}},
+    "/api/v1/followups/callbacks": {"type": "object", "required": ["items", "page", "per_page", "total", "pages"],
+                                    "properties": {"items": {"type": "array", "items": {"$ref": "#/components/schemas/FollowUp"}},
+                                                   "page": {"type": "integer"}, "per_page": {"type": "integer"},
+                                                   "total": {"type": "integer"}, "pages": {"type": "integer"}}},
+    "/api/v1/classifier": {"type": "object", "required": ["current", "runs"], "properties": {
+        "current": {"type": "object"}, "runs": {"type": "array", "items": {"type": "object"}}}},
+}
+
+
+def _listings(spec: APISpec, secured: list) -> None:
+    """The staff listings: rankings, hotspots, notifications, callbacks, the classifier."""
+    listings = {
+        "/api/v1/stats/units": ("三率、综合得分与排名", [
+            _query("period", {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}$"}, "考评月份 YYYY-MM，默认本月"),
+            _query("group", {"type": "string", "enum": ["street", "district", "department", "enterprise"]},
+                   "单位类别")]),
+        "/api/v1/hotspots": ("热点诉求", [
+            _query("hours", {"type": "integer", "minimum": 1, "maximum": 168}, "统计最近多少小时"),
+            _query("min_size", {"type": "integer", "minimum": 2, "maximum": 100}, "成为热点的最少工单数")]),
+        "/api/v1/notifications": ("我的通知", [
+            _query("unread", {"type": "string", "enum": ["1", "true"]}, "只看未读"),
+            _query("limit", {"type": "integer", "minimum": 1, "maximum": 200}, "条数")]),
+        "/api/v1/followups/callbacks": ("回访回拨队列", PAGING),
+        "/api/v1/classifier": ("分类模型与重新训练记录", []),
+    }
+    for path, (summary, parameters) in listings.items():
+        spec.path(path=path, operations={"get": {
+            "summary": summary, "security": secured, "parameters": parameters,
+            "responses": {"200": _json(LISTING_ANSWERS[path]), **_errors(401, 403, 422)}}})
+    notice = {"in": "path", "name": "notification_id", "required": True, "schema": {"type": "integer"}}
+    spec.path(path="/api/v1/notifications/{notification_id}/read", operations={"post": {
+        "summary": "标记通知已读", "security": secured, "parameters": [notice],
+        "responses": {"200": _json({"type": "object", "required": ["id", "read"], "properties": {
+            "id": {"type": "integer"}, "read": {"type": "boolean"}}}), **_errors(401, 403, 404)}}})
+
+
+FOLLOWUP = {"type": "object", "properties": {
+    "id": {"type": "integer"}, "ticket_no": {"type": "string"}, "round": {"type": "integer"},
+    "channel": {"type": "string"}, "status": {"type": "string"}, "status_name": {"type": "string"},
+    "attempts": {"type": "integer"}, "next_attempt_at": {"type": ["string", "null"], "format": "date-time"},
+    "expires_at": {"type": ["string", "null"], "format": "date-time"}, "resolved": {"type": ["boolean", "null"]},
+    "satisfaction": {"type": ["string", "null"]}, "satisfaction_name": {"type": ["string", "null"]},
+    "comment": {"type": ["string", "null"]}, "answered_at": {"type": ["string", "null"], "format": "date-time"},
+    "answered_via": {"type": ["string", "null"]}}}
+ANSWERED = {"type": "object", "required": ["outcome", "ticket_status", "followup"], "properties": {
+    "outcome": {"type": "string"}, "ticket_status": {"type": "string"}, "followup": FOLLOWUP}}
+
+
+def _followups(spec: APISpec, secured: list, number: dict) -> None:
+    """回访: the citizen's survey by its token (no login), and the agents' answers and call attempts."""
+    spec.components.schema("FollowUp", FOLLOWUP)
+    token = {"in": "path", "name": "token", "required": True, "schema": {"type": "string"}}
+    answer_body = {"required": True, "content": {"application/json": {"schema": {"$ref": REF.format(model="AnswerIn")}}}}
+    spec.path(path="/api/v1/followups/{token}", operations={"get": {
+        "summary": "回访问卷（市民凭链接访问）", "parameters": [token],
+        "responses": {"200": _json({"type": "object", "required": ["ticket_no", "status"], "properties": {
+            "ticket_no": {"type": "string"}, "matter": {"type": ["string", "null"]}, "unit": {"type": ["string", "null"]},
+            "reply": {"type": ["string", "null"]}, "replied_at": {"type": ["string", "null"], "format": "date-time"},
+            "status": {"type": "string"}, "status_name": {"type": "string"},
+            "expires_at": {"type": ["string", "null"], "format": "date-time"}, "choices": {"type": "object"}}}),
+            **_errors(404)}}})
+    spec.path(path="/api/v1/followups/{token}/answer", operations={"post": {
+        "summary": "市民提交回访评价", "parameters": [token], "requestBody": answer_body,
+        "responses": {"200": _json(ANSWERED), **_errors(400, 404, 409, 413, 422)}}})
+    spec.path(path="/api/v1/tickets/{ticket_no}/followup-answer", operations={"post": {
+        "summary": "坐席代录回访结果", "security": secured, "parameters": [number], "requestBody": answer_body,
+        "responses": {"200": _json(ANSWERED), **_errors(400, 401, 403, 404, 409, 413, 422)}}})
+    followup_id = {"in": "path", "name": "followup_id", "required": True, "schema": {"type": "integer"}}
+    spec.path(path="/api/v1/followups/{followup_id}/attempt", operations={"post": {
+        "summary": "记录一次回访电话（未接通）", "security": secured, "parameters": [followup_id],
+        "requestBody": {"required": False, "content": {"application/json": {"schema": {"$ref": REF.format(model="CallIn")}}}},
+        "responses": {"200": _json({"$ref": "#/components/schemas/FollowUp"}), **_errors(400, 401, 403, 404, 409, 422)}}})
+
+
+@bp.get("/docs")
+def documentation_page():
+    """The document as a page (Swagger UI, served from this app: no outside assets, no inline scripts)."""
+    response = current_app.make_response(render_template("api_docs.html"))
+    response.headers["Content-Security-Policy"] = DOCS_CSP
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+# Swagger UI sets style attributes and uses data: icons; every script and stylesheet comes from this app.
+DOCS_CSP = ("default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+            "connect-src 'self'; base-uri 'none'; frame-ancestors 'none'")
 
 
 @bp.get("/openapi.json")

@@ -2,6 +2,7 @@
 
 from .db import make_engine, make_session_factory, transaction, upsert_insert
 from .entities import (
+    AdminChange,
     ApiKey,
     Assignment,
     Base,
@@ -15,6 +16,7 @@ from .entities import (
     Label,
     Notification,
     NotificationRead,
+    Open311Request,
     OutboxMessage,
     RetrainingRun,
     Ticket,
@@ -26,6 +28,7 @@ from .entities import (
 )
 
 __all__ = [
+    "AdminChange",
     "ApiKey",
     "Assignment",
     "Base",
@@ -37,6 +40,7 @@ __all__ = [
     "Jurisdiction",
     "KnowledgeArticle",
     "Label",
+    "Open311Request",
     "Notification",
     "NotificationRead",
     "OutboxMessage",

@@ -102,6 +102,10 @@ class Category(Base):
     keywords: Mapped[list[Any]] = mapped_column(default=list)
     description: Mapped[str | None] = mapped_column(Text)
     position: Mapped[int] = mapped_column(Integer, default=0)
+    # Extra questions for this matter type (Open311 service definition attributes, e.g. the floor of a
+    # lift fault), as the city file lists them; and a notice shown to whoever reports one.
+    attributes: Mapped[list[Any]] = mapped_column(default=list)
+    service_notice: Mapped[str | None] = mapped_column(Text)
 
     parent: Mapped[Category | None] = relationship(remote_side=[id])
 
@@ -462,3 +466,38 @@ class IdempotencyRecord(Base):
     request_hash: Mapped[str] = mapped_column(String(64))
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"))
     created_at: Mapped[datetime] = mapped_column(default=clock.now, index=True)
+
+
+class Open311Request(Base):
+    """What an Open311 GeoReport v2 client sent beyond the ticket itself: the token it can look the
+    request up by, the media link, the answers to the service definition's attributes, and the
+    reporter's contact fields that the ticket has no column for (never shown in a public list)."""
+
+    __tablename__ = "open311_requests"
+
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), primary_key=True)
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    description: Mapped[str | None] = mapped_column(Text)  # as the client wrote it (the ticket adds the answers)
+    media_url: Mapped[str | None] = mapped_column(String(500))
+    address_id: Mapped[str | None] = mapped_column(String(100))
+    attributes: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    email: Mapped[str | None] = mapped_column(String(200))
+    device_id: Mapped[str | None] = mapped_column(String(100))
+    account_id: Mapped[str | None] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+
+    ticket: Mapped[Ticket] = relationship()
+
+
+class AdminChange(Base):
+    """An administrator's change made in the browser (city data, users, API keys): who, when, what."""
+
+    __tablename__ = "admin_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=clock.now, index=True)
+    actor: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(30))  # city | city-import | user | apikey
+    target: Mapped[str] = mapped_column(String(100))  # the file, username or key prefix
+    summary: Mapped[str] = mapped_column(String(300))
+    detail: Mapped[str | None] = mapped_column(Text)  # a unified diff of a city file, when there is one

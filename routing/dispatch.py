@@ -3,7 +3,7 @@
 Pure: everything is passed in — the classifier's top-k predictions, the dispatch catalogue, the
 jurisdiction of the address and the duplicates already found.
 
-Rules (DESIGN.md, "The process"):
+Rules (the process of 接诉即办 as the city runs it):
 - a ``local`` matter goes to the street/town office of the address (直派); with the street unknown
   but the district known, the suggestion is the district government (兜底) — not automatic;
 - a ``department`` matter goes to the lead unit of the catalogue wherever the address is:
@@ -19,7 +19,7 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from classifier.selective import NOTHING_PASSES
+from classifier import NOTHING_PASSES
 from routing.gazetteer import JurisdictionMatch
 
 LEVELS = ("local", "department")
@@ -121,89 +121,89 @@ def decide(
     if not 0.0 <= threshold <= NOTHING_PASSES:
         raise ValueError(f"threshold must be between 0 and 1, got {threshold}")
     names = unit_names or {}
-    ranked = sorted(
-        ((code, float(p)) for code, p in predictions if p is not None and not math.isnan(p)),
-        key=lambda item: item[1],
-        reverse=True,
-    )
+    ranked = _ranked(predictions)
     suggestions = [
         Suggestion(code, unit_for(catalogue[code], jurisdiction).unit if code in catalogue else None, p)
         for code, p in ranked[:3]
     ]
-    predicted = dict(ranked)
-
-    reasons: list[tuple[str, str]] = []
-    open_duplicates = [d for d in duplicates if getattr(d, "open", True) and getattr(d, "likely", True)]
-    if open_duplicates:
-        first = open_duplicates[0]
-        more = f"等{len(open_duplicates)}件" if len(open_duplicates) > 1 else ""
-        reasons.append(
-            (
-                "open_duplicate",
-                f"存在未办结的相似诉求 {first.ticket_no}{more}（相似度 {first.score:.2f}），请确认是否并单",
-            )
-        )
-
     chosen_by_agent = category is not None
     if chosen_by_agent:
-        chosen, probability = category, predicted.get(category)
-    elif ranked:
-        chosen, probability = ranked[0]
+        chosen, probability = category, dict(ranked).get(category)
     else:
-        chosen, probability = None, None
+        chosen, probability = ranked[0] if ranked else (None, None)
 
-    lead: str | None = None
-    assisting: tuple[str, ...] = ()
-    if chosen is None:
-        reasons.append(("no_prediction", "没有分类结果，需人工选择类别"))
-    elif chosen not in catalogue:
-        reasons.append(("no_catalogue_entry", f"类别 {chosen} 不在派单目录中"))
-    else:
-        rule = catalogue[chosen]
-        choice = unit_for(rule, jurisdiction)
-        lead = choice.unit
-        assisting = tuple(u for u in dict.fromkeys(rule.assisting) if u != lead)
-        if not chosen_by_agent and probability is not None and probability < threshold:
-            reasons.append(
-                ("low_confidence", f"分类置信度 {probability:.2f} 低于自动派单阈值 {threshold:.2f}")
-            )
-        if choice.basis == "no_lead_unit":
-            reasons.append(("no_lead_unit", f"派单目录中类别 {chosen} 未指定主办单位"))
-        elif choice.basis == "district_fallback":
-            who = names.get(lead) or jurisdiction.district or lead
-            reasons.append(("street_unresolved", f"属地事项未能确定街道/乡镇，建议由{who}兜底"))
-        elif choice.basis == "unknown":
-            reasons.append(("jurisdiction_unknown", "属地事项无法确定所属区和街道/乡镇，需人工核实地址"))
-
+    reasons = _duplicate_reasons(duplicates)
+    lead, assisting, unit_reasons = _lead_and_reasons(chosen, probability, threshold, chosen_by_agent,
+                                                      catalogue, jurisdiction, names)
+    reasons += unit_reasons
     if reasons:
         reasons.sort(key=lambda item: REASON_CODES.index(item[0]))
         return RoutingDecision(
-            auto=False,
-            category=chosen,
-            probability=probability,
-            lead_unit=lead,
-            assisting=assisting,
-            reason="；".join(text for _, text in reasons),
-            reason_code=reasons[0][0],
-            suggestions=suggestions,
-            reason_codes=tuple(code for code, _ in reasons),
+            auto=False, category=chosen, probability=probability, lead_unit=lead, assisting=assisting,
+            reason="；".join(text for _, text in reasons), reason_code=reasons[0][0],
+            suggestions=suggestions, reason_codes=tuple(code for code, _ in reasons),
         )
+    return RoutingDecision(
+        auto=True, category=chosen, probability=probability, lead_unit=lead, assisting=assisting,
+        reason=_why_automatic(catalogue[chosen], chosen, probability, threshold, chosen_by_agent,
+                              names.get(lead, lead)),
+        reason_code="auto", suggestions=suggestions, reason_codes=("auto",),
+    )
 
+
+Reason = tuple[str, str]  # (code from REASON_CODES, a Chinese sentence for people)
+
+
+def _ranked(predictions: Sequence[tuple[str, float]]) -> list[tuple[str, float]]:
+    """The predictions with a probability, best first."""
+    return sorted(
+        ((code, float(p)) for code, p in predictions if p is not None and not math.isnan(p)),
+        key=lambda item: item[1],
+        reverse=True,
+    )
+
+
+def _duplicate_reasons(duplicates: Iterable) -> list[Reason]:
+    """An open duplicate blocks automatic dispatch: the ticket may be merged (并单) instead."""
+    open_duplicates = [d for d in duplicates if getattr(d, "open", True) and getattr(d, "likely", True)]
+    if not open_duplicates:
+        return []
+    first = open_duplicates[0]
+    more = f"等{len(open_duplicates)}件" if len(open_duplicates) > 1 else ""
+    return [("open_duplicate",
+             f"存在未办结的相似诉求 {first.ticket_no}{more}（相似度 {first.score:.2f}），请确认是否并单")]
+
+
+def _lead_and_reasons(
+    chosen: str | None, probability: float | None, threshold: float, chosen_by_agent: bool,
+    catalogue: Mapping[str, CatalogueRule], jurisdiction: JurisdictionMatch, names: Mapping[str, str],
+) -> tuple[str | None, tuple[str, ...], list[Reason]]:
+    """The lead and assisting units for the chosen category and place, and what stops automatic dispatch
+    about the category, its confidence and the place."""
+    if chosen is None:
+        return None, (), [("no_prediction", "没有分类结果，需人工选择类别")]
+    if chosen not in catalogue:
+        return None, (), [("no_catalogue_entry", f"类别 {chosen} 不在派单目录中")]
     rule = catalogue[chosen]
-    unit_name = names.get(lead, lead)
+    choice = unit_for(rule, jurisdiction)
+    lead = choice.unit
+    assisting = tuple(u for u in dict.fromkeys(rule.assisting) if u != lead)
+    reasons: list[Reason] = []
+    if not chosen_by_agent and probability is not None and probability < threshold:
+        reasons.append(("low_confidence", f"分类置信度 {probability:.2f} 低于自动派单阈值 {threshold:.2f}"))
+    if choice.basis == "no_lead_unit":
+        reasons.append(("no_lead_unit", f"派单目录中类别 {chosen} 未指定主办单位"))
+    elif choice.basis == "district_fallback":
+        who = names.get(lead) or jurisdiction.district or lead
+        reasons.append(("street_unresolved", f"属地事项未能确定街道/乡镇，建议由{who}兜底"))
+    elif choice.basis == "unknown":
+        reasons.append(("jurisdiction_unknown", "属地事项无法确定所属区和街道/乡镇，需人工核实地址"))
+    return lead, assisting, reasons
+
+
+def _why_automatic(rule: CatalogueRule, chosen: str, probability: float | None, threshold: float,
+                   chosen_by_agent: bool, unit_name: str | None) -> str:
     basis = f"按属地直派{unit_name}" if rule.level == "local" else f"按派单目录派{unit_name}"
     if chosen_by_agent:
-        why = f"坐席选定类别 {chosen}，{basis}"
-    else:
-        why = f"分类置信度 {probability:.2f} 达到自动派单阈值 {threshold:.2f}，{basis}"
-    return RoutingDecision(
-        auto=True,
-        category=chosen,
-        probability=probability,
-        lead_unit=lead,
-        assisting=assisting,
-        reason=why,
-        reason_code="auto",
-        suggestions=suggestions,
-        reason_codes=("auto",),
-    )
+        return f"坐席选定类别 {chosen}，{basis}"
+    return f"分类置信度 {probability:.2f} 达到自动派单阈值 {threshold:.2f}，{basis}"

@@ -244,6 +244,42 @@ class _UnionFind:
         self.parent[self.root(i)] = self.root(j)
 
 
+def _linked(group: list[TicketText], min_similarity: float) -> tuple[_UnionFind, list[float]]:
+    """The tickets of one street linked by similar text or the same category, and each ticket's
+    closeness (the sum of its similarities to the tickets it is linked with: it picks the sample)."""
+    sets = [shingles(t.text) for t in group]
+    links = _UnionFind(len(group))
+    closeness = [0.0] * len(group)
+    for i, j, sim in _similar_pairs(sets, min_similarity):
+        sim *= _category_factor(group[i], group[j])  # the pair came at ≥ min_similarity before it
+        if sim < min_similarity:
+            continue
+        closeness[i] += sim
+        closeness[j] += sim
+        links.union(i, j)
+    by_category: dict[str, int] = {}
+    for i, t in enumerate(group):
+        if t.category:
+            if t.category in by_category:
+                links.union(i, by_category[t.category])
+            else:
+                by_category[t.category] = i
+    return links, closeness
+
+
+def _hotspot(street: str, group: list[TicketText], members: list[int], closeness: list[float]) -> Hotspot:
+    central = max(members, key=lambda i: (closeness[i], -i))
+    times = [group[i].received_at for i in members if group[i].received_at is not None]
+    return Hotspot(
+        street=street,
+        ticket_nos=tuple(group[i].ticket_no for i in members),
+        sample_text=group[central].text,
+        size=len(members),
+        first_at=min(times) if times else None,
+        last_at=max(times) if times else None,
+    )
+
+
 def find_hotspots(
     tickets: Iterable[TicketText],
     now: datetime,
@@ -270,41 +306,11 @@ def find_hotspots(
         if len(group) < min_size:
             continue
         group.sort(key=lambda t: (t.received_at or now, t.ticket_no))
-        sets = [shingles(t.text) for t in group]
-        links = _UnionFind(len(group))
-        closeness = [0.0] * len(group)  # sum of similarities to linked tickets: picks the sample
-        for i, j, sim in _similar_pairs(sets, min_similarity):
-            sim *= _category_factor(group[i], group[j])  # the pair came at ≥ min_similarity before it
-            if sim < min_similarity:
-                continue
-            closeness[i] += sim
-            closeness[j] += sim
-            links.union(i, j)
-        by_category: dict[str, int] = {}
-        for i, t in enumerate(group):
-            if t.category:
-                if t.category in by_category:
-                    links.union(i, by_category[t.category])
-                else:
-                    by_category[t.category] = i
-
+        links, closeness = _linked(group, min_similarity)
         components: dict[int, list[int]] = defaultdict(list)
         for i in range(len(group)):
             components[links.root(i)].append(i)
-        for members in components.values():
-            if len(members) < min_size:
-                continue
-            central = max(members, key=lambda i: (closeness[i], -i))
-            times = [group[i].received_at for i in members if group[i].received_at is not None]
-            hotspots.append(
-                Hotspot(
-                    street=street,
-                    ticket_nos=tuple(group[i].ticket_no for i in members),
-                    sample_text=group[central].text,
-                    size=len(members),
-                    first_at=min(times) if times else None,
-                    last_at=max(times) if times else None,
-                )
-            )
+        hotspots += [_hotspot(street, group, members, closeness)
+                     for members in components.values() if len(members) >= min_size]
     hotspots.sort(key=lambda h: (-h.size, h.street, h.ticket_nos))
     return hotspots

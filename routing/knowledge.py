@@ -23,8 +23,6 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from rank_bm25 import BM25Okapi
-
 from classifier.tokenizer import shared_segmenter
 from routing.text import normalize, word_list
 
@@ -37,6 +35,14 @@ _STOPWORDS = frozenset(
     )
 )
 _TOKEN = re.compile(r"[\w]+")
+
+
+def _bm25_okapi() -> type:
+    """rank-bm25's BM25Okapi, imported when the first index is built: rank-bm25 loads NumPy, which the
+    processes that never search the knowledge base (the CLI, the cron process) need not carry."""
+    from rank_bm25 import BM25Okapi
+
+    return BM25Okapi
 
 
 @dataclass(frozen=True)
@@ -69,7 +75,7 @@ class KnowledgeIndex:
         self._tokenizer = shared_segmenter({k for kws in self._keywords for k in kws})
         questions = [self._tokens(a.get("question", "")) for a in self.articles]
         documents = [q + kws for q, kws in zip(questions, self._keywords, strict=True)]
-        self._bm25 = BM25Okapi(documents) if documents else None
+        self._bm25 = _bm25_okapi()(documents) if documents else None
         # What each article's own question scores: the denominator of "coverage". (Not question +
         # keywords: a short inquiry never names all six keywords, and those are boosted anyway.)
         self._self_scores = [

@@ -12,7 +12,8 @@ make-up working days (调休); the deadline is the end of the N-th working day, 
 (default 23:59:59) local time (default Asia/Shanghai). So a ticket received on a Friday with
 "1d" is due at the end of Monday (or of the next working day after a holiday).
 
-Defaults (DESIGN.md: DB11 draft and Tianjin practice; respond and followup are our choice):
+Defaults (reply from the draft Beijing local standard DB11 for the 12345 hotline, accept from Tianjin's
+practice; respond and followup are our choice):
 
     stage      emergency  utility  normal  complex
     accept     15min      30min    1d      1d

@@ -31,8 +31,8 @@ DEMO_CITY = PROJECT_ROOT / "hotline" / "demo_city"
 
 # Tables holding what happens (cleared between tests); the city's reference data is loaded once per run.
 ACTIVITY_TABLES = (
-    "idempotency_records", "notification_reads", "ticket_events", "assignments", "extensions", "labels", "notifications", "followups",
-    "outbox", "unit_scores", "retraining_runs", "tickets", "ticket_sequences", "api_keys", "users",
+    "idempotency_records", "open311_requests", "notification_reads", "ticket_events", "assignments", "extensions", "labels", "notifications", "followups",
+    "outbox", "unit_scores", "retraining_runs", "tickets", "ticket_sequences", "api_keys", "users", "admin_changes",
 )
 
 

@@ -12,7 +12,7 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import wraps
+from functools import cache, wraps
 
 from flask import current_app, g, request
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
@@ -89,12 +89,16 @@ def authenticate_password(session: Session, username: str, password: str) -> Use
     user = find_user(session, username)
     if user is None or not user.active:
         # Hash anyway so a missing user costs the same time as a wrong password.
-        check_password_hash(_DUMMY_HASH, password)
+        check_password_hash(_dummy_hash(), password)
         return None
     return user if check_password(user, password) else None
 
 
-_DUMMY_HASH = generate_password_hash("not-a-real-password")
+@cache
+def _dummy_hash() -> str:
+    """A hash to check against for unknown users, made at the first such login: a scrypt hash costs
+    ~0.15 s, which every process (the CLI, workers) would otherwise pay on import."""
+    return generate_password_hash("not-a-real-password")
 
 
 # --- staff tokens ---------------------------------------------------------------------------------
@@ -129,7 +133,7 @@ def _user_from_token(session: Session, token: str) -> User:
 
 # --- resolving the caller -------------------------------------------------------------------------
 
-def _principal_for_user(user: User) -> Principal:
+def principal_for_user(user: User) -> Principal:
     return Principal("user", user.id, user.username, role=user.role, unit_id=user.unit_id)
 
 
@@ -144,7 +148,7 @@ def _from_bearer(session: Session, token: str) -> Principal:
         if key is None or key.revoked_at is not None:
             raise Unauthorized("API 密钥无效或已吊销。", code="invalid_credentials")
         return _principal_for_key(key)
-    return _principal_for_user(_user_from_token(session, token))
+    return principal_for_user(_user_from_token(session, token))
 
 
 def current_principal(required: bool = True) -> Principal | None:

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from models.enums import RequestType, UnitGroup, Urgency
 
@@ -24,7 +24,9 @@ class CityError(Exception):
 
 
 class _Spec(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    # defer_build: the validators are built when a city is first read, not on import (~0.1 s for these
+    # models, which every command and process would otherwise pay).
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, defer_build=True)
 
 
 class UnitSpec(_Spec):
@@ -50,6 +52,37 @@ class DistrictSpec(_Spec):
     streets: list[StreetSpec] = []
 
 
+class AttributeValueSpec(_Spec):
+    key: Code
+    name: Name
+
+
+LIST_DATATYPES = ("singlevaluelist", "multivaluelist")
+
+
+class AttributeSpec(_Spec):
+    """An extra question for a matter type (an Open311 service definition attribute)."""
+
+    code: Code
+    datatype: Literal["string", "number", "datetime", "text", "singlevaluelist", "multivaluelist"]
+    description: Annotated[str, Field(min_length=1, max_length=300)]
+    required: bool = False
+    variable: bool = True  # false: only information shown to the reporter, nothing to answer
+    datatype_description: Annotated[str, Field(max_length=300)] | None = None
+    values: list[AttributeValueSpec] = []
+
+    @model_validator(mode="after")
+    def _values_fit_the_datatype(self) -> AttributeSpec:
+        if self.datatype in LIST_DATATYPES and not self.values:
+            raise ValueError(f"{self.datatype} 类型的属性 {self.code} 须列出 values")
+        if self.datatype not in LIST_DATATYPES and self.values:
+            raise ValueError(f"只有列表类型的属性才能有 values（{self.code}）")
+        keys = [value.key for value in self.values]
+        if len(set(keys)) != len(keys):
+            raise ValueError(f"属性 {self.code} 的 values 有重复的 key")
+        return self
+
+
 class CategorySpec(_Spec):
     code: Code
     name: Name
@@ -57,6 +90,15 @@ class CategorySpec(_Spec):
     urgency_hint: Urgency = Urgency.NORMAL
     keywords: list[Name] = []
     description: Annotated[str, Field(max_length=500)] | None = None
+    service_notice: Annotated[str, Field(min_length=1, max_length=500)] | None = None
+    attributes: list[AttributeSpec] = []
+
+    @model_validator(mode="after")
+    def _attribute_codes_unique(self) -> CategorySpec:
+        codes = [attribute.code for attribute in self.attributes]
+        if len(set(codes)) != len(codes):
+            raise ValueError(f"事项 {self.code} 的附加属性编码重复")
+        return self
 
 
 class GroupSpec(_Spec):
@@ -101,6 +143,8 @@ class KnowledgeFile(_Spec):
 
 
 class City(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
     units: list[UnitSpec]
     districts: list[DistrictSpec]
     groups: list[GroupSpec]

@@ -76,14 +76,16 @@ def load_city(session: Session, city: City) -> LoadReport:
     for position, group in enumerate(city.groups):
         parent = _upsert(session, categories, group.code, Category, code=group.code, name=group.name,
                          parent_id=None, request_type=None, urgency_hint=None, keywords=[],
-                         description=None, position=position)
+                         description=None, position=position, attributes=[], service_notice=None)
         session.flush()
         for index, spec in enumerate(group.categories):
             count += 1
             _upsert(session, categories, spec.code, Category, code=spec.code, name=spec.name,
                     parent_id=parent.id, request_type=spec.request_type.value,
                     urgency_hint=spec.urgency_hint.value, keywords=list(spec.keywords),
-                    description=spec.description, position=index)
+                    description=spec.description, position=index,
+                    attributes=[attribute.model_dump(mode="json", exclude_defaults=True) for attribute in spec.attributes],
+                    service_notice=spec.service_notice)
     session.flush()
 
     entries = {entry.category_id: entry for entry in session.scalars(select(CatalogueEntry))}
@@ -144,7 +146,9 @@ def export_city(session: Session, folder: Path) -> None:
     for group in (c for c in categories if c.parent_id is None):
         children = [
             {"code": c.code, "name": c.name, "request_type": c.request_type, "urgency_hint": c.urgency_hint,
-             "keywords": c.keywords, "description": c.description}
+             "keywords": c.keywords, "description": c.description,
+             **({"service_notice": c.service_notice} if c.service_notice else {}),
+             **({"attributes": c.attributes} if c.attributes else {})}
             for c in categories if c.parent_id == group.id
         ]
         groups.append({"code": group.code, "name": group.name, "categories": children})

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from flask import Flask
 
+from hotline.cli.errors import guard
+
 
 def register_commands(app: Flask) -> None:
     from hotline.cli.accounts import apikey_cli, user_cli
@@ -18,4 +20,4 @@ def register_commands(app: Flask) -> None:
 
     for command in (db_cli, city_cli, user_cli, apikey_cli, up_command, worker_command, stats_command,
                     sla_cli, sweep_command, simulate_command, classifier_cli, workflow_cli):
-        app.cli.add_command(command)
+        app.cli.add_command(guard(command))  # failures print one Chinese line (hotline.cli.errors)

@@ -36,7 +36,10 @@ def user_create(username, password, role, unit_code, display_name):
 def user_list():
     """列出工作人员账号。"""
     with session_factory()() as session:
-        for user in session.scalars(select(User).order_by(User.id)):
+        users = list(session.scalars(select(User).order_by(User.id)))
+        if not users:
+            click.echo("还没有工作人员账号。创建：flask --app wsgi user create --username U --role R", err=True)
+        for user in users:
             unit = user.unit.code if user.unit else "-"
             click.echo(f"{user.username}\t{user.role}\t{unit}\t{'启用' if user.active else '停用'}")
 
@@ -87,7 +90,10 @@ def apikey_revoke(prefix):
 def apikey_list():
     """列出密钥（不含密钥本身）。"""
     with session_factory()() as session:
-        for key in session.scalars(select(ApiKey).order_by(ApiKey.id)):
+        keys = list(session.scalars(select(ApiKey).order_by(ApiKey.id)))
+        if not keys:
+            click.echo("还没有渠道密钥。创建：flask --app wsgi apikey create --channel C --name NAME", err=True)
+        for key in keys:
             state = "已吊销" if key.revoked_at else "有效"
             click.echo(f"{key.prefix}\t{key.channel}\t{key.name}\t{state}")
 

@@ -8,7 +8,7 @@ import click
 from flask.cli import AppGroup
 
 from hotline.city.schema import CityError, read_city
-from hotline.city.store import export_city, load_city
+from hotline.city.store import city_is_empty, export_city, load_city
 from hotline.database import session_factory
 
 city_cli = AppGroup("city", help="城市数据：单位、辖区、事项分类、派单目录、知识库。")
@@ -39,5 +39,7 @@ def load(path: Path):
 def export(path: Path):
     """把当前城市数据导出为 PATH 目录中的 YAML 文件（格式同 city load）。"""
     with session_factory()() as session:
+        if city_is_empty(session):
+            raise click.ClickException("数据库里还没有城市数据，无可导出：先运行 flask --app wsgi city load PATH（或 up）")
         export_city(session, path)
     click.echo(f"已导出到 {path}")

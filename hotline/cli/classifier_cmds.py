@@ -18,10 +18,12 @@ from pathlib import Path
 import click
 from flask.cli import AppGroup
 
+# The model classes are reached as attributes of the `classifier` package, which loads scikit-learn and
+# skops when a command first uses them, so that `flask --help` and the other commands start without them.
+import classifier
 from classifier.city import load_city_vocabulary
 from classifier.data import DataError, prior_words, read_prior, read_texts, read_training_csv
-from classifier.model import ModelConfig, TextClassifier
-from classifier.store import ModelLoadError, ModelStore
+from hotline.cli.errors import CommandError
 
 _HELP_OPTION_TEXT = "显示本帮助并退出。"
 
@@ -46,13 +48,6 @@ class _Group(AppGroup):
         if option is not None:
             option.help = _HELP_OPTION_TEXT
         return option
-
-
-class CommandError(click.ClickException):
-    """A failed command: shown as "错误：<message>" on standard error, exit status 1."""
-
-    def show(self, file=None) -> None:
-        click.echo(f"错误：{self.format_message()}", file=file, err=True)
 
 
 classifier_cli = _Group("classifier", help="训练、评估和运行诉求分类模型。")
@@ -124,28 +119,39 @@ def _vocabulary(prior_path: Path | None, city_dir: Path | None) -> tuple[dict | 
 def train_command(data_path, out_dir, prior, city, seed, promote, as_json):
     """Train a model on all rows of a CSV and save it as a new version."""
     try:
-        data = read_training_csv(data_path)
-        prior_keywords, words = _vocabulary(prior, city)
-        started = time.perf_counter()
-        model = TextClassifier(ModelConfig(seed=seed), user_words=words)
-        model.fit(data.titles, data.bodies, data.labels, prior=prior_keywords)
-        seconds = time.perf_counter() - started
-        store = ModelStore(out_dir)
-        version = store.save(
-            model,
-            {
-                "source": "cli-train",
-                "data_file": data_path.name,
-                **data.training_record(),
-                "n_seed": len(data),
-                "n_labels": 0,
-            },
-            promote=promote,
-        )
-    except (DataError, ValueError, ModelLoadError) as exc:
+        model, store, version, seconds = _train_and_save(data_path, out_dir, prior, city, seed, promote)
+    except (DataError, ValueError, classifier.ModelLoadError) as exc:
         raise CommandError(str(exc)) from exc
+    summary = _training_summary(model, store, version, seconds)
+    status = "已设为当前模型" if summary["promoted"] else "未设为当前模型"
+    click.echo(
+        f"已训练模型版本 {version}：{summary['n_train']} 条数据，{len(model.labels)} 个类别，"
+        f"用时 {seconds:.1f} 秒；交叉验证（out-of-fold）宏 F1（macro-F1）{summary['oof_macro_f1']:.3f}，"
+        f"自动派单阈值 {model.threshold:.3f}，覆盖率 {summary['oof_coverage']:.0%}；"
+        f"已保存到 {store.root}，{status}"
+    )
+    if as_json:
+        _emit_json(summary)
+
+
+def _train_and_save(data_path: Path, out_dir: Path, prior: Path | None, city: Path | None, seed: int,
+                    promote: bool) -> tuple:
+    """(model, store, version, training seconds)."""
+    data = read_training_csv(data_path)
+    prior_keywords, words = _vocabulary(prior, city)
+    started = time.perf_counter()
+    model = classifier.TextClassifier(classifier.ModelConfig(seed=seed), user_words=words)
+    model.fit(data.titles, data.bodies, data.labels, prior=prior_keywords)
+    seconds = time.perf_counter() - started
+    store = classifier.ModelStore(out_dir)
+    metadata = {"source": "cli-train", "data_file": data_path.name, **data.training_record(),
+                "n_seed": len(data), "n_labels": 0}
+    return model, store, store.save(model, metadata, promote=promote), seconds
+
+
+def _training_summary(model, store, version: str, seconds: float) -> dict:
     report = model.training_report
-    summary = {
+    return {
         "version": version,
         "model_dir": str(store.root),
         "promoted": store.current_version() == version,
@@ -158,15 +164,6 @@ def train_command(data_path, out_dir, prior, city, seed, promote, as_json):
         "oof_brier": report["oof_brier"],
         "train_seconds": round(seconds, 3),
     }
-    status = "已设为当前模型" if summary["promoted"] else "未设为当前模型"
-    click.echo(
-        f"已训练模型版本 {version}：{summary['n_train']} 条数据，{len(model.labels)} 个类别，"
-        f"用时 {seconds:.1f} 秒；交叉验证（out-of-fold）宏 F1（macro-F1）{summary['oof_macro_f1']:.3f}，"
-        f"自动派单阈值 {model.threshold:.3f}，覆盖率 {summary['oof_coverage']:.0%}；"
-        f"已保存到 {store.root}，{status}"
-    )
-    if as_json:
-        _emit_json(summary)
 
 
 @classifier_cli.command(
@@ -192,58 +189,55 @@ def train_command(data_path, out_dir, prior, city, seed, promote, as_json):
 def evaluate_command(data_path, folds, repeats, seed, prior, city, latency, as_json):
     """Repeated stratified cross-validation: macro-F1, per-class F1, confusion matrix, threshold and
     coverage at the target precision, calibration and prediction latency."""
-    from classifier.evaluation import evaluate
-
     try:
-        data = read_training_csv(data_path)
-        prior_keywords, words = _vocabulary(prior, city)
-
-        def progress(done, total, fold):
-            _note(
-                f"第 {done}/{total} 折：宏 F1 {fold['macro_f1']:.3f}，训练用时 {fold['fit_seconds']:.1f} 秒"
-            )
-
-        report = evaluate(
-            data,
-            folds=folds,
-            repeats=repeats,
-            seed=seed,
-            config=ModelConfig(seed=seed),
-            prior=prior_keywords,
-            user_words=words,
-            latency=latency,
-            progress=progress,
-        )
+        report = _cross_validate(data_path, folds, repeats, seed, prior, city, latency)
     except (DataError, ValueError) as exc:
         raise CommandError(str(exc)) from exc
     report["data_file"] = data_path.name
+    for line in _evaluation_lines(report, folds, repeats, latency):
+        click.echo(line)
+    if as_json:
+        _emit_json(report)
+
+
+def _cross_validate(data_path: Path, folds: int, repeats: int, seed: int, prior: Path | None,
+                    city: Path | None, latency: bool) -> dict:
+    # Cross-validation needs scikit-learn's model selection: imported when the command runs, so that the
+    # other commands start without it (see the `classifier` import above).
+    from classifier.evaluation import evaluate
+
+    data = read_training_csv(data_path)
+    prior_keywords, words = _vocabulary(prior, city)
+
+    def progress(done, total, fold):
+        _note(f"第 {done}/{total} 折：宏 F1 {fold['macro_f1']:.3f}，训练用时 {fold['fit_seconds']:.1f} 秒")
+
+    return evaluate(data, folds=folds, repeats=repeats, seed=seed, config=classifier.ModelConfig(seed=seed),
+                    prior=prior_keywords, user_words=words, latency=latency, progress=progress)
+
+
+def _evaluation_lines(report: dict, folds: int, repeats: int, latency: bool) -> list[str]:
+    """The evaluation report for people, line by line."""
     f1, sel, cal = report["macro_f1"], report["selective"], report["calibration"]
-    click.echo(
-        f"{report['n_messages']} 条诉求，{len(report['labels'])} 个类别，{folds} 折 × {repeats} 次重复"
-    )
-    click.echo(
-        f"宏 F1（macro-F1）{f1['mean']:.4f} ± {f1['std']:.4f}，准确率 {report['accuracy']['mean']:.4f}"
-    )
-    click.echo(
+    lines = [
+        f"{report['n_messages']} 条诉求，{len(report['labels'])} 个类别，{folds} 折 × {repeats} 次重复",
+        f"宏 F1（macro-F1）{f1['mean']:.4f} ± {f1['std']:.4f}，准确率 {report['accuracy']['mean']:.4f}",
         f"自动派单（目标精确率 ≥ {sel['target_precision']:.0%}）：阈值 {sel['pooled_threshold']['mean']:.3f}，"
         f"覆盖率 {sel['pooled_coverage']['mean']:.1%}（交叉验证，out-of-fold）；"
         f"各折模型用各自的阈值预测未见过的折：覆盖率 {sel['heldout_pooled_coverage']:.1%}，"
-        f"精确率 {sel['heldout_pooled_precision']:.1%}"
-    )
-    click.echo(f"校准：Brier {cal['brier']['mean']:.4f}，ECE {cal['ece']['mean']:.4f}")
-    for label, scores in report["per_class"].items():
-        click.echo(
-            f"  {label}：F1 {scores['f1']:.3f}（精确率 {scores['precision']:.3f}，"
-            f"召回率 {scores['recall']:.3f}，样本数 {scores['support']}）"
-        )
+        f"精确率 {sel['heldout_pooled_precision']:.1%}",
+        f"校准：Brier {cal['brier']['mean']:.4f}，ECE {cal['ece']['mean']:.4f}",
+    ]
+    lines += [
+        f"  {label}：F1 {scores['f1']:.3f}（精确率 {scores['precision']:.3f}，"
+        f"召回率 {scores['recall']:.3f}，样本数 {scores['support']}）"
+        for label, scores in report["per_class"].items()
+    ]
     if latency:
         lat = report["latency"]
-        click.echo(
-            f"预测延迟：单条 p50 {lat['single_p50_ms']:.2f} 毫秒，p99 {lat['single_p99_ms']:.2f} 毫秒；"
-            f"批量每条 {lat['batch_ms_per_message']:.3f} 毫秒"
-        )
-    if as_json:
-        _emit_json(report)
+        lines.append(f"预测延迟：单条 p50 {lat['single_p50_ms']:.2f} 毫秒，p99 {lat['single_p99_ms']:.2f} 毫秒；"
+                     f"批量每条 {lat['batch_ms_per_message']:.3f} 毫秒")
+    return lines
 
 
 @classifier_cli.command(
@@ -271,9 +265,9 @@ def evaluate_command(data_path, folds, repeats, seed, prior, city, latency, as_j
 def predict_command(model_dir, version, input_path, k, as_json):
     """Classify every row of a CSV: label, probability, auto-dispatch or not, top-k suggestions."""
     try:
-        model, meta = ModelStore(model_dir).load(version)
+        model, meta = classifier.ModelStore(model_dir).load(version)
         titles, bodies = read_texts(input_path)
-    except (DataError, ModelLoadError) as exc:
+    except (DataError, classifier.ModelLoadError) as exc:
         raise CommandError(str(exc)) from exc
     results = model.predict_batch(titles, bodies, k=k) if titles else []
     for row, suggestions in enumerate(results, start=1):

@@ -36,4 +36,6 @@ def current():
 @click.option("-m", "--message", required=True)
 def revision(message: str):
     """根据模型变化生成新的迁移脚本（需先升级到最新）。"""
+    if not migrate.is_current(database.engine()):
+        raise click.ClickException("数据库不是最新版本，无法比较模型变化：先运行 flask --app wsgi db upgrade")
     migrate.revision(database.engine(), message)

@@ -8,6 +8,12 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from hotline.database import session_factory
+from hotline.processes.prepare import prepare_instance
+from hotline.redis_conn import EmbeddedRedis, ping
+from hotline.scoring import service as scoring
+from hotline.simulation.service import Simulation
+
 
 @click.command("simulate")
 @click.option("--days", default=7, show_default=True, type=click.IntRange(1, 120), help="模拟天数")
@@ -16,12 +22,9 @@ from flask.cli import with_appcontext
 @click.option("--start", default=None, help="开始日期 YYYY-MM-DD（默认：今天往前 DAYS 天）")
 @with_appcontext
 def simulate_command(days: int, per_day: int, seed: int, start: str | None):
-    """用真实的受理、派单、办理流程和真实的定时任务模拟一座城市的若干天，然后保存考评结果。"""
-    from hotline.database import session_factory
-    from hotline.redis_conn import EmbeddedRedis, ping
-    from hotline.scoring import service as scoring
-    from hotline.simulation.service import Simulation
+    """用真实的受理、派单、办理流程和真实的定时任务模拟一座城市的若干天，然后保存考评结果。
 
+    新实例上先做 up 所做的准备：迁移数据库、导入演示城市和演示账号、训练初始分类模型。"""
     app = current_app._get_current_object()
     first = None
     if start:
@@ -29,6 +32,7 @@ def simulate_command(days: int, per_day: int, seed: int, start: str | None):
             first = date.fromisoformat(start)
         except ValueError:
             raise click.BadParameter("应为 YYYY-MM-DD", param_hint="--start") from None
+    prepare_instance(app)
     embedded = None
     if not ping(app)[0]:
         if app.config["REDIS_URL"] != "embedded":

@@ -89,3 +89,5 @@ def stats_command(period: str | None, group: str | None, as_json: bool, store: b
     if store:
         click.echo(f"已保存 {result.period} 的考评结果（{len(stored)} 个单位）。")
     click.echo(render(result, group, settings.min_volume, settings.timezone))
+    if not result.group(group):
+        click.echo("没有可考评的单位：先导入城市数据（flask --app wsgi city load PATH，或运行 up）。", err=True)

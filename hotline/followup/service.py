@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline.auth import SYSTEM, Principal
-from hotline.errors import ApiError, Conflict, Unprocessable
+from hotline.errors import ApiError, Conflict, NotFound, Unprocessable
 from hotline.followup.channels import choose_channel
 from hotline.followup.settings import FollowupSettings, settings
 from hotline.notifications.service import notify
@@ -178,6 +178,21 @@ def record_answer(step: Step, followup: FollowUp, resolved: bool, satisfaction: 
                    f"请督办决定再次重办或办结。")
     note(step, ticket, E.FOLLOWUP_TO_SUPERVISOR, {"round": followup.round})
     return "supervisor"
+
+
+def answer_by_phone(step: Step, ticket_no: str, resolved: bool, satisfaction: str,
+                    comment: str | None) -> tuple[FollowUp, Ticket, str]:
+    """An agent records the answer the citizen gave on the phone, for the ticket's current round (the API's
+    followup-answer and the agents' callback page). The caller owns the transaction."""
+    session = step.session
+    ticket_id = session.scalar(select(Ticket.id).where(Ticket.ticket_no == ticket_no))
+    if ticket_id is None:
+        raise NotFound(f"工单 {ticket_no} 不存在。")
+    followup = current_followup(session, session.get(Ticket, ticket_id))
+    if followup is None:
+        raise Conflict(f"工单 {ticket_no} 当前没有待回访的答复。", code="no_followup")
+    followup, ticket = locked(session, followup.id)
+    return followup, ticket, record_answer(step, followup, resolved, satisfaction, comment, "agent", settings())
 
 
 # --- the agents' calls ----------------------------------------------------------------------------

@@ -20,10 +20,10 @@ from hotline.api.bodies import json_object, page_args, paged, parse
 from hotline.api.formats import iso
 from hotline.auth import current_principal, require
 from hotline.database import db, write_transaction
-from hotline.errors import Conflict, NotFound
+from hotline.errors import NotFound
 from hotline.followup.present import followup_to_dict, matter, survey_to_dict
 from hotline.followup.schemas import AnswerIn, CallIn
-from hotline.followup.service import CITIZEN_APP, current_followup, locked, record_answer, record_call
+from hotline.followup.service import CITIZEN_APP, answer_by_phone, locked, record_answer, record_call
 from hotline.followup.settings import settings
 from hotline.followup.tokens import followup_for_token
 from hotline.intake.phones import display_phone
@@ -74,15 +74,8 @@ def answer_by_agent(ticket_no: str):
     body = parse(AnswerIn, json_object())
     session = db()
     with write_transaction(session):
-        ticket_id = session.scalar(select(Ticket.id).where(Ticket.ticket_no == ticket_no))
-        if ticket_id is None:
-            raise NotFound(f"工单 {ticket_no} 不存在。")
-        followup = current_followup(session, session.get(Ticket, ticket_id))
-        if followup is None:
-            raise Conflict(f"工单 {ticket_no} 当前没有待回访的答复。", code="no_followup")
-        followup, ticket = locked(session, followup.id)
-        outcome = record_answer(Step(session, current_principal(), sla()), followup, body.resolved,
-                                body.satisfaction, body.comment, "agent", settings())
+        followup, ticket, outcome = answer_by_phone(Step(session, current_principal(), sla()), ticket_no,
+                                                    body.resolved, body.satisfaction, body.comment)
     return _answered(session, followup, ticket, outcome)
 
 

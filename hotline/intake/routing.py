@@ -165,8 +165,11 @@ def _apply_facts(ticket: Ticket, analysis: Analysis) -> None:
     ]
 
 
-def route_new_ticket(app: Flask, session: Session, ticket: Ticket) -> None:
-    """Route a freshly received ticket (idempotent: a ticket no longer `received` is left alone)."""
+def route_new_ticket(app: Flask, session: Session, ticket: Ticket, *, decide: bool = True) -> None:
+    """Route a freshly received ticket (idempotent: a ticket no longer `received` is left alone).
+
+    With `decide=False` (an agent has already chosen what to do) only the facts are recorded — category
+    suggestions, urgency, place, duplicates — and the ticket stays `received` for the agent's action."""
     try:
         analysis = analyse(app, session, ticket)
     except Exception:  # the analysis is advisory: any failure means a person routes it
@@ -178,9 +181,12 @@ def route_new_ticket(app: Flask, session: Session, ticket: Ticket) -> None:
             return
         step = workflow.Step(session, SYSTEM, sla(app))
         if analysis is None:
-            workflow.to_triage(step, ticket, "自动分拨失败，请人工分拨", [])
+            if decide:
+                workflow.to_triage(step, ticket, "自动分拨失败，请人工分拨", [])
             return
         _apply_facts(ticket, analysis)
+        if not decide:
+            return
         decision = analysis.decision
         if analysis.urgency.referral:
             reason = f"疑似需转 {analysis.urgency.referral}：{analysis.urgency.reason}"

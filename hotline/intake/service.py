@@ -48,8 +48,12 @@ class Submitted:
 
 
 def submit(session: Session, principal: Principal, body: dict | TicketIn, idempotency_key: str | None = None,
-           *, app: Flask | None = None) -> Submitted:
-    """Validate (422), create and commit the ticket, route it; see the module's docstring."""
+           *, app: Flask | None = None, decide: bool = True) -> Submitted:
+    """Validate (422), create and commit the ticket, route it; see the module's docstring.
+
+    `decide=False`: the caller (an agent who chose to dispatch, answer, reject or merge) takes the next
+    action itself; routing records its facts and leaves the ticket `received` (the sweep routes it if the
+    caller's action does not follow)."""
     app = app or current_app._get_current_object()
     data = body if isinstance(body, TicketIn) else parse(TicketIn, body)
     step = Step(session, principal, sla(app))
@@ -57,14 +61,14 @@ def submit(session: Session, principal: Principal, body: dict | TicketIn, idempo
     if not created:
         return Submitted(ticket, False)
     TICKETS_CREATED.labels(ticket.channel).inc()
-    return Submitted(ticket, True, routing_pending=not route_safely(app, session, ticket))
+    return Submitted(ticket, True, routing_pending=not route_safely(app, session, ticket, decide=decide))
 
 
-def route_safely(app: Flask, session: Session, ticket: Ticket) -> bool:
+def route_safely(app: Flask, session: Session, ticket: Ticket, *, decide: bool = True) -> bool:
     """Route a committed ticket; False when that failed (a database hiccup, a broken index): the ticket
     stays `received` and the sweep routes it later."""
     try:
-        route_new_ticket(app, session, ticket)
+        route_new_ticket(app, session, ticket, decide=decide)
     except Exception:
         log.exception("routing of %s failed after intake; the sweep will route it", ticket.ticket_no)
         return False

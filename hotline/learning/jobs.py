@@ -32,13 +32,15 @@ def new_labels(app: Flask) -> tuple[int, datetime]:
 
 def retrain(app: Flask, force: bool = False) -> RetrainingRun | None:
     """Train and judge a challenger when at least RETRAIN_MIN_LABELS new labels exist (or `force`)."""
+    count, _ = new_labels(app)
+    if count < int(app.config["RETRAIN_MIN_LABELS"]) and not force:
+        return None
+    # Training needs scikit-learn (seconds to import, ~150 MB): loaded only when there is training to do,
+    # not by the hourly check that finds too few labels.
     from classifier.data import read_training_csv
     from classifier.learning import train_challenger
     from hotline.learning.service import forget_model, model_store
 
-    count, _ = new_labels(app)
-    if count < int(app.config["RETRAIN_MIN_LABELS"]) and not force:
-        return None
     factory = session_factory(app)
     with factory() as session, session.begin():
         labels = [(row.title or "", row.text, row.category_code)

@@ -1,19 +1,19 @@
 """`flask up`: everything for the zero-setup default in one command, and nothing left behind.
 
-Order of start: migrate → demo city and users (empty database only) → embedded Redis → worker (with
-scheduler) → cron (periodic sweep, nightly scores) → web server; the banner is printed once the web
-server accepts connections. Each service is a child process in its own process group, so Ctrl-C reaches
-only this supervisor, which then stops them in reverse order. A child that dies is started again with
-backoff (1 s, 2 s, … 30 s) while the others keep running: the web keeps taking complaints whatever
-happens to the worker, cron or Redis. The children also ask the kernel to SIGTERM them if this process
-dies without cleaning up (Linux PR_SET_PDEATHSIG), so no orphans remain.
+Order of start: preparation (hotline.processes.prepare, in a child process: migrate, demo city and users
+on an empty database, bootstrap model) → embedded Redis → worker (with scheduler) → cron (periodic sweep,
+nightly scores) → web server (hotline.processes.web, which loads the model before serving). Each service
+is a child process in its own process group, so Ctrl-C reaches only this supervisor, which then stops
+them in reverse order. A child that dies is started again with backoff (1 s, 2 s, … 30 s) while the
+others keep running: the web keeps taking complaints whatever happens to the worker, cron or Redis. The
+banner is printed once the web server accepts connections. The children also ask the kernel to SIGTERM them if this process dies without
+cleaning up (Linux PR_SET_PDEATHSIG), so no orphans remain.
 """
 
 from __future__ import annotations
 
 import ctypes
 import os
-import secrets
 import signal
 import socket
 import subprocess
@@ -24,24 +24,12 @@ from pathlib import Path
 
 import click
 from flask import Flask
-from sqlalchemy import select
 
-from hotline import database, migrate
-from hotline.auth.accounts import create_user
-from hotline.city.schema import read_city
-from hotline.city.store import city_is_empty, load_city
+from hotline.processes.prepare import demo_logins
 from hotline.processes.resilience import Backoff
 from hotline.redis_conn import EmbeddedRedis, EmbeddedRedisError, ping
-from models import User
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
-
-# Demo accounts made by `up` on an empty database: (username, role, unit code, display name).
-DEMO_USERS = (
-    ("agent", "agent", None, "坐席演示账号"),
-    ("supervisor", "supervisor", None, "督办演示账号"),
-    ("admin", "admin", None, "管理员演示账号"),
-)
 
 
 def _die_with_parent() -> None:
@@ -132,69 +120,17 @@ class Supervisor:
         if self.embedded is not None:
             self.embedded.stop()
 
-    def wait_until_listening(self, web: Child, host: str, port: int, timeout: float = 180.0) -> bool:
-        """True once the web server accepts connections (it loads the app first: tens of seconds)."""
-        target = "127.0.0.1" if host in ("0.0.0.0", "") else ("::1" if host == "::" else host)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline and not self.stopping:
-            try:
-                with socket.create_connection((target, port), timeout=1):
-                    return True
-            except OSError:
-                pass
-            self.look_after()
-            time.sleep(0.2)
-        return False
-
-
-def prepare_database(app: Flask) -> None:
-    click.echo("迁移数据库 …")
-    migrate.upgrade(database.engine(app))
-    with database.session_factory(app)() as session, session.begin():
-        if city_is_empty(session):
-            click.echo(f"数据库为空，导入演示城市 {app.config['DEMO_CITY_PATH']} …")
-            load_city(session, read_city(Path(app.config["DEMO_CITY_PATH"])))
-
-
-def ensure_demo_users(app: Flask) -> list[tuple[str, str, str]]:
-    """Create the demo accounts once, with random passwords kept in the instance folder."""
-    logins_file = Path(app.config["INSTANCE_PATH"]) / "demo-logins.txt"
-    with database.session_factory(app)() as session, session.begin():
-        if session.scalar(select(User.id).limit(1)) is None:
-            lines = []
-            for username, role, unit, name in DEMO_USERS + _demo_unit_staff(session):
-                password = secrets.token_urlsafe(9)
-                create_user(session, username, password, role, unit, name)
-                lines.append(f"{username}\t{password}\t{role}")
-            logins_file.write_text("\n".join(lines) + "\n", encoding="utf-8")
-            logins_file.chmod(0o600)
-    if not logins_file.exists():
-        return []
-    return [tuple(line.split("\t")) for line in logins_file.read_text(encoding="utf-8").splitlines() if line]
-
-
-def _demo_unit_staff(session) -> tuple:
-    """One account for the first street office and the first city department of the city."""
-    from models import Unit
-
-    accounts = []
-    for group, username in (("street", "street"), ("department", "dept")):
-        unit = session.scalar(select(Unit).where(Unit.unit_group == group).order_by(Unit.id).limit(1))
-        if unit is not None:
-            accounts.append((username, "unit_staff", unit.code, f"{unit.name}演示账号"))
-    return tuple(accounts)
-
 
 def run(app: Flask, host: str, port: int, threads: int = 8) -> int:
-    prepare_database(app)
-    logins = ensure_demo_users(app)
-    click.echo("检查分类模型 …")
-    from hotline.learning.service import ensure_bootstrap_model
-
-    click.echo(f"分类模型版本：{ensure_bootstrap_model(app)}")
-    supervisor = Supervisor()
     env = dict(os.environ, HOTLINE_INSTANCE_PATH=app.config["INSTANCE_PATH"],
                HOTLINE_DATABASE_URL=app.config["DATABASE_URL"], PYTHONUNBUFFERED="1")
+    # In a child process: training the bootstrap model loads scikit-learn and jieba (~200 MB), which this
+    # supervisor, running for as long as the services do, has no use for.
+    if subprocess.run([sys.executable, "-m", "hotline.processes.prepare"], cwd=PROJECT_ROOT, env=env).returncode:
+        click.echo("准备工作未完成（原因见上），未启动任何服务。", err=True)
+        return 1
+    logins = demo_logins(app)
+    supervisor = Supervisor()
 
     def on_signal(signum, _frame):
         supervisor.stopping = True
@@ -221,13 +157,10 @@ def run(app: Flask, host: str, port: int, threads: int = 8) -> int:
         if redis_ok:  # the worker and cron wait out an unreachable Redis by themselves
             supervisor.spawn("worker", [sys.executable, "-m", "hotline.processes.worker"], env)
             supervisor.spawn("cron", [sys.executable, "-m", "hotline.processes.cron"], env)
-        web = supervisor.spawn("web", [sys.executable, "-m", "waitress", f"--host={host}", f"--port={port}",
-                                       f"--threads={threads}", "wsgi:app"], env)
-        if supervisor.wait_until_listening(web, host, port):
+        supervisor.spawn("web", [sys.executable, "-m", "waitress", f"--host={host}", f"--port={port}",
+                                 f"--threads={threads}", "hotline.processes.web:app"], env)
+        if _wait_until_serving(supervisor, host, port):
             _print_banner(host, port, logins)
-        elif not supervisor.stopping:
-            click.echo(f"Web 服务未能在端口 {port} 上启动（端口是否被占用？），正在停止。", err=True)
-            return 1
         while not supervisor.stopping:
             supervisor.look_after()
             time.sleep(0.3)
@@ -238,9 +171,25 @@ def run(app: Flask, host: str, port: int, threads: int = 8) -> int:
         click.echo("已全部停止。")
 
 
+def _wait_until_serving(supervisor: Supervisor, host: str, port: int) -> bool:
+    """Wait for the web server to accept connections (it loads the model first); False when asked to
+    stop meanwhile."""
+    address = ("127.0.0.1" if host in ("0.0.0.0", "") else host, port)
+    while not supervisor.stopping:
+        try:
+            socket.create_connection(address, timeout=1).close()
+            return True
+        except OSError:
+            supervisor.look_after()  # a child that dies meanwhile is started again
+            time.sleep(0.3)
+    return False
+
+
 def _print_banner(host: str, port: int, logins: list[tuple[str, ...]]) -> None:
     shown = "localhost" if host in ("0.0.0.0", "127.0.0.1") else host
     click.echo(f"\nHotline 已启动：http://{shown}:{port}/   健康检查：http://{shown}:{port}/healthz")
+    click.echo(f"工作人员登录：http://{shown}:{port}/login（坐席 /agent · 承办单位 /unit · 督办 /supervisor · 管理员 /admin）")
+    click.echo(f"市民：网上反映 http://{shown}:{port}/complaint · 进度查询 http://{shown}:{port}/track")
     if logins:
         click.echo("演示账号（用户名 / 密码 / 角色）：")
         for username, password, role in logins:

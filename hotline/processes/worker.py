@@ -17,6 +17,7 @@ import signal
 import sys
 import time
 
+from flask import Flask
 from rq import Queue, Worker
 from rq.utils import now
 
@@ -56,13 +57,18 @@ def make_worker(app, connection) -> HotlineWorker:
                          maintenance_interval=MAINTENANCE_SECONDS)
 
 
-def main(argv: list[str] | None = None) -> int:
-    app = create_app()
+def run(app: Flask, burst: bool = False) -> int:
+    """Work the app's queue (with the scheduler) until stopped, or until it is empty when `burst`.
+
+    Outside burst mode a Redis outage never ends it: RQ's loop waits it out, and an error that escapes
+    RQ (the constructor, registration) starts a new worker after a backoff.
+    """
     use_app(app)  # built once here: each job's forked work-horse inherits it instead of building its own
     level = app.config["LOG_LEVEL"].upper()
     logging.getLogger("rq.worker").addFilter(RepeatFilter(("Worker %s: could not connect to Redis",)))
     connection = get_redis(app)
-    burst = "--burst" in (argv if argv is not None else sys.argv[1:])
+    if burst:
+        connection.ping()  # an unreachable Redis fails here, in one line, not deep inside the worker
     backoff, outage = Backoff(), Outage("worker", log)
     while True:
         worker = None
@@ -79,6 +85,10 @@ def main(argv: list[str] | None = None) -> int:
         for signum in (signal.SIGTERM, signal.SIGINT):  # nothing runs while waiting: stop at once
             signal.signal(signum, signal.SIG_DFL)
         time.sleep(backoff.next())
+
+
+def main(argv: list[str] | None = None) -> int:
+    return run(create_app(), burst="--burst" in (argv if argv is not None else sys.argv[1:]))
 
 
 if __name__ == "__main__":

@@ -3,7 +3,7 @@
 Idempotent: each run replaces the two months' rollups with freshly computed ones (delete + insert in one
 transaction per month), so running it twice, or after a missed night, gives the same numbers.
 
-Scheduled by `hotline/cron.py` (the one `rq cron` process) at NIGHTLY_CRON.
+Scheduled by `hotline/processes/cron.py` (the one `rq cron` process) at NIGHTLY_CRON.
 """
 
 from __future__ import annotations

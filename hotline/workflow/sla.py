@@ -11,6 +11,7 @@ import logging
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from hotline.config import ConfigError
 from routing.calendar import WorkingCalendar
 from routing.sla import SlaPolicy
 
@@ -40,13 +41,16 @@ def _dates(raw: str, name: str) -> set[date]:
     try:
         return {date.fromisoformat(part.strip()) for part in raw.split(",") if part.strip()}
     except ValueError:
-        raise ValueError(f"HOTLINE_{name} must be comma-separated dates like 2027-01-01, not {raw!r}") from None
+        raise ConfigError(f"HOTLINE_{name} 应为逗号分隔的日期（如 2027-01-01,2027-01-02），现为 {raw!r}") from None
 
 
 def build(config: dict) -> Sla:
-    overrides = json.loads(config["SLA_POLICY"]) if config.get("SLA_POLICY") else {}
-    overrides.setdefault("timezone", config["TIMEZONE"])
-    policy = SlaPolicy.from_dict(overrides)
+    try:
+        overrides = json.loads(config["SLA_POLICY"]) if config.get("SLA_POLICY") else {}
+        overrides.setdefault("timezone", config["TIMEZONE"])
+        policy = SlaPolicy.from_dict(overrides)
+    except (ValueError, TypeError, AttributeError, LookupError) as error:  # LookupError: an unknown zone
+        raise ConfigError(f"HOTLINE_SLA_POLICY 或 HOTLINE_TIMEZONE 无效：{error}") from None
     calendar = WorkingCalendar(
         extra_holidays=_dates(config.get("EXTRA_HOLIDAYS", ""), "EXTRA_HOLIDAYS"),
         extra_workdays=_dates(config.get("EXTRA_WORKDAYS", ""), "EXTRA_WORKDAYS"),

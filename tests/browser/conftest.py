@@ -52,3 +52,22 @@ def phone_page(chromium) -> Iterator[object]:
         yield page
     finally:
         context.close()
+
+
+def screenshot_folder() -> Path:
+    folder = os.environ.get("HOTLINE_SCREENSHOTS")
+    return Path(folder) if folder else Path(__file__).resolve().parents[2] / "build" / "screenshots"
+
+
+@pytest.fixture(scope="session")
+def screenshots() -> Path:
+    folder = screenshot_folder()
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    folder = screenshot_folder()
+    if folder.is_dir() and any(folder.glob("*.png")):
+        terminalreporter.write_sep("-", "page screenshots")
+        terminalreporter.write_line(f"screenshots of every page: {folder} ({len(list(folder.glob('*.png')))} files)")

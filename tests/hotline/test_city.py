@@ -135,3 +135,27 @@ def test_export__writes_all_files(session, tmp_path):
     export_city(session, tmp_path)
     for name in ("units.yaml", "jurisdictions.yaml", "categories.yaml", "catalogue.yaml", "knowledge.yaml"):
         assert (tmp_path / name).exists()
+
+
+@pytest.mark.parametrize(("attributes", "expected"), [
+    ([{"code": "kind", "datatype": "singlevaluelist", "description": "类别"}], "须列出 values"),
+    ([{"code": "n", "datatype": "number", "description": "数量", "values": [{"key": "a", "name": "甲"}]}],
+     "只有列表类型"),
+    ([{"code": "k", "datatype": "multivaluelist", "description": "类别",
+       "values": [{"key": "a", "name": "甲"}, {"key": "a", "name": "乙"}]}], "重复的 key"),
+    ([{"code": "x", "datatype": "string", "description": "一"}, {"code": "x", "datatype": "text", "description": "二"}],
+     "附加属性编码重复"),
+    ([{"code": "x", "datatype": "colour", "description": "颜色"}], "datatype"),
+])
+def test_read__service_definition_attributes_are_checked(tmp_path, attributes, expected):
+    folder = copy_demo(tmp_path)
+    edit(folder, "categories.yaml", lambda d: d["groups"][0]["categories"][0].update(attributes=attributes))
+    with pytest.raises(CityError) as error:
+        read_city(folder)
+    assert any(expected in problem for problem in error.value.problems), error.value.problems
+
+
+def test_load__stores_attributes_and_notices_for_open311(session):
+    lift = session.scalar(select(Category).where(Category.code == "URB-PROPERTY"))
+    assert [a["code"] for a in lift.attributes] == ["lift_floor", "fault_kind"]
+    assert session.scalar(select(Category.service_notice).where(Category.code == "CTY-MANHOLE"))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from openapi_spec_validator import validate
 
 
@@ -69,3 +71,43 @@ def test_openapi__real_answers_of_every_ticket_operation_match_the_document(clie
         check(path, "get", answer.status_code, answer.json)
     missing = client.get("/api/v1/tickets/20000101000000", headers=people.supervisor)
     check("/api/v1/tickets/{ticket_no}", "get", 404, missing.json)
+
+
+def test_openapi__documents_every_operation_of_the_native_api(app, client):
+    document = client.get("/api/v1/openapi.json").json
+    documented = {(path, method.upper()) for path, operations in document["paths"].items() for method in operations}
+    from hotline.workflow.rules import ACTION_ROUTE
+
+    missing = []
+    for rule in app.url_map.iter_rules():
+        if not rule.rule.startswith("/api/v1/") or rule.endpoint.startswith("openapi."):
+            continue
+        path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule)
+        paths = [path.replace("{action}", action) for action in ACTION_ROUTE] if "{action}" in path else [path]
+        for one in paths:
+            for method in rule.methods - {"HEAD", "OPTIONS"}:
+                if (one, method) not in documented:
+                    missing.append(f"{method} {one}")
+    assert not missing, missing
+
+
+def test_docs_page__serves_swagger_ui_from_this_app_without_inline_scripts(client):
+    response = client.get("/api/v1/docs")
+    assert response.status_code == 200
+    page = response.data.decode()
+    csp = response.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp.split("script-src")[1].split(";")[0]
+    scripts = re.findall(r"<script([^>]*)>(.*?)</script>", page, flags=re.S)
+    assert scripts and all(body.strip() == "" and 'src="/static/' in attrs for attrs, body in scripts)
+    for asset in re.findall(r'(?:src|href)="(/static/[^"]+)"', page):
+        assert client.get(asset).status_code == 200, asset
+    assert 'data-spec="/api/v1/openapi.json"' in page
+    assert "http://" not in page and "https://" not in page  # nothing fetched from elsewhere
+
+
+def test_openapi__token_route_documents_its_malformed_json_answer(client):
+    """Found by the contract fuzzing: a body that is not JSON is a 400 the document must list."""
+    document = client.get("/api/v1/openapi.json").json
+    answer = client.post("/api/v1/auth/token", data=b"\x00", content_type="application/json")
+    assert answer.status_code == 400
+    _checker(document)("/api/v1/auth/token", "post", 400, answer.json)

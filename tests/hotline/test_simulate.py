@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections import Counter
 from pathlib import Path
 
@@ -14,7 +17,8 @@ from hotline.city.store import load_city
 from hotline.database import engine, session_factory
 from models import FollowUp, Notification, Ticket, TicketEvent, UnitScore
 
-DEMO = Path(__file__).resolve().parents[2] / "hotline" / "demo_city"
+ROOT = Path(__file__).resolve().parents[2]
+DEMO = ROOT / "hotline" / "demo_city"
 
 
 def fresh_app(tmp_path: Path, redis_url: str, name: str):
@@ -69,3 +73,18 @@ def test_simulate__same_seed_same_city(simulated):
     assert fingerprint(first) == fingerprint(second)
     other, _ = simulated("other", seed=12)
     assert fingerprint(other) != fingerprint(first)
+
+
+@pytest.mark.slow
+def test_simulate__on_a_fresh_instance_prepares_it_first(tmp_path, redis_url, redis_client):
+    """Nothing run before: the command migrates, loads the demo city and trains the bootstrap model, as
+    `up` does, so the complaints are routed by a model instead of all going to triage."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HOTLINE_")}
+    env.update(HOTLINE_INSTANCE_PATH=str(tmp_path / "instance"), HOTLINE_REDIS_URL=redis_url)
+    result = subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "simulate", "--days", "2", "--per-day", "20"],
+                            cwd=ROOT, env=env, capture_output=True, text=True, timeout=600, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+    assert "导入演示城市" in result.stdout and "分类模型版本：v0001" in result.stdout
+    assert "共受理 40 件" in result.stdout
+    assert "intake→dispatched" in result.stdout  # the model routed some without a person

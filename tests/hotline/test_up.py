@@ -24,7 +24,7 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def wait_for(url: str, timeout: float = 60) -> dict:
+def wait_for(url: str, timeout: float = 180) -> dict:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
@@ -59,6 +59,9 @@ def test_up__serves_intake_and_stops_every_process(tmp_path, stop_signal):
         children = psutil.Process(up.pid).children(recursive=True)
         names = " ".join(" ".join(child.cmdline()) for child in children)
         assert "redis-server" in names and "hotline.processes.worker" in names and "waitress" in names
+        # The supervisor stays light: the bootstrap model was trained in a child process.
+        mapped = {m.path for m in psutil.Process(up.pid).memory_maps()}
+        assert not [path for path in mapped if "/sklearn/" in path or "/scipy/" in path]
 
         created = flask("apikey", "create", "--channel", "web", "--name", "up-test", env=env)
         key = created.stdout.strip().splitlines()[-1]
