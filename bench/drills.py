@@ -368,8 +368,6 @@ def run_drill(name: str, args, work: Path) -> Result:
     mode = "production" if name in ("redis-production", "db-stop") else "up"
     folder = work / name
     folder.mkdir(parents=True)
-    redis_server = RedisServer(args.redis_port + DRILLS.index(name) % 5, folder / "redis")
-    redis_server.start()
     postgres = None
     if name == "db-stop":
         if _postgres_bin() is None:
@@ -380,6 +378,13 @@ def run_drill(name: str, args, work: Path) -> Result:
         database_url = postgres.url
     else:
         database_url = f"sqlite:///{folder / 'hotline.db'}"
+    redis_server = RedisServer(args.redis_port + DRILLS.index(name) % 5, folder / "redis")
+    try:
+        redis_server.start()
+    except BaseException:
+        if postgres is not None:
+            postgres.stop("immediate")
+        raise
     port = args.port_base + DRILLS.index(name)
     hotline = Hotline(mode, folder, drill_env(folder, database_url, redis_server.url, quick), port)
     result = Result(name, mode, OUTAGES[name], before + outage + after)
