@@ -42,7 +42,7 @@ class Config:
     LOGIN_FAILURES_PER_ACCOUNT: str = "5/15 minutes"
     LOGIN_FAILURES_PER_ADDRESS: str = "100/15 minutes"
     # Staff log-in attempts on the web (/login) and citizens' web complaints / tracking look-ups, per address.
-    RATELIMIT_LOGIN: str = "10/minute"
+    RATELIMIT_LOGIN: str = "300/minute"  # a flood ceiling per address; failures lock per account
     RATELIMIT_CITIZEN_FORM: str = "10/hour"
     RATELIMIT_TRACK: str = "30/minute"
     # The web complaint form refuses answers sent faster than this after the form was shown (seconds).
