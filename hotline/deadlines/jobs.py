@@ -20,7 +20,7 @@ from hotline.auth import SYSTEM
 from hotline.deadlines.schedule import DeadlineJob, open_stages, plan
 from hotline.notifications.service import notify
 from hotline.queue.runtime import escalation_delay, sla
-from hotline.queue.toolkit import PlannedJob, enqueue, job
+from hotline.queue.toolkit import PlannedJob, enqueue, job, outage
 from hotline.workflow import Step, note
 from hotline.workflow.core import locked_ticket, mark_jobs_owed
 from hotline.workflow.effects import touch
@@ -145,9 +145,10 @@ def schedule_ticket(session: Session, queue: Queue, ticket: Ticket, sla_: Sla, d
     try:
         enqueue(queue, [deadline_job(spec) for spec in specs], replace=True, now=clock.now())
     except (redis.RedisError, OSError) as error:
-        log.warning("could not schedule jobs of %s (%s); the sweep will", ticket.ticket_no, error)
+        outage.failed(f"the jobs of {ticket.ticket_no}", error)
         session.execute(update(Ticket).where(Ticket.id == ticket.id).values(next_check_at=ticket.next_check_at))
         return False
+    outage.worked()
     session.execute(update(Ticket).where(Ticket.id == ticket.id)
                     .values(jobs_owed=False, next_check_at=ticket.next_check_at))
     ticket.jobs_owed = False
