@@ -349,7 +349,10 @@ class Extension(Base):
 
 
 class Label(Base):
-    """A human decision about a text's category (agent correction, approved return): retraining data."""
+    """A human decision about a text: its category (agent correction, approved return) and/or its urgency
+    and referral (an agent changing the urgency at dispatch, a rejection referred to 110/119/120/122).
+    Retraining data for the classifier (rows with a category) and the urgency model (rows with an
+    urgency)."""
 
     __tablename__ = "labels"
 
@@ -357,9 +360,13 @@ class Label(Base):
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), index=True)
     title: Mapped[str | None] = mapped_column(String(200))
     text: Mapped[str] = mapped_column(Text)
-    category_code: Mapped[str] = mapped_column(String(40))
+    category_code: Mapped[str | None] = mapped_column(String(40))
     predicted_code: Mapped[str | None] = mapped_column(String(40))
-    source: Mapped[str] = mapped_column(String(30))  # dispatch | return_approved | reclassify
+    urgency: Mapped[str | None] = mapped_column(String(20))  # emergency | utility | normal | complex
+    referral: Mapped[str | None] = mapped_column(String(20))  # 110 | 119 | 120 | 122, with urgency
+    predicted_urgency: Mapped[str | None] = mapped_column(String(20))
+    predicted_referral: Mapped[str | None] = mapped_column(String(20))
+    source: Mapped[str] = mapped_column(String(30))  # dispatch | return_approved | reject
     actor: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(default=clock.now, index=True)
 

@@ -20,7 +20,7 @@ from hotline.database import relaxed_commit
 from hotline.deadlines.schedule import DeadlineJob, open_stages, plan
 from hotline.notifications.service import notify
 from hotline.queue.runtime import escalation_delay, sla
-from hotline.queue.toolkit import PlannedJob, enqueue, job
+from hotline.queue.toolkit import PlannedJob, enqueue, job, outage
 from hotline.workflow import Step, note
 from hotline.workflow.core import locked_ticket, mark_jobs_owed
 from hotline.workflow.effects import touch
@@ -146,8 +146,9 @@ def schedule_ticket(session: Session, queue: Queue, ticket: Ticket, sla_: Sla, d
     try:
         enqueue(queue, [deadline_job(spec) for spec in specs], replace=True, now=clock.now())
     except (redis.RedisError, OSError) as error:
-        log.warning("could not schedule jobs of %s (%s); the sweep will", ticket.ticket_no, error)
+        outage.failed(f"the jobs of {ticket.ticket_no}", error)
         return False
+    outage.worked()
     relaxed_commit(session)
     ticket.jobs_owed = False
     return True

@@ -146,7 +146,7 @@ def full_text(ticket: Ticket) -> str:
 
 
 def analyse(app: Flask, session: Session, ticket: Ticket) -> Analysis:
-    from hotline.learning.service import predict
+    from hotline.learning.service import current_urgency_model, predict
 
     index = city_index(app, session)
     predictions, threshold = predict(app, ticket.title or "", ticket.content)
@@ -155,7 +155,7 @@ def analyse(app: Flask, session: Session, ticket: Ticket) -> Analysis:
     top = chosen or (predictions[0][0] if predictions else None)
     hint = index.categories[top].urgency_hint if top in index.categories else None
     text = full_text(ticket)
-    urgency = assess(text, hint)
+    urgency = assess(text, hint, model=current_urgency_model(app))
     cleaned, sig = fingerprint(ticket.title, ticket.content)
     new = TicketText(ticket_no=ticket.ticket_no, text=text, phone=ticket.citizen_phone, street=jurisdiction.street,
                      received_at=ticket.received_at, cleaned=cleaned)
@@ -236,8 +236,11 @@ def apply_routing(step: workflow.Step, ticket: Ticket, analysis: Analysis | None
         if not decide:
             return
         decision = analysis.decision
-        if analysis.urgency.referral:
-            reason = f"疑似需转 {analysis.urgency.referral}：{analysis.urgency.reason}"
+        if analysis.urgency.referral or analysis.urgency.review:
+            head = f"疑似需转 {analysis.urgency.referral}" if analysis.urgency.referral else "紧急情况待确认"
+            reason = f"{head}：{analysis.urgency.reason}"
+            if getattr(analysis.jurisdiction, "outside", None):
+                reason += f"；地址不在本市辖区（{analysis.jurisdiction.outside}）"
             workflow.to_triage(step, ticket, reason, ticket.suggestions)
         elif analysis.answer is not None:
             workflow.answer(step, ticket, analysis.index.article_ids[analysis.answer.code], None)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import calendar
 import functools
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -94,3 +95,25 @@ def enqueue(queue: Queue, jobs: list[PlannedJob], *, replace: bool, now: datetim
                 _schedule(queue, pipe, planned.run_at, planned.func, planned.args, options)
         pipe.execute()
     return [j.job_id for j in todo]
+
+
+class OutageLog:
+    """Logs a Redis outage once when scheduling first fails and once when it works again — not once per
+    ticket (at a city's intake rate that would be thousands of lines a minute). Per process."""
+
+    def __init__(self, log: logging.Logger):
+        self.log, self.down = log, False
+
+    def failed(self, what: str, error: Exception) -> None:
+        if not self.down:
+            self.down = True
+            self.log.warning("Redis unavailable (%s): %s and what follows are left for the sweep; "
+                             "logging again when scheduling works", error, what)
+
+    def worked(self) -> None:
+        if self.down:
+            self.down = False
+            self.log.warning("Redis reachable again: scheduling after commit works")
+
+
+outage = OutageLog(logging.getLogger("hotline.queue"))

@@ -3,7 +3,7 @@ indexes of the open tickets by reply deadline (staff queues, the near-due count)
 assistance (unit staff's scope)
 
 Revision ID: 0007
-Revises: 0010
+Revises: 0012
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0007"
-down_revision = "0010"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 
