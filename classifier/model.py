@@ -62,6 +62,17 @@ class ModelConfig:
     min_df: int = 1
     model_budget_mb: float = 18.0  # rarest n-grams are dropped until the model file fits (see features.py)
     hmm: bool = True  # jieba's HMM for unknown words
+    # Distribution shift (callers' words, no title): every titled training row also trains as a
+    # caller-like copy (no title, the first `caller_copy_chars` characters of its body), kept in its
+    # original's fold; calibration and the threshold are fitted on the out-of-fold scores of both, so
+    # the confidence stays honest on untitled, spoken text. None: off.
+    caller_copy_chars: int | None = 150
+    # Class-prior correction: the SVMs' intercepts are replaced by their mean ("all" messages, only
+    # "untitled" ones, or "none"). The broadest label's higher intercept made it the default answer for
+    # any short caller's text the model barely knew.
+    equal_intercepts: str = "all"
+    separate_calibration: bool = False  # titled and untitled messages calibrated apart
+    train_on_caller_copies: bool = True  # False: the copies only calibrate and set the untitled threshold
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -80,6 +91,7 @@ class ModelConfig:
 
 
 _CHUNK = 1000  # messages per feature matrix in predict_proba
+_MIN_CALIBRATION_ROWS = 30  # fewer titled (or untitled) rows than this: one calibrator for all rows
 
 
 class Prediction(NamedTuple):
@@ -169,32 +181,12 @@ def _checked_labels(n_docs: int, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]
     return classes, counts
 
 
-def _out_of_fold_scores(fit_svm, X, folds: list, classes: np.ndarray) -> tuple[np.ndarray, list]:
-    """Every training row scored by an SVM that did not see it, and the fold SVMs."""
-    oof_scores = np.zeros((X.shape[0], len(classes)))
-    fold_scorers = []
-    for train_rows, test_rows in folds:
-        fold_scorers.append(fit_svm(train_rows))
-        oof_scores[test_rows] = fold_scorers[-1].scores(X[test_rows], classes)
-    return oof_scores, fold_scorers
-
-
 def _normalised_prior(prior: Mapping[str, Iterable[str]] | None, classes: np.ndarray) -> dict[str, list[str]]:
     return {
         str(label): sorted({normalise(p) for p in prior[label]} - {""})
         for label in classes
         if prior and label in prior
     }
-
-
-def _out_of_fold_probabilities(calibration: str, oof_scores: np.ndarray, y_index: np.ndarray,
-                               folds: list) -> np.ndarray:
-    """The threshold must be chosen on probabilities from a calibrator that did not see the row either."""
-    oof_proba = np.zeros_like(oof_scores)
-    for train_rows, test_rows in folds:
-        fold_calibrator = ScoreCalibrator(calibration).fit(oof_scores[train_rows], y_index[train_rows])
-        oof_proba[test_rows] = fold_calibrator.predict_proba(oof_scores[test_rows])
-    return oof_proba
 
 
 class TextClassifier:
@@ -210,6 +202,7 @@ class TextClassifier:
         self.config = config.as_dict()
         self.tokenizer = Tokenizer(user_words, stopwords, hmm=config.hmm)
         self.threshold = NOTHING_PASSES
+        self.untitled_threshold = NOTHING_PASSES
         self.training_report: dict = {}
 
     # -- training --------------------------------------------------------------------------------
@@ -250,27 +243,96 @@ class TextClassifier:
         y = np.asarray([str(label) for label in labels])
         classes, counts = _checked_labels(len(docs), y)
         y_index = np.searchsorted(classes, y)
-
+        n_rows = len(y)
+        # Caller-like copies of the titled rows (see ModelConfig.caller_copy_chars): row n_rows + k is a
+        # copy of row origin[k].
+        # From `large_n` rows on, no copies: training time would double (the 10,000-row target), and a
+        # city with that many tickets has callers' own untitled ones to learn from.
+        copies = bool(c.caller_copy_chars) and len(y) < c.large_n
+        titled = [i for i, t in enumerate(titles) if copies and t and str(t).strip()]
+        origin = np.asarray(titled, dtype=np.int64)
+        copy_docs = as_docs([""] * len(titled), [(bodies[i] or "")[: c.caller_copy_chars] for i in titled],
+                            c.max_body_chars)
         features = self._new_features(len(classes))
         extra_docs, extra_y = prior_rows(prior, classes)
-        X = features.fit_transform(docs)
+        X = features.fit_transform(docs + copy_docs)
+        y_all = np.concatenate([y, y[origin]]) if len(origin) else y
+        y_index_all = np.searchsorted(classes, y_all)
         extra_X = features.transform(extra_docs) * c.prior_weight if extra_docs else None
         extra_y = np.asarray(extra_y, dtype=y.dtype)
 
+        untitled = np.concatenate([[not (t and str(t).strip()) for t in titles], np.ones(len(origin), bool)])
+
+        def with_copies(rows: np.ndarray) -> np.ndarray:
+            """Original rows and the caller-like copies of them."""
+            if not len(origin):
+                return rows
+            return np.concatenate([rows, n_rows + np.flatnonzero(np.isin(origin, rows))])
+
         def fit_svm(rows: np.ndarray) -> LinearScorer:
-            X_fit, y_fit = X[rows], y[rows]
+            if not c.train_on_caller_copies:
+                rows = rows[rows < n_rows]
+            X_fit, y_fit = X[rows], y_all[rows]
             if extra_X is not None:
                 X_fit, y_fit = sp.vstack([X_fit, extra_X], format="csr"), np.concatenate([y_fit, extra_y])
-            return LinearScorer(self._new_svm().fit(X_fit, y_fit))
+            scorer = LinearScorer(self._new_svm().fit(X_fit, y_fit))
+            if c.equal_intercepts == "all":
+                scorer.intercept_ = np.full_like(scorer.intercept_, scorer.intercept_.mean())
+            return scorer
 
-        # Out-of-fold scores: every training row scored by an SVM that did not see it.
+        # Out-of-fold scores: every training row (and copy) scored by an SVM that saw neither it nor its
+        # original. Folds are drawn on the original rows; copies follow their originals.
         n_splits = min(c.cv_folds if len(y) < c.large_n else c.large_cv_folds, int(counts.min()))
-        folds = list(StratifiedKFold(n_splits=n_splits, shuffle=True, random_state=c.seed).split(X, y))
-        oof_scores, fold_scorers = _out_of_fold_scores(fit_svm, X, folds, classes)
-        oof_proba = _out_of_fold_probabilities(c.calibration, oof_scores, y_index, folds)
-        confidence = oof_proba.max(axis=1)
-        correct = oof_proba.argmax(axis=1) == y_index
-        choice = choose_threshold(confidence, correct, c.target_precision, z=c.threshold_z)
+        folds = [
+            (with_copies(train_rows), with_copies(test_rows))
+            for train_rows, test_rows in StratifiedKFold(
+                n_splits=n_splits, shuffle=True, random_state=c.seed
+            ).split(np.zeros(n_rows), y)
+        ]
+        oof_scores = np.zeros((len(y_all), len(classes)))
+        fold_scorers = []
+        for train_rows, test_rows in folds:
+            fold_scorers.append(fit_svm(train_rows))
+            oof_scores[test_rows] = self._scores(fold_scorers[-1], X[test_rows], classes, untitled[test_rows])
+
+        # With separate_calibration, an untitled message (a caller's words) gets the temperature fitted
+        # on the untitled rows and the caller-like copies — a shifted set.
+
+        def calibrators(rows: np.ndarray) -> tuple[ScoreCalibrator, ScoreCalibrator]:
+            pair = []
+            for group in (~untitled[rows], untitled[rows]):
+                enough = c.separate_calibration and group.sum() >= _MIN_CALIBRATION_ROWS
+                fit_rows = rows[group] if enough else rows
+                pair.append(ScoreCalibrator(c.calibration).fit(oof_scores[fit_rows], y_index_all[fit_rows]))
+            return pair[0], pair[1]
+
+        # The threshold must be chosen on probabilities from a calibrator that did not see the row either.
+        oof_proba = np.zeros_like(oof_scores)
+        for train_rows, test_rows in folds:
+            titled_calibrator, untitled_calibrator = calibrators(train_rows)
+            for calibrator, rows in ((titled_calibrator, test_rows[~untitled[test_rows]]),
+                                     (untitled_calibrator, test_rows[untitled[test_rows]])):
+                if len(rows):
+                    oof_proba[rows] = calibrator.predict_proba(oof_scores[rows])
+        confidence_all = oof_proba.max(axis=1)
+        correct_all = oof_proba.argmax(axis=1) == y_index_all
+        # Two thresholds: one for titled messages (web forms, apps), chosen on the rows as written; one
+        # for untitled ones (callers' words), chosen on the untitled rows and the caller-like copies.
+        # Whether a message has a title is known at prediction time, and the untitled ones are where
+        # the model is least sure of itself.
+        shifted = slice(n_rows, None)
+        confidence, correct = confidence_all[:n_rows], correct_all[:n_rows]
+        titled_rows = ~untitled[:n_rows]
+        if titled_rows.any():
+            choice = choose_threshold(confidence[titled_rows], correct[titled_rows], c.target_precision,
+                                      z=c.threshold_z)
+        if untitled.any():
+            untitled_choice = choose_threshold(confidence_all[untitled], correct_all[untitled],
+                                               c.target_precision, z=c.threshold_z)
+        if not titled_rows.any():
+            choice = untitled_choice
+        if not untitled.any():
+            untitled_choice = choice
 
         self.features_ = features
         # Kept so that a challenger can re-train this model's recipe exactly (learning.py).
@@ -278,11 +340,12 @@ class TextClassifier:
         if c.final_model == "average" and all(len(f.classes_) == len(classes) for f in fold_scorers):
             self.scorer_ = LinearScorer.average(fold_scorers)
         else:
-            self.scorer_ = fit_svm(np.arange(len(y)))
-        self.calibrator_ = ScoreCalibrator(c.calibration).fit(oof_scores, y_index)
+            self.scorer_ = fit_svm(np.arange(len(y_all)))
+        self.calibrator_, self.untitled_calibrator_ = calibrators(np.arange(len(y_all)))
         self.classes_ = classes
         self.threshold = choice.threshold
-        predicted = classes[oof_proba.argmax(axis=1)]
+        self.untitled_threshold = untitled_choice.threshold
+        predicted = classes[oof_proba[:n_rows].argmax(axis=1)]
         self.training_report = {
             "n_train": len(y),
             "n_prior_rows": len(extra_docs),
@@ -290,10 +353,16 @@ class TextClassifier:
             "label_counts": {str(label): int(n) for label, n in zip(classes, counts, strict=True)},
             "oof_macro_f1": float(f1_score(y, predicted, average="macro")),
             "oof_accuracy": float(accuracy_score(y, predicted)),
-            "oof_brier": brier_score(oof_proba, y_index),
+            "oof_brier": brier_score(oof_proba[:n_rows], y_index),
             "oof_ece": expected_calibration_error(confidence, correct),
+            "n_caller_copies": len(origin),
+            "oof_caller_copies_accuracy": float(correct_all[shifted].mean()) if len(origin) else None,
+            "oof_caller_copies_ece": (expected_calibration_error(confidence_all[shifted], correct_all[shifted])
+                                      if len(origin) else None),
             "threshold": choice.as_dict(),
+            "untitled_threshold": untitled_choice.as_dict(),
             "temperature": getattr(self.calibrator_, "temperature_", None),
+            "untitled_temperature": getattr(self.untitled_calibrator_, "temperature_", None),
             "train_seconds": round(time.perf_counter() - started, 3),
         }
         return self
@@ -313,7 +382,34 @@ class TextClassifier:
                 ]
             )
         X = self.features_.transform(as_docs(titles, bodies, self.config["max_body_chars"]))
-        return self.calibrator_.predict_proba(self.scorer_.scores(X, self.classes_))
+        untitled = np.array([not (t and str(t).strip()) for t in titles], dtype=bool)
+        scores = self._scores(self.scorer_, X, self.classes_, untitled)
+        proba = self.calibrator_.predict_proba(scores)
+        untitled_calibrator = getattr(self, "untitled_calibrator_", None)  # models saved before it: one
+        if untitled_calibrator is not None and untitled.any():
+            proba[untitled] = untitled_calibrator.predict_proba(scores[untitled])
+        return proba
+
+    def _scores(
+        self, scorer: LinearScorer, X: sp.csr_matrix, classes: np.ndarray, untitled: np.ndarray
+    ) -> np.ndarray:
+        """Decision scores; with equal_intercepts "untitled", the untitled rows' scores use the mean
+        intercept (class-prior correction where the text says least)."""
+        scores = scorer.scores(X, classes)
+        correct = self.config.get("equal_intercepts") == "untitled" and untitled.any()
+        if correct and len(scorer.classes_) == len(classes):
+            scores[untitled] += scorer.intercept_.mean() - scorer.intercept_
+        return scores
+
+    def threshold_for(self, title: str | None) -> float:
+        """The auto-dispatch threshold for a message with this title: untitled messages (callers'
+        words) have their own (models saved before it existed use the one threshold)."""
+        if title and str(title).strip():
+            return self.threshold
+        return getattr(self, "untitled_threshold", self.threshold)
+
+    def thresholds(self, titles: Sequence[str | None]) -> np.ndarray:
+        return np.array([self.threshold_for(t) for t in titles], dtype=np.float64)
 
     def predict(self, titles: Sequence[str | None], bodies: Sequence[str | None]) -> list[str]:
         proba = self.predict_proba(titles, bodies)
@@ -337,7 +433,7 @@ class TextClassifier:
         """The routing decision for one ticket: its best label, and whether to dispatch it without a person."""
         suggestions = self.predict_top_k(title, body, k=k)
         label, probability = suggestions[0]
-        return Prediction(label, probability, probability >= self.threshold, suggestions)
+        return Prediction(label, probability, probability >= self.threshold_for(title), suggestions)
 
     def __repr__(self) -> str:
         fitted = (

@@ -87,7 +87,9 @@ def _json_default(value: Any) -> Any:
     raise TypeError(f"not JSON serialisable: {type(value).__name__}")
 
 
-def check_model_file(path: Path, expected_sha256: str | None = None) -> None:
+def check_model_file(
+    path: Path, expected_sha256: str | None = None, trusted: tuple[str, ...] = TRUSTED_TYPES
+) -> None:
     """Raise ModelLoadError unless `path` is an intact skops file with trusted types only."""
     if expected_sha256 is not None:
         actual = file_sha256(path)
@@ -102,31 +104,60 @@ def check_model_file(path: Path, expected_sha256: str | None = None) -> None:
         untrusted = skio.get_untrusted_types(file=path)
     except Exception as exc:  # skops raises assorted errors on malformed archives
         raise ModelLoadError(f"模型文件 {path} 无法读取（{type(exc).__name__}: {exc}）") from exc
-    unexpected = sorted(set(untrusted) - set(TRUSTED_TYPES))
+    unexpected = sorted(set(untrusted) - set(trusted))
     if unexpected:
         raise ModelLoadError(f"已拒绝加载模型文件 {path}：其中含有不受信任的类型：{', '.join(unexpected)}")
 
 
-def load_model_file(path: Path, expected_sha256: str | None = None) -> Any:
-    """Load a skops model file after `check_model_file`; the object must be a TextClassifier."""
-    from classifier.model import TextClassifier
+def load_model_file(
+    path: Path, expected_sha256: str | None = None, trusted: tuple[str, ...] = TRUSTED_TYPES,
+    kind: type | None = None,
+) -> Any:
+    """Load a skops model file after `check_model_file`; the object must be a `kind` (TextClassifier)."""
+    if kind is None:
+        from classifier.model import TextClassifier as kind
 
-    check_model_file(path, expected_sha256)
+    check_model_file(path, expected_sha256, trusted)
     try:
-        model = skio.load(path, trusted=list(TRUSTED_TYPES))
+        model = skio.load(path, trusted=list(trusted))
     except Exception as exc:
         raise ModelLoadError(f"模型文件 {path} 无法加载（{type(exc).__name__}: {exc}）") from exc
-    if not isinstance(model, TextClassifier):
-        raise ModelLoadError(f"模型文件 {path} 中是 {type(model).__name__}，不是 TextClassifier 分类模型")
+    if not isinstance(model, kind):
+        raise ModelLoadError(f"模型文件 {path} 中是 {type(model).__name__}，不是 {kind.__name__} 模型")
     return model
 
 
 class ModelStore:
-    """Saves, lists, promotes and safely loads model versions under one directory."""
+    """Saves, lists, promotes and safely loads model versions under one directory.
+
+    A store holds one kind of model: TextClassifier here; a subclass names another kind through
+    `trusted_types`, `model_kind` and `describe` (the app's urgency model store does).
+    """
+
+    trusted_types: tuple[str, ...] = TRUSTED_TYPES
 
     def __init__(self, root_dir: str | os.PathLike):
         self.root = Path(root_dir).resolve()
         self.versions_dir = self.root / "versions"
+
+    def model_kind(self) -> type:
+        from classifier.model import TextClassifier
+
+        return TextClassifier
+
+    def describe(self, model: Any) -> dict:
+        """What the store records about a model it saves, beside the integrity fields."""
+        return {
+            "labels": model.labels,
+            "threshold": model.threshold,
+            "config": model.config,
+            "user_words": len(model.tokenizer.user_words),
+            "training": model.training_report,
+        }
+
+    def check_loaded(self, model: Any, meta: dict, version: str) -> None:
+        if list(model.labels) != list(meta.get("labels", [])):
+            raise ModelLoadError(f"模型版本 {version}：模型的类别与其元数据记录的不一致")
 
     # -- paths -----------------------------------------------------------------------------------
     def _version_dir(self, version: str) -> Path:
@@ -201,10 +232,9 @@ class ModelStore:
         library versions, created_at, sha256). `promote=None` promotes only when no version is current
         yet, so a store's first model is usable at once; True always promotes, False never.
         """
-        from classifier.model import TextClassifier
-
-        if not isinstance(model, TextClassifier) or not hasattr(model, "classes_"):
-            raise TypeError("only a fitted classifier.model.TextClassifier can be saved")
+        kind = self.model_kind()
+        if not isinstance(model, kind) or not getattr(model, "fitted", hasattr(model, "classes_")):
+            raise TypeError(f"only a fitted {kind.__module__}.{kind.__name__} can be saved")
         version, directory = self._claim_version()
         try:
             model_path = directory / MODEL_FILE
@@ -216,11 +246,7 @@ class ModelStore:
                 "format_version": FORMAT_VERSION,
                 "version": version,
                 "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
-                "labels": model.labels,
-                "threshold": model.threshold,
-                "config": model.config,
-                "user_words": len(model.tokenizer.user_words),
-                "training": model.training_report,
+                **self.describe(model),
                 "libraries": library_versions(),
                 "model_file": MODEL_FILE,
                 "model_bytes": model_path.stat().st_size,
@@ -291,7 +317,6 @@ class ModelStore:
         path = self._inside(self._version_dir(version) / MODEL_FILE)
         if not path.is_file():
             raise ModelLoadError(f"模型版本 {version}：缺少模型文件 {MODEL_FILE}")
-        model = load_model_file(path, expected)
-        if list(model.labels) != list(meta.get("labels", [])):
-            raise ModelLoadError(f"模型版本 {version}：模型的类别与其元数据记录的不一致")
+        model = load_model_file(path, expected, self.trusted_types, self.model_kind())
+        self.check_loaded(model, meta, version)
         return model, meta

@@ -30,8 +30,11 @@ def create_app(**overrides) -> Flask:
     app.json.ensure_ascii = False  # Chinese stays readable in API answers
     app.url_map.converters["int"] = DatabaseId  # before any route is added
     logging.basicConfig(level=app.config["LOG_LEVEL"].upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # Servers and libraries that set their own loggers to INFO follow the configured level too.
+    for name in ("waitress", "alembic"):
+        logging.getLogger(name).setLevel(app.config["LOG_LEVEL"].upper())
 
-    from hotline import database, extensions, redis_conn, web
+    from hotline import database, edge, extensions, redis_conn, web
     from hotline.auth import rate_limit_key
     from hotline.errors import register_error_handlers
     from hotline.jobs import aftercommit
@@ -42,6 +45,7 @@ def create_app(**overrides) -> Flask:
     redis_conn.init_app(app)
     sla_service.init_app(app)
     register_error_handlers(app)
+    edge.init_app(app)
     _register_blueprints(app)
     extensions.init_app(app, rate_limit_key)  # after the blueprints: it wraps their rate-limited views
     web.init_app(app)

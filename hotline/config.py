@@ -35,9 +35,14 @@ class Config:
     # Rate limits (Flask-Limiter syntax), per API key / user / address.
     RATELIMIT_DEFAULT: str = "1200/minute"
     RATELIMIT_INTAKE: str = "300/minute"
-    RATELIMIT_AUTH: str = "20/minute"
+    # Per address, every login attempt: a flood ceiling only (a call centre logs in behind one proxy).
+    RATELIMIT_AUTH: str = "300/minute"
+    # Failed logins: an account is locked (right password included) once it has this many in the window;
+    # an address that fails this often (many accounts tried) is refused. See hotline/auth/lockout.py.
+    LOGIN_FAILURES_PER_ACCOUNT: str = "5/15 minutes"
+    LOGIN_FAILURES_PER_ADDRESS: str = "100/15 minutes"
     # Staff log-in attempts on the web (/login) and citizens' web complaints / tracking look-ups, per address.
-    RATELIMIT_LOGIN: str = "10/minute"
+    RATELIMIT_LOGIN: str = "300/minute"  # a flood ceiling per address; failures lock per account
     RATELIMIT_CITIZEN_FORM: str = "10/hour"
     RATELIMIT_TRACK: str = "30/minute"
     # The web complaint form refuses answers sent faster than this after the form was shown (seconds).

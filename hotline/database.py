@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from flask import Flask, current_app, g
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -56,3 +56,14 @@ def write_transaction(session: Session) -> Iterator[Session]:
     session.rollback()
     with session.begin():
         yield session
+
+
+def relaxed_commit(session: Session) -> None:
+    """This transaction's commit need not wait for the disk (PostgreSQL's synchronous_commit off).
+
+    Only for writes that the database can lose in a crash without harm because they are redone anyway,
+    e.g. clearing `jobs_owed` after the jobs are on the schedule (the sweep schedules again). Never for a
+    ticket or a transition. No effect on SQLite.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SET LOCAL synchronous_commit TO OFF"))

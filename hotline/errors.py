@@ -8,9 +8,11 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, current_app, jsonify, request
+from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
+DATABASE_RETRY_AFTER = 5  # seconds a client should wait when the database is down
 
 
 class ApiError(Exception):
@@ -89,6 +91,8 @@ def register_error_handlers(app: Flask) -> None:
     def _api_error(error: ApiError):
         response = jsonify(error_body(error.code, error.message, error.fields))
         response.status_code = error.status
+        if retry_after := getattr(error, "retry_after", None):
+            response.headers["Retry-After"] = str(retry_after)
         return response
 
     @app.errorhandler(HTTPException)
@@ -103,10 +107,27 @@ def register_error_handlers(app: Flask) -> None:
             message = f"请求过于频繁（限额 {error.description}），请稍后再试。"
         response = jsonify(error_body(code, message))
         response.status_code = error.code or 500
+        for name, value in error.get_headers():  # Allow on 405, WWW-Authenticate, …
+            if name.lower() != "content-type":
+                response.headers[name] = value
         if error.code == 429:
             retry_after = getattr(error, "retry_after", None)
             if retry_after:
                 response.headers["Retry-After"] = str(retry_after)
+        return response
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    def _database_down(error: Exception):
+        # The database is unreachable (stopped, restarting, network): a clear 503 the client can retry;
+        # the pool (pre-ping) reconnects by itself once it is back. Logged without the traceback.
+        log.warning("database unavailable on %s %s: %s", request.method, request.path,
+                    str(error).splitlines()[0][:200])
+        if not wants_json():
+            return "数据库暂时不可用，请稍后重试。", 503, {"Retry-After": str(DATABASE_RETRY_AFTER)}
+        response = jsonify(error_body("database_unavailable", "数据库暂时不可用，请稍后重试；已提交成功的诉求不会丢失。"))
+        response.status_code = 503
+        response.headers["Retry-After"] = str(DATABASE_RETRY_AFTER)
         return response
 
     @app.errorhandler(Exception)

@@ -3,6 +3,7 @@ Chinese (a person can act on it)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
@@ -20,7 +21,9 @@ def parse(model: type[Model], body: dict) -> Model:
     message) as class variables to speak its own words; see followup.schemas.AnswerIn.
     """
     try:
-        return model.model_validate(body)
+        # Strict types, as JSON has them: "yes" is not a boolean, "3" not a number of days, true not a
+        # latitude. JSON mode (not Python mode) so that enums and literals still take their values.
+        return model.model_validate_json(json.dumps(body), strict=True)
     except ValidationError as error:
         fields = field_errors(error, getattr(model, "field_messages", None))
         raise Unprocessable(describe(fields, getattr(model, "field_names", None)), fields=fields) from None

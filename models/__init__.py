@@ -1,6 +1,6 @@
 """Hotline's data model: SQLAlchemy 2.0 typed models, session helpers and the clock. No Flask."""
 
-from .db import make_engine, make_session_factory, transaction, upsert_insert
+from .db import in_select, make_engine, make_session_factory, transaction, upsert_insert
 from .entities import (
     AdminChange,
     ApiKey,
@@ -29,6 +29,7 @@ from .entities import (
 )
 
 __all__ = [
+    "in_select",
     "AdminChange",
     "ApiKey",
     "Assignment",

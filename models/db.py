@@ -5,9 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Boolean, Engine, create_engine, event
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.visitors import InternalTraversal
 
 
 def make_engine(url: str, **kwargs) -> Engine:
@@ -84,3 +87,36 @@ def upsert_insert(session: Session, entity):
     database — both PostgreSQL and SQLite have it, under their own dialect's insert()."""
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     return dialect.insert(entity)
+
+
+class InSelect(ColumnElement):
+    """``column IN (subquery)`` that PostgreSQL can answer from an index inside an OR.
+
+    PostgreSQL evaluates ``x IN (SELECT …)`` under an OR as a filter on every row the rest of the query
+    reads; ``x = ANY(ARRAY(SELECT …))`` runs the subquery once and looks the values up in x's index (a
+    BitmapOr with the other branch). Other databases get the plain IN.
+    """
+
+    inherit_cache = True
+    type = Boolean()
+    _is_implicitly_boolean = True  # a comparison already: no "= 1" on databases without a boolean type
+    _traverse_internals = [("column", InternalTraversal.dp_clauseelement),
+                           ("subquery", InternalTraversal.dp_clauseelement)]
+
+    def __init__(self, column, subquery):
+        self.column = column
+        self.subquery = subquery
+
+
+def in_select(column, subquery) -> InSelect:
+    return InSelect(column, subquery)
+
+
+@compiles(InSelect)
+def _in_select(element, compiler, **kw):
+    return f"{compiler.process(element.column, **kw)} IN ({compiler.process(element.subquery, **kw)})"
+
+
+@compiles(InSelect, "postgresql")
+def _in_select_postgresql(element, compiler, **kw):
+    return f"{compiler.process(element.column, **kw)} = ANY(ARRAY({compiler.process(element.subquery, **kw)}))"

@@ -17,14 +17,16 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from . import clock
-from .enums import CatalogueLevel, Role, TicketStatus, UnitGroup, values
+from .enums import OPEN_STATUSES, CatalogueLevel, Role, TicketStatus, UnitGroup, values
 from .types import UTCDateTime
 
 NAMING = {
@@ -185,12 +187,21 @@ class TicketSequence(Base):
     value: Mapped[int] = mapped_column(Integer)
 
 
+_OPEN = text(_in("status", list(OPEN_STATUSES)))
+
+
 class Ticket(Base):
     __tablename__ = "tickets"
     __table_args__ = (
         CheckConstraint(_in("status", values(TicketStatus)), name="status"),
         Index("ix_tickets_unit_status", "lead_unit_id", "status"),
         Index("ix_tickets_status_received", "status", "received_at"),
+        Index("ix_tickets_street_received", "street_id", "received_at"),
+        # The open tickets by reply deadline, city-wide and per lead unit (queues sorted by deadline, the
+        # near-due count): partial, so closed history is not in them.
+        Index("ix_tickets_open_reply_due", "reply_due", postgresql_where=_OPEN, sqlite_where=_OPEN),
+        Index("ix_tickets_open_unit_due", "lead_unit_id", "reply_due", postgresql_where=_OPEN,
+              sqlite_where=_OPEN),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -223,6 +234,10 @@ class Ticket(Base):
     suggestions: Mapped[list[Any]] = mapped_column(default=list)
     duplicates: Mapped[list[Any]] = mapped_column(default=list)
     routing_reason: Mapped[str | None] = mapped_column(String(300))
+    # Duplicate detection reads these instead of the text: the cleaned text (routing.duplicates.clean_text
+    # of title + content) and its MinHash signature, computed once when the ticket is routed.
+    dup_text: Mapped[str | None] = mapped_column(Text, deferred=True)
+    dup_signature: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
 
     received_at: Mapped[datetime] = mapped_column(default=clock.now)
     updated_at: Mapped[datetime] = mapped_column(default=clock.now, onupdate=clock.now)
@@ -290,6 +305,10 @@ class Assignment(Base):
     """One dispatch of a ticket to a unit (lead or assisting) and what the unit did with it."""
 
     __tablename__ = "assignments"
+    # A unit's current assistance (what its staff may read besides the tickets it leads).
+    __table_args__ = (Index("ix_assignments_assisting", "unit_id",
+                            postgresql_where=text("active IS true AND role = 'assist'"),
+                            sqlite_where=text("active IS 1 AND role = 'assist'")),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
@@ -330,7 +349,10 @@ class Extension(Base):
 
 
 class Label(Base):
-    """A human decision about a text's category (agent correction, approved return): retraining data."""
+    """A human decision about a text: its category (agent correction, approved return) and/or its urgency
+    and referral (an agent changing the urgency at dispatch, a rejection referred to 110/119/120/122).
+    Retraining data for the classifier (rows with a category) and the urgency model (rows with an
+    urgency)."""
 
     __tablename__ = "labels"
 
@@ -338,9 +360,13 @@ class Label(Base):
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), index=True)
     title: Mapped[str | None] = mapped_column(String(200))
     text: Mapped[str] = mapped_column(Text)
-    category_code: Mapped[str] = mapped_column(String(40))
+    category_code: Mapped[str | None] = mapped_column(String(40))
     predicted_code: Mapped[str | None] = mapped_column(String(40))
-    source: Mapped[str] = mapped_column(String(30))  # dispatch | return_approved | reclassify
+    urgency: Mapped[str | None] = mapped_column(String(20))  # emergency | utility | normal | complex
+    referral: Mapped[str | None] = mapped_column(String(20))  # 110 | 119 | 120 | 122, with urgency
+    predicted_urgency: Mapped[str | None] = mapped_column(String(20))
+    predicted_referral: Mapped[str | None] = mapped_column(String(20))
+    source: Mapped[str] = mapped_column(String(30))  # dispatch | return_approved | reject
     actor: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(default=clock.now, index=True)
 

@@ -28,6 +28,7 @@ LEVELS = ("local", "department")
 REASON_CODES = (
     "auto",  # dispatched automatically
     "open_duplicate",  # an open ticket looks like the same matter: merge (并单) rather than dispatch
+    "outside_city",  # the address names a place outside the city: is it ours to handle at all?
     "no_prediction",  # no category from the classifier and none chosen
     "no_catalogue_entry",  # the category has no dispatch catalogue entry
     "no_lead_unit",  # a department entry without lead unit (a catalogue error)
@@ -133,6 +134,9 @@ def decide(
         chosen, probability = ranked[0] if ranked else (None, None)
 
     reasons = _duplicate_reasons(duplicates)
+    outside = getattr(jurisdiction, "outside", None)
+    if outside:
+        reasons.append(("outside_city", f"地址不在本市辖区（{outside}），请核实是否由本市受理"))
     lead, assisting, unit_reasons = _lead_and_reasons(chosen, probability, threshold, chosen_by_agent,
                                                       catalogue, jurisdiction, names)
     reasons += unit_reasons
@@ -196,7 +200,7 @@ def _lead_and_reasons(
     elif choice.basis == "district_fallback":
         who = names.get(lead) or jurisdiction.district or lead
         reasons.append(("street_unresolved", f"属地事项未能确定街道/乡镇，建议由{who}兜底"))
-    elif choice.basis == "unknown":
+    elif choice.basis == "unknown" and not getattr(jurisdiction, "outside", None):
         reasons.append(("jurisdiction_unknown", "属地事项无法确定所属区和街道/乡镇，需人工核实地址"))
     return lead, assisting, reasons
 

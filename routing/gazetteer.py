@@ -23,6 +23,7 @@ Decision order (see docs/routing.md):
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
@@ -47,6 +48,8 @@ _DISTINCTIVE = set("东西南北中内外上下前后左右一二三四五六七
 _PLACE_TYPE = set("门路街道桥园苑里村庄站区镇乡湖河山寺场城楼院馆巷胡同坊营屯店口厂港湾池坛")
 
 _EARTH_RADIUS_KM = 6371.0088
+# After a short district name of elsewhere: a street/town of it makes the name a place (通州梨园镇).
+_ELSEWHERE_STREET = re.compile(r"^[\u4e00-\u9fff]{1,4}(街道|镇|乡)")
 
 
 @dataclass(frozen=True)
@@ -62,6 +65,7 @@ class JurisdictionMatch:
     fuzzy: bool = False  # matched with one wrong character
     distance_km: float | None = None  # for method "coordinates": distance to the street centre
     note: str = ""  # a short explanation for people (ambiguity, conflicts, out of area)
+    outside: str | None = None  # the address names a place clearly outside the city (上海市浦东新区)
 
     @property
     def resolved(self) -> bool:
@@ -154,12 +158,14 @@ class _AdminReader:
         )
 
     def read(self, text: str) -> tuple[set[int], list[tuple[int, int]], str | None]:
-        """(named districts, admin spans [start, end), outside-area name or None)."""
+        """(named districts, admin spans [start, end), outside-area name or None, abbreviated
+        provinces/cities of elsewhere as ((start, end), official name))."""
+        abbreviations: list[tuple[tuple[int, int], str]] = []
         districts: set[int] = set()
         spans: list[tuple[int, int]] = []
         outside: str | None = None
         if self.city_prefix is None:
-            return districts, spans, outside
+            return districts, spans, outside, abbreviations
         cpca = self._cpca
         for match in cpca.matcher.iter(text):
             span = (match.start_index, match.end_index + 1)
@@ -172,14 +178,49 @@ class _AdminReader:
                     spans.append(span)  # "北京" / "北京市": our own city, just a prefix
                     break
             else:
-                # Only a full official province/city name counts as "elsewhere": abbreviations such
-                # as 朝阳 (also 辽宁省朝阳市) are far more often our own district's short name.
+                # Only a full official name counts as "elsewhere" on its own (上海市, 通州区 in a city
+                # without it): abbreviations such as 朝阳 (also 辽宁省朝阳市) are far more often our
+                # own district's short name. An abbreviated province or city counts when a place
+                # of it follows (上海浦东), see ``resolve``.
                 first = match.attr_infos[0]
-                if first.rank < cpca.AddrInfo.RANK_COUNTY and match.origin_value == first.name:
+                at_start = span[0] == 0 or text[span[0] - 1] == "|" or any(e == span[0] for _, e in spans)
+                if match.origin_value == first.name and (first.rank < cpca.AddrInfo.RANK_COUNTY or at_start):
                     outside = outside or first.name
+                elif first.rank < cpca.AddrInfo.RANK_COUNTY:
+                    abbreviations.append((span, first.name))
         if districts:
             outside = None
-        return districts, spans, outside
+        return districts, spans, outside, abbreviations
+
+
+def _county_cores(ours: Iterable[str]) -> dict[str, str]:
+    """Short names of China's districts and counties outside the city (浦东 → 上海市浦东新区).
+
+    A core that is one of our districts is left out. The cores are read only right after an
+    abbreviated province or city (上海浦东) or at the start of an address in which no place of ours
+    was found (通州梨园 in a city without 通州), see ``Gazetteer._abbreviated_elsewhere``.
+    """
+    cpca = _cpca()
+    by_core: dict[str, set[str]] = {}
+    for adcode, info in cpca.ad_2_addr_dict.items():
+        if info.rank != cpca.AddrInfo.RANK_COUNTY:
+            continue
+        name = info.name
+        for suffix in ("新区", "区", "县"):
+            if name.endswith(suffix) and len(name) - len(suffix) >= 2:
+                by_core.setdefault(name[: -len(suffix)], set()).add(adcode)
+                break
+    ours = set(ours)
+    cores = {}
+    for core, adcodes in by_core.items():
+        if any(code[:6] in ours for code in adcodes):
+            continue
+        code = min(adcodes)
+        county = cpca.ad_2_addr_dict[code].name
+        province = cpca.ad_2_addr_dict.get(code[:2] + "0000000000")
+        single = len({c[:2] for c in adcodes}) == 1
+        cores[core] = f"{province.name}{county}" if province and single else county
+    return cores
 
 
 class _FuzzyIndex:
@@ -276,6 +317,7 @@ class Gazetteer:
         if terms:
             self._automaton.make_automaton()
         self._admin = _AdminReader({d.name: i for i, d in enumerate(districts)})
+        self._county_cores = _county_cores(code[:6] for code in self._admin.district_by_adcode)
         streets_per_term = {
             term: {t.index for t in targets if t.kind != "district"} for term, targets in terms.items()
         }
@@ -344,16 +386,18 @@ class Gazetteer:
         text = normalize(address)
         point = _valid_point(lat, lng)
 
-        named, admin_spans, outside = self._admin.read(text) if text else (set(), [], None)
+        named, admin_spans, outside, abbreviations = self._admin.read(text) if text else (set(), [], None, [])
         mentions = self._mentions(text)
         named |= {t.index for m in mentions for t in m.targets if t.kind == "district"}
+        if not outside and not named:
+            outside = self._abbreviated_elsewhere(text, abbreviations, mentions)
 
         if outside:
             if point is not None:
                 by_point = self._by_coordinates(point, note=f"地址写明{outside}，按坐标定位")
                 if by_point is not None:
                     return by_point
-            return JurisdictionMatch(note=f"地址位于本市以外（{outside}）")
+            return JurisdictionMatch(note=f"地址位于本市以外（{outside}）", outside=outside)
 
         text_match = self._from_mentions(mentions, named)
         if text_match is None and text:
@@ -388,6 +432,36 @@ class Gazetteer:
                 note="地址中提到多个区：" + "、".join(sorted(self._districts[i].name for i in named))
             )
         return JurisdictionMatch(note="未能识别地址")
+
+    def _abbreviated_elsewhere(
+        self, text: str, abbreviations: list[tuple[tuple[int, int], str]], mentions: list[_Mention]
+    ) -> str | None:
+        """上海浦东 / 广州天河: an abbreviated province or city of elsewhere followed by one of its
+        places, or an address that starts with a district of elsewhere (通州 in a city without it).
+        Never when the text names a place of ours at that position (朝阳劲松 is our 朝阳区)."""
+        ours = [(m.start, m.end) for m in mentions]
+
+        def overlaps(start: int, end: int) -> bool:
+            return any(s < end and start < e for s, e in ours)
+
+        for (start, end), name in abbreviations:
+            if overlaps(start, end):
+                continue
+            following = text[end : end + 1]
+            if following and is_cjk(following) and following not in _PLACE_TYPE:
+                core = next((c for c in self._cores_at(text, end)), None)
+                return f"{name}{core}" if core else name
+        if not mentions:
+            # A bare short name is a common word too (新华书店): only as a place on its own (通州,
+            # 通州|…) or before a street/town of it (通州梨园镇).
+            for core in self._cores_at(text, 0):
+                rest = text[len(core) :]
+                if not rest or not is_cjk(rest[0]) or rest[0] in "区县" or _ELSEWHERE_STREET.search(rest):
+                    return self._county_cores[core]
+        return None
+
+    def _cores_at(self, text: str, start: int) -> list[str]:
+        return [text[start : start + n] for n in (4, 3, 2) if text[start : start + n] in self._county_cores]
 
     def _mentions(self, text: str) -> list[_Mention]:
         if not text or not self._terms:

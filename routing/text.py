@@ -35,8 +35,19 @@ def normalize(text: str | None) -> str:
     if not text:
         return ""
     text = unicodedata.normalize("NFKC", text)
-    text = _SPACES.sub("", text).upper()
-    return "".join(_SEPARATOR if _is_punctuation(ch) else ch for ch in text)
+    return _SPACES.sub("", text).upper().translate(_SEPARATORS)
+
+
+class _SeparatorTable(dict):
+    """str.translate table: punctuation and symbols → "|", every other character itself. Filled as
+    characters are met, so translating runs in C once a text's characters have been seen."""
+
+    def __missing__(self, code: int) -> str | int:
+        value = self[code] = _SEPARATOR if _is_punctuation(chr(code)) else code
+        return value
+
+
+_SEPARATORS = _SeparatorTable()
 
 
 def word_list(text: str) -> tuple[str, ...]:

@@ -52,54 +52,104 @@ def _cues(kind: str, referral: str | None, words: str, weak: str = "") -> list[_
 
 
 _CUES: list[_Cue] = [
-    *_cues("referral", "119", "着火 起火 失火 火灾 大火 火势 浓烟 烧起来 爆炸", weak="冒烟 冒黑烟 燃烧"),
+    *_cues(
+        "referral",
+        "119",
+        "着火 起火 失火 火灾 大火 火势 浓烟 烧起来 爆炸 冒火 自燃 烧着了 着了火 火很大 火大得很 明火 火苗 "
+        "往外冒火 救火 都是火 放火 越烧越 火往 消防车",
+        weak="冒烟 冒黑烟 燃烧 烧焦味 焦糊味 焦味 着了",
+    ),
     *_cues(
         "referral",
         "120",
-        "晕倒 昏倒 昏迷 不省人事 心脏病发作 心脏病犯了 心梗 脑梗 中风 大出血 流血不止 呼吸困难 "
-        "没有呼吸 没呼吸 抽搐 休克 煤气中毒 一氧化碳中毒 食物中毒 重伤",
-        weak="受伤 摔伤 摔倒",
+        "晕倒 昏倒 昏迷 不省人事 人事不省 心脏病发作 心脏病犯了 心梗 脑梗 中风 大出血 流血不止 呼吸困难 "
+        "没有呼吸 没呼吸 抽搐 休克 煤气中毒 一氧化碳中毒 食物中毒 重伤 喘不上气 喘不过气 叫不醒 没反应 "
+        "没意识 一动不动 还有没有气 口吐白沫 嘴歪 晕过去 晕了 倒下了 躺在地上 躺着一个人 起不来 流了很多血 倒在地 倒在卫生间 倒在厕所 倒在家 "
+        "全是血 满脸是血 一直出血 一直在流血 止不住 骨头都露 割腕 溺水 落水 掉进河 吃错药 见红 胸口疼 中暑 "
+        "触电 捅了 被捅 压在车底 压住了 被压住 烫了 上吐下泻 纽扣电池 过敏 趴着不动",
+        weak="受伤 摔伤 摔倒 摔在 摔了 摔下来 滚下来 磕破 肚子疼 呼吸很急",
     ),
-    *_cues("referral", "122", "车祸 追尾 撞人 撞车 被车撞 交通事故 肇事逃逸 翻车", weak="剐蹭 刮蹭"),
+    *_cues(
+        "referral",
+        "122",
+        "车祸 追尾 撞人 撞车 被车撞 交通事故 肇事逃逸 翻车 相撞 撞了 撞翻 撞倒 撞上 撞断 撞到 侧翻 逆行 "
+        "撞护栏 醉驾",
+        weak="剐蹭 刮蹭 刮倒",
+    ),
     *_cues(
         "referral",
         "110",
-        "打架 斗殴 群殴 抢劫 抢包 入室盗窃 入室抢劫 撬门 撬锁 持刀 拿刀 砍人 行凶 绑架 非法拘禁 跳楼 自杀",
-        weak="打人 家暴 小偷 偷东西 走失",
+        "打架 斗殴 群殴 围殴 抢劫 抢包 抢了 入室盗窃 入室抢劫 撬门 撬锁 撬了 持刀 拿刀 拿着刀 砍人 行凶 绑架 "
+        "非法拘禁 跳楼 自杀 打起来 打群架 见人就打 弄死 砸门 砸车 拖上车 翻到栏杆外 跟着我 不让走 打我 撬",
+        weak="打人 家暴 小偷 偷东西 偷手机 走丢 找不到人 鬼鬼祟祟",
     ),
     *_cues(
         "emergency",
         None,
-        "燃气泄漏 煤气泄漏 天然气泄漏 燃气泄露 煤气泄露 煤气味 燃气味 天然气味 井盖丢失 井盖丢了 井盖被偷 "
-        "井盖缺失 没有井盖 井盖塌陷 电线掉落 电线断了 电线裸露 高压线断 触电 漏电 被困电梯 困在电梯 电梯困人 "
-        "困在电梯里 坍塌 塌陷 倒塌 塌方 墙体开裂 大树倒 树倒了 树木倒伏 砸伤 砸到人 落水 溺水 爆管 水管爆裂 "
-        "自来水管爆 倒灌",
+        "树刮倒 冒火星 燃气泄漏 煤气泄漏 天然气泄漏 燃气泄露 煤气泄露 煤气味 燃气味 天然气味 井盖丢失 井盖丢了 井盖被偷 "
+        "井盖缺失 没有井盖 井盖塌陷 井盖没了 井盖翻了 井盖碎了 电线掉落 电线掉在 电线断了 电线裸露 高压线断 "
+        "出不来 被困电梯 困在电梯 电梯困人 困在电梯里 困着人 电梯卡在 下坠 坍塌 塌陷 倒塌 塌方 塌了 要塌 墙体开裂 "
+        "大树倒 树倒了 树木倒伏 吹倒 倒在电线上 砸伤 砸到人 爆管 水管爆裂 水管爆了 自来水管爆 倒灌 "
+        "往里灌 冒火花 往下掉 快掉下来 掉下来 摇摇晃晃 滑坡 泥石流 渗水 水位 裂缝越来越大 嘶嘶响 味道特别冲 "
+        "歪了 断了个 挂在半空 下面是空的 积水一米 泡在里面",
     ),
     *_cues(
         "utility",
         None,
-        "停水 断水 没水 没有水 水压低 水压小 停电 断电 没电 没有电 停气 断气 燃气停供 停暖 不供暖 "
-        "暖气不热 暖气不暖 没有暖气 没暖气 供暖不足 室温低 室温不达标 停热",
+        "停水 断水 没水 没有水 来水 一滴水 上不来水 水压低 水压小 水压太低 水压还很小 停电 断电 没电 没有电 "
+        "停气 断气 没气 燃气停 燃气停供 停暖 不供暖 暖气不热 暖气不暖 不热 冰凉 没有暖气 没暖气 供暖不足 "
+        "室温低 室温不达标 停热 下水道堵 堵了 往上返 返水 往外冒 积水",
     ),
 ]
-_CUE_PATTERN = re.compile("|".join(sorted((re.escape(c.word) for c in _CUES), key=len, reverse=True)))
+# Words that contain a cue but are not one (水带 is a fire hose, not a water outage).
+_DECOYS = word_list("点不着火 打不着火 没有水带 停车 撞坏 打架叫唤 猫打架 狗打架 要死 要命 倒在门口")
 _CUE_BY_WORD = {c.word: c for c in _CUES}
+_CUE_PATTERN = re.compile(
+    "|".join(sorted((re.escape(w) for w in [*_CUE_BY_WORD, *_DECOYS]), key=len, reverse=True))
+)
 
 _CLAUSE_BREAK = re.compile(r"[|。，！？；、\n]")
-_NEGATORS = word_list("没有 没 未 不是 并非 无 不会 不要 谨防 防止 预防 避免")
-_HYPOTHETICAL = word_list("如果 万一 假如 一旦 要是 担心 害怕 生怕 怕 容易 可能会 会不会 以免 隐患")
-# Words right after a fire/medical/crime cue that make it a topic rather than an event.
-_TOPIC_AFTER = word_list("隐患 风险 演练 演习 警报 报警器 宣传 知识 培训 预案 收费 费用 报销 电话 标准 保险")
-_AFTERMATH = word_list("至今 已扑灭 已经扑灭 被扑灭 已灭 已处理 已经处理 处理完 已解决 后来")
-_PAST = word_list(
-    "去年 前年 上个月 上月 上周 上星期 前几天 前些天 前段时间 前阵子 几天前 天前 周前 月前 年前 昨天 昨晚 "
-    "昨日 前天 之前 以前 曾经 当年 那年 那次 上次 过去 多年前 早些年"
+_NEGATORS = word_list("没有 没 未 不是 并非 无 不会 不要 谨防 防止 预防 避免 没人 差点")
+_HYPOTHETICAL = word_list(
+    "如果 万一 假如 一旦 要是 担心 害怕 生怕 怕 容易 可能会 会不会 以免 隐患 迟早 早晚 要出 出了事 免得 防 就能 就会 提前"
 )
-_PRESENT = word_list("正在 现在 刚刚 刚才 此刻 目前 今天 今晚 今早 眼下 还在 马上 立刻")
-_URGENT = word_list("救命 快来 赶紧 快点 紧急 求救 来人")
+# Figurative use of an alarming word ("简直是抢劫", "多到爆炸", "气得我心脏病都要犯了").
+_FIGURATIVE = word_list("简直 像是 好比 多到 都要 快要 要把人")
+# Words right after a fire/medical/crime cue that make it a topic rather than an event.
+_TOPIC_AFTER = word_list(
+    "隐患 风险 演练 演习 警报 报警器 宣传 知识 培训 预案 收费 费用 报销 电话 标准 保险 的风险 事故责任 "
+    "责任认定 的车 致人 拘留 的那个 的那段 的医药费 以后 之后"
+)
+_AFTERMATH = word_list(
+    "至今 已扑灭 已经扑灭 被扑灭 已灭 已处理 已经处理 处理完 已解决 后来 修好 补上 救出来 送到医院 灭了 "
+    "已经送 来过了 落下 到现在"
+)
+_PAST = word_list(
+    "去年 前年 上个月 上月 上周 上星期 上礼拜 上个礼拜 前几天 前两天 前些天 前段时间 前阵子 几天前 天前 周前 "
+    "月前 年前 昨天 昨晚 昨日 前天 之前 以前 曾经 当年 那年 那次 上次 上回 过去 多年前 早些年 听说 据说 新闻 "
+    "有人说 发生过 着过 出过 遇到过"
+)
+# Past words that date an event whatever follows them ("过去" also means "go over": 走过去).
+_PAST_DATED = tuple(w for w in _PAST if w != "过去")
+_PRESENT = word_list("正在 现在 刚刚 刚才 此刻 目前 今天 今晚 今早 眼下 还在 马上 立刻 越来越 一直在")
+# Sudden onset: present evidence, unless the text asks about it (请问老人突然晕倒怎么急救).
+_SUDDEN = word_list("突然")
+_URGENT = word_list("救命 快来 赶紧 快点 紧急 求救 来人 快快 出事了 怎么办 不知道咋办 求求")
+# A live event is told once; habits and counts are reports ("已经有好几个人摔倒了", "天天在楼道充电").
+_HABITUAL = word_list("已经有好几 好几次 经常 总是 老是 天天 每天 多次 几次 常常 长期")
 _INQUIRY = word_list(
     "咨询 请问 想问 问一下 问问 想了解 了解一下 怎么收费 收费 多少钱 费用 报销 如何办理 怎么办理 流程 政策 "
-    "规定 标准 是否 能否 可以吗 哪里可以 电话是多少 热线"
+    "规定 标准 是否 能否 可以吗 哪里可以 电话是多少 热线 能不能 怎么赔 找谁 谁负责 谁赔 要负什么"
+)
+# A complaint or request about a matter (投诉, 建议) is not a call for help with an event happening now.
+_COMPLAINT = word_list("投诉 建议 希望 要求 反映")
+# Evidence that a text describes a hazard or a standing defect, not an event: the category's
+# "emergency" hint does not apply to it (消防通道被堵, 灭火器过期, 应急灯不亮).
+_NOT_LIVE = (
+    *_HYPOTHETICAL,
+    *_HABITUAL,
+    *_COMPLAINT,
+    *word_list("危险 过期 不亮 堵死 挡得 被锁 没有消防 查一查 查查 整改 风险 坏了 乱接 违规"),
 )
 _TIME_WORDS = sorted(_PAST + _PRESENT, key=len, reverse=True)
 _TIME_PATTERN = re.compile("|".join(map(re.escape, _TIME_WORDS)))
@@ -112,6 +162,10 @@ class UrgencyAssessment:
     reason: str  # a short Chinese explanation for the agent
     cues: tuple[str, ...] = ()  # the cue words that counted
     referrals: tuple[str, ...] = ()  # every service that applies, ``referral`` first
+    # True: the text may describe a live emergency but the rules are unsure (a weak cue, the learned
+    # model's suspicion): a person must look at it now. Never dispatched without a person.
+    review: bool = False
+    live_probability: float | None = None  # the learned model's P(live emergency), when one is used
 
 
 @dataclass(frozen=True)
@@ -119,6 +173,7 @@ class _Finding:
     cue: _Cue
     active: bool
     why: str  # for an inactive cue: why it did not count
+    unsure: bool = False  # inactive only for want of evidence (a weak cue): worth a person's look
 
 
 def _clause_bounds(text: str, pos: int) -> tuple[int, int]:
@@ -134,49 +189,86 @@ def _last_time_word(text: str, end: int) -> str | None:
     return last
 
 
-def _judge(text: str, start: int, end: int, cue: _Cue, inquiry: bool, urgent: bool) -> _Finding:
+@dataclass(frozen=True)
+class _Context:
+    inquiry: bool  # the text asks something (咨询, 请问, 能不能, 谁赔…)
+    complaint: bool  # the text complains or requests (投诉, 建议, 希望…)
+    urgent: bool  # a cry for help (救命, 快来, 怎么办…)
+    ongoing: bool  # any present-time word anywhere (现在, 还在, 突然…)
+    habitual: bool  # habits and counts (天天, 经常, 已经有好几…)
+    hypothetical: bool  # a worry or a condition anywhere in the text (万一, 早晚, 怕…)
+
+
+def _judge(text: str, start: int, end: int, cue: _Cue, ctx: _Context) -> _Finding:
     c_start, c_end = _clause_bounds(text, start)
     before = text[c_start:start]
     after = text[end:c_end]
 
     if any(neg in before[-4:] for neg in _NEGATORS):
         return _Finding(cue, False, "否定")
-    hypothetical = any(h in before for h in _HYPOTHETICAL) or any(t in after[:4] for t in _TOPIC_AFTER)
+    if cue.kind != "utility" and any(f in before[-3:] for f in _FIGURATIVE):
+        return _Finding(cue, False, "比喻或夸张")
+    hypothetical = any(h in before for h in _HYPOTHETICAL) or any(t in after[:5] for t in _TOPIC_AFTER)
     if cue.kind != "utility" and hypothetical:
         return _Finding(cue, False, "隐患或假设，并非正在发生")
+    if after.startswith("过"):  # 着过火, 撞过人: an experience, not an event
+        return _Finding(cue, False, "过去发生的事")
 
     time_word = _last_time_word(text, start)
-    just_happened = after.startswith(("了", "着")) or "正在" in before
+    just_happened = after.startswith(("了", "着", "啦")) or "正在" in before
     # A utility outage "since last month, still now" (上个月停水至今) is still going on: only the
     # fire/medical/crime cues read "至今" as aftermath.
-    if cue.kind != "utility" and any(a in after for a in _AFTERMATH):
+    if cue.kind != "utility" and any(a in text[end:] for a in _AFTERMATH):
         return _Finding(cue, False, "事后反映，并非正在发生")
-    if time_word in _PAST and not (cue.kind == "utility" and "至今" in after):
+    if time_word in _PAST and not (cue.kind == "utility" and ("至今" in after or "到现在" in text)):
         return _Finding(cue, False, f"“{time_word}”发生的事")
 
-    present = time_word in _PRESENT or just_happened or urgent
-    if cue.kind == "referral" and inquiry and not present:
-        return _Finding(cue, False, "咨询类表述")
+    present = time_word in _PRESENT or just_happened or ctx.urgent or ctx.ongoing
+    if cue.kind == "referral" and (ctx.inquiry or ctx.complaint) and not present:
+        return _Finding(cue, False, "咨询或投诉类表述")
+    if cue.kind == "emergency" and ctx.hypothetical and not present:
+        return _Finding(cue, False, "隐患或假设，并非正在发生", unsure=True)
+    if cue.kind != "utility" and ctx.habitual and not (time_word in _PRESENT or ctx.urgent):
+        return _Finding(cue, False, "反映经常发生的情况，并非正在发生")
     if cue.weak and not present:
-        return _Finding(cue, False, "未表明正在发生")
+        return _Finding(cue, False, "未表明正在发生", unsure=not (ctx.inquiry or ctx.complaint))
     return _Finding(cue, True, "")
 
 
-def assess(text: str, urgency_hint: str | None = None) -> UrgencyAssessment:
+def _context(normalized: str) -> _Context:
+    inquiry = any(word in normalized for word in _INQUIRY)
+    return _Context(
+        inquiry=inquiry,
+        complaint=any(word in normalized for word in _COMPLAINT),
+        urgent=any(word in normalized for word in _URGENT),
+        ongoing=any(word in normalized for word in _PRESENT)
+        or (not inquiry and any(word in normalized for word in _SUDDEN)),
+        habitual=any(word in normalized for word in _HABITUAL),
+        hypothetical=any(word in normalized for word in _HYPOTHETICAL),
+    )
+
+
+def assess(text: str, urgency_hint: str | None = None, model=None) -> UrgencyAssessment:
     """Urgency and referral for a complaint.
 
     ``urgency_hint`` is the category's urgency (categories.yaml ``urgency_hint``). The result is the
-    more urgent of the hint and what the text shows, except that the text never makes a matter
-    ``complex``: that lengthens the deadline, which is a catalogue decision, not a guess.
+    more urgent of the hint and what the text shows, with two limits: the text never makes a matter
+    ``complex`` (that lengthens the deadline, a catalogue decision), and an ``emergency`` hint does not
+    apply to a text that describes a hazard, a past event or a standing defect (消防通道被堵, 去年着过火):
+    the category says such matters are urgent when they happen, not that every report of them is.
+
+    ``model`` (optional, see ``routing.urgency_model.UrgencyModel``) is a learned second opinion: when
+    the rules find no live emergency but the model thinks one likely, the result is ``emergency`` with
+    ``review=True`` — a person decides, the ticket is never left as ``normal``.
     """
     normalized = normalize(text)
-    inquiry = any(word in normalized for word in _INQUIRY)
-    urgent = any(word in normalized for word in _URGENT)
+    ctx = _context(normalized)
 
     findings: list[_Finding] = []
     for m in _CUE_PATTERN.finditer(normalized):
-        cue = _CUE_BY_WORD[m.group()]
-        findings.append(_judge(normalized, m.start(), m.end(), cue, inquiry, urgent))
+        cue = _CUE_BY_WORD.get(m.group())
+        if cue is not None:
+            findings.append(_judge(normalized, m.start(), m.end(), cue, ctx))
     active = [f.cue for f in findings if f.active]
 
     hint = urgency_hint if urgency_hint in URGENCIES else None
@@ -190,26 +282,53 @@ def assess(text: str, urgency_hint: str | None = None) -> UrgencyAssessment:
     else:
         text_urgency = None
 
+    reasons: list[str] = []
+    not_live = [f for f in findings if not f.active and f.cue.kind != "utility"]
+    demoted = False
+    if (
+        hint == "emergency"
+        and text_urgency != "emergency"
+        and (not_live or any(word in normalized for word in (*_NOT_LIVE, *_PAST_DATED)))
+    ):
+        hint, demoted = None, True
+
     candidates = [u for u in (hint, text_urgency) if u is not None]
     urgency = min(candidates, key=_URGENCY_ORDER.__getitem__) if candidates else "normal"
+    review = text_urgency != "emergency" and any(f.unsure for f in findings)
+    live_probability = None
+    model_referral = None
+    if model is not None:
+        live_probability, model_referral = model.live(text)
+        # The model may raise what the rules missed, never what they explained away (去年着过火, 不是打架).
+        explained = any(not f.active and not f.unsure for f in findings if f.cue.kind != "utility")
+        if text_urgency != "emergency" and live_probability >= model.threshold and not explained:
+            urgency, review = "emergency", True
 
-    reasons: list[str] = []
     if referrals:
         words = "、".join(dict.fromkeys(c.word for c in active if c.kind == "referral"))
         reasons.append(f"文本提到“{words}”，疑似正在发生，应转{_SERVICE_NAMES[referrals[0]]}")
     elif text_urgency is not None:
         words = "、".join(dict.fromkeys(c.word for c in active))
         reasons.append(f"文本提到“{words}”，按{_URGENCY_NAMES[text_urgency]}事项处理")
-    ignored = [f for f in findings if not f.active and f.cue.kind != "utility"]
-    if ignored:
+    if not_live:
         reasons.append(
             "；".join(
-                f"“{f.cue.word}”不计（{f.why}）" for f in dict((f.cue.word, f) for f in ignored).values()
+                f"“{f.cue.word}”不计（{f.why}）" for f in dict((f.cue.word, f) for f in not_live).values()
             )
         )
+    if review:
+        if live_probability is not None and urgency == "emergency" and text_urgency != "emergency":
+            service = f"，可能需转{_SERVICE_NAMES[model_referral]}" if model_referral else ""
+            reasons.append(
+                f"模型判断疑似正在发生的紧急情况（{live_probability:.2f}）{service}，请坐席立即确认"
+            )
+        else:
+            reasons.append("可能正在发生紧急情况，请坐席立即确认")
+    if demoted:
+        reasons.append("类别时限等级为紧急，但文本所述为隐患、过去的事或设施缺陷，按一般事项处理")
     if hint is not None and urgency == hint and hint != text_urgency:
         reasons.append(f"按类别时限等级：{_URGENCY_NAMES[hint]}")
-    if urgency_hint is not None and hint is None:
+    if urgency_hint is not None and urgency_hint not in URGENCIES:
         reasons.append(f"未知的时限等级“{urgency_hint}”已忽略")
     if not reasons:
         reasons.append("未发现紧急情况，按一般事项处理")
@@ -220,4 +339,6 @@ def assess(text: str, urgency_hint: str | None = None) -> UrgencyAssessment:
         reason="；".join(reasons),
         cues=tuple(dict.fromkeys(c.word for c in active)),
         referrals=referrals,
+        review=review,
+        live_probability=live_probability,
     )

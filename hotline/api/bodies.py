@@ -8,26 +8,16 @@ from typing import TypeVar
 from flask import current_app, request
 from pydantic import BaseModel
 
-from hotline.errors import BadRequest, Unprocessable
+from hotline.edge import read_json_object
+from hotline.errors import Unprocessable
 from hotline.validation import parse  # noqa: F401  (re-exported for the views)
 
 Model = TypeVar("Model", bound=BaseModel)
 
 
 def json_object() -> dict:
-    """The request body as a JSON object, or a 400 that says what is wrong with it."""
-    if not request.is_json:
-        raise BadRequest("请以 JSON 格式提交（Content-Type: application/json）。", code="not_json")
-    raw = request.get_data(cache=True)  # raises 413 past MAX_CONTENT_LENGTH
-    try:
-        import json
-
-        body = json.loads(raw.decode("utf-8")) if raw else None
-    except (UnicodeDecodeError, ValueError) as error:
-        raise BadRequest(f"JSON 格式错误，无法解析：{error}", code="malformed_json") from None
-    if not isinstance(body, dict):
-        raise BadRequest("请求体应为 JSON 对象（{...}）。", code="malformed_json")
-    return body
+    """The request body as a JSON object, checked at the edge (hotline.edge), or a 4xx saying why."""
+    return read_json_object()
 
 
 def int_arg(name: str, default: int, low: int, high: int) -> int:

@@ -16,8 +16,9 @@ def register_commands(app: Flask) -> None:
     from hotline.cli.run_cmds import up_command, worker_command
     from hotline.cli.simulate_cmds import simulate_command
     from hotline.cli.stats_cmds import stats_command
+    from hotline.cli.urgency_cmds import urgency_cli
     from hotline.cli.workflow_cmds import workflow_cli
 
     for command in (db_cli, city_cli, user_cli, apikey_cli, up_command, worker_command, stats_command,
-                    sla_cli, sweep_command, simulate_command, classifier_cli, workflow_cli):
+                    sla_cli, sweep_command, simulate_command, classifier_cli, workflow_cli, urgency_cli):
         app.cli.add_command(guard(command))  # failures print one Chinese line (hotline.cli.errors)

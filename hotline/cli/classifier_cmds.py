@@ -185,17 +185,29 @@ def _training_summary(model, store, version: str, seconds: float) -> dict:
 @_prior_option
 @_city_option
 @click.option("--latency/--no-latency", default=True, show_default=True, help="是否同时测量预测耗时。")
+@click.option(
+    "--caller-set",
+    "caller_paths",
+    multiple=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="另写的来电措辞集 CSV（text、label 列，可选 split、author_style 列）：用全部 --data 训练的模型在其上评估，"
+    "与交叉验证结果并列；可多次给出。",
+)
 @_json_option
-def evaluate_command(data_path, folds, repeats, seed, prior, city, latency, as_json):
+def evaluate_command(data_path, folds, repeats, seed, prior, city, latency, caller_paths, as_json):
     """Repeated stratified cross-validation: macro-F1, per-class F1, confusion matrix, threshold and
-    coverage at the target precision, calibration and prediction latency."""
+    coverage at the target precision, calibration and prediction latency; with --caller-set, the same
+    figures on texts written apart from the training data, beside the baseline."""
     try:
         report = _cross_validate(data_path, folds, repeats, seed, prior, city, latency)
+        callers = _caller_reports(data_path, caller_paths, seed, prior, city)
     except (DataError, ValueError) as exc:
         raise CommandError(str(exc)) from exc
     report["data_file"] = data_path.name
+    report["caller_sets"] = {path.name: caller for path, caller in callers}
     for line in _evaluation_lines(report, folds, repeats, latency):
         click.echo(line)
+    _print_topk(report, folds, repeats, callers)
     if as_json:
         _emit_json(report)
 
@@ -214,6 +226,23 @@ def _cross_validate(data_path: Path, folds: int, repeats: int, seed: int, prior:
 
     return evaluate(data, folds=folds, repeats=repeats, seed=seed, config=classifier.ModelConfig(seed=seed),
                     prior=prior_keywords, user_words=words, latency=latency, progress=progress)
+
+
+def _caller_reports(data_path: Path, caller_paths, seed: int, prior: Path | None,
+                    city: Path | None) -> list[tuple[Path, dict]]:
+    """Each caller set judged by a model trained on all of --data, beside the baseline."""
+    if not caller_paths:
+        return []
+    from classifier.evaluation import evaluate_caller_set
+
+    data = read_training_csv(data_path)
+    prior_keywords, words = _vocabulary(prior, city)
+    return [
+        (path, evaluate_caller_set(data, read_training_csv(path), groups=_caller_columns(path),
+                                   config=classifier.ModelConfig(seed=seed), prior=prior_keywords,
+                                   user_words=words, seed=seed))
+        for path in caller_paths
+    ]
 
 
 def _evaluation_lines(report: dict, folds: int, repeats: int, latency: bool) -> list[str]:
@@ -238,6 +267,47 @@ def _evaluation_lines(report: dict, folds: int, repeats: int, latency: bool) -> 
         lines.append(f"预测延迟：单条 p50 {lat['single_p50_ms']:.2f} 毫秒，p99 {lat['single_p99_ms']:.2f} 毫秒；"
                      f"批量每条 {lat['batch_ms_per_message']:.3f} 毫秒")
     return lines
+
+
+def _caller_columns(path: Path) -> dict[str, list[str]]:
+    """The caller set's optional split and author_style columns, as groups to report on."""
+    import csv
+
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        rows = [row for row in csv.DictReader(handle) if (row.get("label") or "").strip()]
+    return {column: [row.get(column) or "-" for row in rows] for column in ("split", "author_style")
+            if rows and column in rows[0]}
+
+
+def _topk_line(name: str, figures: dict) -> str:
+    return (f"  {name:<22} top-1 {figures['top1']:.3f}  top-3 {figures['top3']:.3f}  "
+            f"阈值 {figures['threshold']:.3f}：覆盖率 {figures['coverage']:.1%}，精确率 {figures['precision']:.1%}")
+
+
+def _print_topk(report: dict, folds: int, repeats: int, callers: list) -> None:
+    topk = report["topk"]
+    click.echo(f"交叉验证（{folds} 折 × {repeats} 次，阈值取各次 out-of-fold 结果达到 95% 的最低值）：")
+    click.echo(_topk_line("本模型", topk["ours"]))
+    if "baseline" in topk:
+        click.echo(_topk_line("基线（字符 n-gram + SVM）", topk["baseline"]))
+    for path, caller in callers:
+        click.echo(f"来电措辞集 {path.name}（{caller['n']} 条，模型用全部训练数据训练，阈值为模型自己的阈值）：")
+        parts = [("全部", caller["all"])] + [
+            (f"{value}（{figures['ours']['n']} 条）", figures)
+            for value, figures in caller["groups"].get("split", {}).items()
+        ]
+        for name, figures in parts:
+            click.echo(f" {name}")
+            click.echo(_topk_line("本模型", figures["ours"]))
+            click.echo(_topk_line("基线（字符 n-gram + SVM）", figures["baseline"]))
+        styles = caller["groups"].get("author_style", {})
+        if styles:
+            click.echo(" 各写法 top-1（本模型 / 基线）：" + "，".join(
+                f"{style} {f['ours']['top1']:.2f}/{f['baseline']['top1']:.2f}" for style, f in styles.items()))
+        wrong = [e for e in caller["errors"] if e["auto"]]
+        if wrong:
+            _note("来电措辞集中被自动派错的：" + " | ".join(
+                f"{e['text'][:30]}（{e['label']}→{e['predicted']} {e['probability']:.2f}）" for e in wrong))
 
 
 @classifier_cli.command(
@@ -276,7 +346,7 @@ def predict_command(model_dir, version, input_path, k, as_json):
             "row": row,
             "label": label,
             "probability": round(probability, 6),
-            "auto": probability >= model.threshold,
+            "auto": probability >= model.threshold_for(titles[row - 1]),
             "top_k": [{"label": lab, "probability": round(p, 6)} for lab, p in suggestions],
         }
         if as_json:

@@ -13,14 +13,14 @@ from datetime import datetime, timedelta
 import redis
 from flask import Flask
 from rq import Queue
-from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from hotline.auth import SYSTEM
+from hotline.database import relaxed_commit
 from hotline.deadlines.schedule import DeadlineJob, open_stages, plan
 from hotline.notifications.service import notify
 from hotline.queue.runtime import escalation_delay, sla
-from hotline.queue.toolkit import PlannedJob, enqueue, job
+from hotline.queue.toolkit import PlannedJob, enqueue, job, outage
 from hotline.workflow import Step, note
 from hotline.workflow.core import locked_ticket, mark_jobs_owed
 from hotline.workflow.effects import touch
@@ -140,15 +140,15 @@ def deadline_job(spec: DeadlineJob) -> PlannedJob:
 
 def schedule_ticket(session: Session, queue: Queue, ticket: Ticket, sla_: Sla, delay: timedelta) -> bool:
     """Put a ticket's deadline jobs on the schedule (replacing its earlier ones) and clear its debt; on a
-    Redis failure keep the debt for the sweep. Runs in the caller's transaction."""
-    specs = plan(ticket, sla_, delay)
+    Redis failure keep the debt for the sweep. Runs in the caller's transaction, whose flush writes the
+    row once; that commit need not wait for the disk (a lost clear only makes the sweep schedule again)."""
+    specs = plan(ticket, sla_, delay)  # sets next_check_at
     try:
         enqueue(queue, [deadline_job(spec) for spec in specs], replace=True, now=clock.now())
     except (redis.RedisError, OSError) as error:
-        log.warning("could not schedule jobs of %s (%s); the sweep will", ticket.ticket_no, error)
-        session.execute(update(Ticket).where(Ticket.id == ticket.id).values(next_check_at=ticket.next_check_at))
+        outage.failed(f"the jobs of {ticket.ticket_no}", error)
         return False
-    session.execute(update(Ticket).where(Ticket.id == ticket.id)
-                    .values(jobs_owed=False, next_check_at=ticket.next_check_at))
+    outage.worked()
+    relaxed_commit(session)
     ticket.jobs_owed = False
     return True

@@ -42,6 +42,8 @@ def is_mobile(phone: str | None) -> bool:
         number = phonenumbers.parse(phone, "CN")
     except NumberParseException:
         return False
+    if number.country_code != 86:  # the SMS gateway sends to Chinese mobiles only
+        return False
     return phonenumbers.number_type(number) in (PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE)
 
 

@@ -35,7 +35,7 @@ from hotline.followup.service import (
 from hotline.followup.settings import FollowupSettings, settings
 from hotline.followup.tokens import survey_token, survey_url
 from hotline.queue.runtime import queue
-from hotline.queue.toolkit import PlannedJob, enqueue, job
+from hotline.queue.toolkit import PlannedJob, enqueue, job, outage
 from hotline.workflow.core import Step, note
 from hotline.workflow.sla import sla
 from models import FollowUp, Ticket, clock
@@ -84,7 +84,7 @@ def schedule_round(app: Flask, session: Session, ticket: Ticket) -> bool:
     try:
         enqueue(queue(app), jobs, replace=False, now=clock.now())
     except (redis.RedisError, OSError) as error:
-        log.warning("could not schedule the follow-up of %s (%s); the sweep will", ticket.ticket_no, error)
+        outage.failed(f"the follow-up of {ticket.ticket_no}", error)
         return False
     return True
 

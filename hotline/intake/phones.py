@@ -9,10 +9,13 @@ ACCEPTED_TYPES = {PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE, PhoneNumbe
 
 
 def normalise_phone(raw: str, default_area_code: str = "010") -> str:
-    """E.164 form of a Chinese mobile or landline number; raises ValueError with a Chinese message.
+    """E.164 form of a mobile or landline number; raises ValueError with a Chinese message.
 
     Callers often give a local landline without its area code (62345678): it is read as a number in
-    the city's own area code.
+    the city's own area code. Numbers of other countries are accepted when written with their country
+    code (+44 20 7946 0000): foreign residents and visitors call the hotline too; they are stored in
+    E.164 and reached back by phone (SMS follow-up goes to Chinese mobiles only). An extension
+    (`ext 99`, `转 99`) is refused: E.164 cannot keep it and a call-back must not silently lose it.
     """
     text = raw.strip()
     digits = "".join(ch for ch in text if ch.isdigit())
@@ -26,6 +29,8 @@ def normalise_phone(raw: str, default_area_code: str = "010") -> str:
             number = phonenumbers.parse(candidate, "CN")
         except NumberParseException:
             continue
+        if number.extension:
+            raise ValueError("请只填写电话号码，不要带分机号（可写在诉求内容中）")
         if phonenumbers.is_valid_number(number) and phonenumbers.number_type(number) in ACCEPTED_TYPES:
             return phonenumbers.format_number(number, PhoneNumberFormat.E164)
     raise ValueError("电话号码无效：请填写11位手机号或带区号的固定电话（如 010-62345678）")

@@ -1,11 +1,12 @@
 """The one intake path: every complaint — the API, the agent console, the citizens' web form, Open311,
 the simulator — becomes a ticket through `submit`.
 
-`submit` validates, creates and commits the ticket exactly once per Idempotency-Key (a retry returns the
-first ticket), then routes it. The ticket is committed before anything that can fail later (routing,
-Redis): a complaint that passed validation is never lost. When routing fails after the commit the caller
-still gets the ticket, `received`, with the reason; the periodic sweep routes tickets left `received`.
-Jobs follow the commits by themselves (hotline.workflow.effects).
+`submit` validates, analyses (classifier, place, urgency, duplicates, knowledge base — reads only, before
+any write), then creates and routes the ticket in one transaction, exactly once per Idempotency-Key (a
+retry returns the first ticket): one commit per complaint. Nothing that can fail may lose it: a failed
+analysis means triage, and a failure while applying the routing is rolled back to a savepoint, leaving
+the ticket `received` with the reason (the periodic sweep routes tickets left `received`). Jobs follow
+the commit by themselves (hotline.workflow.effects); the ticket is filed in the duplicate index after it.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from hotline.auth import Principal
 from hotline.database import write_transaction
 from hotline.errors import ApiError, Forbidden, Unprocessable
 from hotline.health import TICKETS_CREATED
-from hotline.intake.routing import route_new_ticket
+from hotline.intake.routing import analyse_safely, city_index, file_duplicate, route_new_ticket
 from hotline.intake.schemas import TicketIn
 from hotline.validation import parse
 from hotline.workflow import Step, receive
@@ -57,11 +58,12 @@ def submit(session: Session, principal: Principal, body: dict | TicketIn, idempo
     app = app or current_app._get_current_object()
     data = body if isinstance(body, TicketIn) else parse(TicketIn, body)
     step = Step(session, principal, sla(app))
-    ticket, created = create_ticket(step, data, idempotency_key, app.config["TIMEZONE"])
+    ticket, created, routed = create_ticket(step, data, idempotency_key, app.config["TIMEZONE"], app=app,
+                                            decide=decide)
     if not created:
         return Submitted(ticket, False)
     TICKETS_CREATED.labels(ticket.channel).inc()
-    return Submitted(ticket, True, routing_pending=not route_safely(app, session, ticket, decide=decide))
+    return Submitted(ticket, True, routing_pending=not routed)
 
 
 def route_safely(app: Flask, session: Session, ticket: Ticket, *, decide: bool = True) -> bool:
@@ -95,10 +97,11 @@ def check_channel(principal: Principal, data: TicketIn) -> str:
     return data.channel.value if data.channel else "phone"
 
 
-def ticket_fields(session: Session, data: TicketIn, principal: Principal, channel: str) -> dict:
+def ticket_fields(session: Session, data: TicketIn, principal: Principal, channel: str,
+                  app: Flask | None = None) -> dict:
     category = None
     if data.category_code:
-        category = leaf_category(session, data.category_code)
+        category = _leaf_category(app, session, data.category_code)
         if category is None:
             raise Unprocessable("提交的内容有误 — 分类编码：不存在该事项分类",
                                 fields={"category_code": "不存在该事项分类"})
@@ -121,6 +124,14 @@ def ticket_fields(session: Session, data: TicketIn, principal: Principal, channe
     }
 
 
+def _leaf_category(app: Flask | None, session: Session, code: str):
+    """The matter type with this code: from the per-process city index when there is an app."""
+    if app is None:
+        return leaf_category(session, code)
+    category = city_index(app, session).categories.get(code)
+    return category if category is not None and category.parent_id is not None else None
+
+
 def find_replay(session: Session, owner: str, key: str, fingerprint: str) -> Ticket | None:
     record = session.scalar(
         select(IdempotencyRecord).where(IdempotencyRecord.owner == owner, IdempotencyRecord.key == key)
@@ -134,24 +145,35 @@ def find_replay(session: Session, owner: str, key: str, fingerprint: str) -> Tic
     return session.get(Ticket, record.ticket_id)
 
 
-def create_ticket(step: Step, data: TicketIn, idempotency_key: str | None,
-                  timezone: str) -> tuple[Ticket, bool]:
-    """Returns (ticket, created). A replay of a known Idempotency-Key returns the first ticket."""
+def create_ticket(step: Step, data: TicketIn, idempotency_key: str | None, timezone: str,
+                  app: Flask | None = None, decide: bool = True) -> tuple[Ticket, bool, bool]:
+    """Returns (ticket, created, routed). A replay of a known Idempotency-Key returns the first ticket.
+    With an app the ticket is analysed before and routed inside the transaction that creates it."""
     session, principal = step.session, step.actor
     fingerprint = request_fingerprint(data) if idempotency_key else None  # only a replay needs it
     owner = principal.ident  # the key's id: names are not identities
     if idempotency_key:
         replay = find_replay(session, owner, idempotency_key, fingerprint)
         if replay is not None:
-            return replay, False
+            return replay, False, True
     channel = check_channel(principal, data)
+    fields = ticket_fields(session, data, principal, channel, app)
+    analysis = None
+    if app is not None:  # reads only, before the write: the numbering lock is held for the writes alone
+        analysis = analyse_safely(app, session, Ticket(**fields, received_at=step.now))
+    routed = app is None
     try:
         with write_transaction(session):
-            ticket = receive(step, ticket_fields(session, data, principal, channel), timezone=timezone)
+            ticket = receive(step, fields, timezone=timezone)
             if idempotency_key:
                 session.add(IdempotencyRecord(owner=owner, key=idempotency_key,
                                               request_hash=fingerprint, ticket_id=ticket.id))
-        return ticket, True
+                session.flush()  # a concurrent twin fails here, before any routing
+            if app is not None:
+                routed = _route_within(app, step, ticket, analysis, decide)
+        if routed:
+            file_duplicate(app, ticket, analysis)
+        return ticket, True, routed
     except IntegrityError:
         # A concurrent request with the same key committed first: ours rolled back whole.
         if not idempotency_key:
@@ -159,7 +181,20 @@ def create_ticket(step: Step, data: TicketIn, idempotency_key: str | None,
     replay = find_replay(session, owner, idempotency_key, fingerprint)
     if replay is None:  # pragma: no cover - the unique constraint fired, so the record exists
         raise RuntimeError("idempotency conflict without a record")
-    return replay, False
+    return replay, False, True
+
+
+def _route_within(app: Flask, step: Step, ticket: Ticket, analysis, decide: bool = True) -> bool:
+    """Route the new ticket in its creating transaction; a failure rolls back to the savepoint and leaves
+    it `received` (the sweep routes it), never losing it."""
+    step.session.flush()  # what belongs to the ticket itself is not undone with the routing
+    try:
+        with step.session.begin_nested():
+            route_new_ticket(app, step.session, ticket, decide=decide, analysis=analysis, within=step)
+    except Exception:
+        log.exception("routing of %s failed at intake; the sweep will route it", ticket.ticket_no)
+        return False
+    return True
 
 
 def purge_idempotency_records(session: Session, ttl_hours: int) -> int:

@@ -25,6 +25,8 @@ from hotline.database import session_factory
 from hotline.deadlines.jobs import check_deadline, deadline_job, schedule_ticket
 from hotline.deadlines.schedule import deadline_jobs, plan
 from hotline.followup import sweep as followup_sweep
+from hotline.intake.duplicates import duplicate_index
+from hotline.intake.routing import DUPLICATE_WINDOW
 from hotline.intake.service import route_safely
 from hotline.queue.runtime import escalation_delay, queue, sla
 from hotline.queue.toolkit import active_job_ids, enqueue, job
@@ -45,6 +47,7 @@ class SweepReport:
     due_handled: int = 0
     jobs_recreated: int = 0
     followups_rescheduled: int = 0
+    duplicates_indexed: int | None = None  # tickets filed when the duplicate index had to be rebuilt
     redis_down: bool = False
 
     def __str__(self) -> str:
@@ -122,6 +125,7 @@ def sweep(app: Flask, now: datetime | None = None, limit: int = BATCH) -> SweepR
         if not report.redis_down:
             recreate_lost(app, report, now, limit)
             report.followups_rescheduled = followup_sweep(app)
+            report.duplicates_indexed = duplicate_index(app, DUPLICATE_WINDOW).rebuild(app)
     except (redis.RedisError, OSError) as error:
         log.warning("sweep: Redis unavailable (%s); the database keeps the debt for the next pass", error)
         report.redis_down = True

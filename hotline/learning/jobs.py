@@ -1,7 +1,12 @@
 """Retraining from human decisions: when enough new labels exist, train a challenger on the city's seed
-examples plus every label people recorded (dispatch corrections, approved returns), compare it with the
-current model on the same folds, and promote it only when it is not worse. The run and both scores are
-stored (retraining_runs) and supervisors are notified.
+examples plus every category label people recorded (dispatch corrections, approved returns), compare it
+with the current model on the same folds, and promote it only when it is not worse. The run and both
+scores are stored (retraining_runs) and supervisors are notified.
+
+The urgency model is retrained in the same run from its labelled base set, the city's ordinary
+complaints and every urgency/referral label (an agent's urgency change at dispatch, a rejection
+referred to 110/119/120/122): a person's correction replaces the base label of the same text and
+counts three times (hotline.learning.service.train_urgency).
 """
 
 from __future__ import annotations
@@ -39,13 +44,15 @@ def retrain(app: Flask, force: bool = False) -> RetrainingRun | None:
     # not by the hourly check that finds too few labels.
     from classifier.data import read_training_csv
     from classifier.learning import train_challenger
-    from hotline.learning.service import forget_model, model_store
+    from hotline.learning.service import forget_model, model_store, train_urgency
 
     factory = session_factory(app)
     with factory() as session, session.begin():
-        labels = [(row.title or "", row.text, row.category_code)
-                  for row in session.scalars(select(Label).order_by(Label.id))]
-        run = RetrainingRun(started_at=clock.now(), labels_used=len(labels))
+        rows = list(session.scalars(select(Label).order_by(Label.id)))
+        labels = [(row.title or "", row.text, row.category_code) for row in rows if row.category_code]
+        urgency_labels = [(f"{row.title or ''} {row.text}".strip(), row.urgency, row.referral)
+                          for row in rows if row.urgency]
+        run = RetrainingRun(started_at=clock.now(), labels_used=len(rows))
         session.add(run)
     seed = read_training_csv(Path(app.config["DEMO_CITY_PATH"]) / "seed_examples.csv")
     try:
@@ -55,6 +62,15 @@ def retrain(app: Flask, force: bool = False) -> RetrainingRun | None:
     except Exception as error:  # a failed training must be visible, not silent
         log.exception("retraining failed")
         outcome = {"promoted": False, "message": f"训练失败：{error}"}
+    urgency_note = ""
+    if urgency_labels:
+        try:
+            version = train_urgency(app, urgency_labels, source="retraining")
+            urgency_note = f"；紧急程度模型已用 {len(urgency_labels)} 条人工判断重新训练（{version}）"
+        except Exception as error:
+            log.exception("urgency retraining failed")
+            urgency_note = f"；紧急程度模型训练失败：{error}"
+    outcome["message"] = (outcome.get("message") or "") + urgency_note
     with factory() as session, session.begin():
         run = session.get(RetrainingRun, run.id)
         for name, value in outcome.items():
@@ -64,7 +80,8 @@ def retrain(app: Flask, force: bool = False) -> RetrainingRun | None:
         scores = (f"（新模型宏 F1 {run.challenger_score:.3f}，当前模型 {run.champion_score:.3f}）"
                   if run.challenger_score is not None and run.champion_score is not None else "")
         notify(session, audience="supervisor", kind="retraining", dedupe_key=f"retraining:{run.id}",
-               message=f"【模型更新】用 {run.labels_used} 条人工标注重新训练分类模型：{verdict}{scores}。")
+               message=f"【模型更新】用 {run.labels_used} 条人工标注重新训练分类模型：{verdict}{scores}"
+                       f"{urgency_note}。")
     if run.promoted:
         forget_model(app)
     return run

@@ -1,5 +1,6 @@
-"""The app's view of the classifier: the current model from the model store, loaded once per process
-and reloaded when a newer version is promoted (checked at most once a minute)."""
+"""The app's view of the learned models: the current classifier from the model store, and the urgency
+model (routing.urgency_model) from its own store beside it (<MODEL_DIR>/urgency), each loaded once per
+process and reloaded when a newer version is promoted (checked at most once a minute)."""
 
 from __future__ import annotations
 
@@ -76,7 +77,108 @@ def predict(app: Flask, title: str, body: str) -> tuple[list[tuple[str, float]],
         loaded = current_model(app)
         if loaded.model is None:
             return [], 1.0
-        return [(code, float(p)) for code, p in loaded.model.predict_top_k(title, body, k=TOP_K)], loaded.threshold
+        threshold = getattr(loaded.model, "threshold_for", lambda _title: loaded.threshold)(title)
+        return [(code, float(p)) for code, p in loaded.model.predict_top_k(title, body, k=TOP_K)], threshold
     except Exception:
         log.exception("classifier unavailable; routing without predictions")
         return [], 1.0
+
+
+# -- urgency ---------------------------------------------------------------------------------------
+
+URGENCY_STORE_DIR = "urgency"
+
+
+@dataclass
+class LoadedUrgency:
+    version: str | None
+    model: object | None
+
+
+_urgency_cache: AppCache[LoadedUrgency] = AppCache("hotline.urgency_model", RECHECK_SECONDS)
+
+
+def urgency_store(app: Flask):
+    """The urgency model's store (hotline.learning.store.UrgencyModelStore), beside the classifier's."""
+    from hotline.learning.store import UrgencyModelStore
+
+    return UrgencyModelStore(Path(app.config["MODEL_DIR"]) / URGENCY_STORE_DIR)
+
+
+def city_ordinary_examples(city_dir: str | Path) -> list:
+    """The city's seed examples of matter types that are not emergencies, as non-emergency examples
+    for the urgency model (routing.urgency_model.ordinary_examples); none when the files are absent."""
+    import yaml
+
+    from classifier.data import read_training_csv
+    from routing.urgency_model import ordinary_examples
+
+    city = Path(city_dir)
+    seed, categories = city / "seed_examples.csv", city / "categories.yaml"
+    if not seed.is_file() or not categories.is_file():
+        return []
+    groups = (yaml.safe_load(categories.read_text(encoding="utf-8")) or {}).get("groups") or []
+    hints = {c["code"]: c.get("urgency_hint") for group in groups for c in group.get("categories") or []}
+    data = read_training_csv(seed)
+    return ordinary_examples(
+        (f"{title or ''} {body or ''}".strip(), hints.get(label))
+        for title, body, label in zip(data.titles, data.bodies, data.labels, strict=True)
+    )
+
+
+def train_urgency(app: Flask, corrections=(), *, source: str = "bootstrap") -> str:
+    """Train the urgency model on the labelled base set, the city's ordinary complaints and people's
+    corrections ((text, urgency, referral) rows); save and promote it; return its version."""
+    from routing.urgency_model import train_urgency_model
+
+    corrections = list(corrections)
+    ordinary = city_ordinary_examples(app.config["DEMO_CITY_PATH"])
+    model = train_urgency_model(corrections, ordinary=ordinary, extra_weight=3)
+    version = urgency_store(app).save(
+        model, {"source": source, "n_city_ordinary": len(ordinary), "n_corrections": len(corrections)},
+        promote=True)
+    forget_urgency_model(app)
+    log.info("urgency model %s trained (%d examples, %d corrections)", version, model.n_examples_,
+             len(corrections))
+    return version
+
+
+def ensure_urgency_model(app: Flask) -> str:
+    """The current urgency model version; trained from the base set and the city when there is none
+    (or it cannot be loaded safely). Used by `up`, beside ensure_bootstrap_model."""
+    from classifier.store import ModelLoadError
+
+    store = urgency_store(app)
+    current = store.current_version()
+    if current is not None:
+        try:
+            store.load(current)
+            return current
+        except ModelLoadError as exc:
+            log.warning("urgency model %s refused (%s); training a new one", current, exc)
+    return train_urgency(app)
+
+
+def current_urgency_model(app: Flask):
+    """The promoted urgency model, or None (routing then uses the rules alone)."""
+    try:
+        return _urgency_cache.get(app, lambda previous: _load_urgency(app, previous)).model
+    except Exception:
+        log.exception("urgency model unavailable; urgency from the rules alone")
+        return None
+
+
+def _load_urgency(app: Flask, previous: LoadedUrgency | None) -> LoadedUrgency:
+    store = urgency_store(app)
+    version = store.current_version()
+    if previous is not None and previous.version == version:
+        return previous
+    if version is None:
+        return LoadedUrgency(None, None)
+    model, _ = store.load(version)
+    log.info("urgency model %s loaded (threshold %.3f)", version, model.threshold)
+    return LoadedUrgency(version, model)
+
+
+def forget_urgency_model(app: Flask) -> None:
+    _urgency_cache.forget(app)

@@ -1,7 +1,7 @@
 """Preparing an instance: what `up` and `simulate` need before they start, done where missing and kept
 where present — the database migrated to the latest schema, the demo city loaded into an empty database,
 the demo accounts (random passwords kept in the instance folder), and a bootstrap classifier model
-trained from the city's seed examples when there is no model.
+trained from the city's seed examples when there is no model (and the urgency model likewise).
 
 `python -m hotline.processes.prepare` does it in a process of its own: `up` runs it that way, so that
 training the model (scikit-learn, jieba) never enters the long-lived supervisor.
@@ -22,7 +22,7 @@ from hotline import create_app, database, migrate
 from hotline.auth.accounts import create_user
 from hotline.city.schema import read_city
 from hotline.city.store import city_is_empty, load_city
-from hotline.learning.service import ensure_bootstrap_model
+from hotline.learning.service import ensure_bootstrap_model, ensure_urgency_model
 from models import Unit, User
 
 # Demo accounts made on an empty database: (username, role, unit code, display name).
@@ -50,6 +50,7 @@ def prepare_instance(app: Flask, echo: Echo = click.echo) -> Prepared:
     echo("检查分类模型 …")
     version = ensure_bootstrap_model(app)
     echo(f"分类模型版本：{version}")
+    echo(f"紧急程度模型版本：{ensure_urgency_model(app)}")
     return Prepared(logins, version)
 
 

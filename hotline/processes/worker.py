@@ -1,30 +1,90 @@
-"""An RQ worker for Hotline's queue, with its scheduler (for jobs enqueued at a time).
+"""An RQ worker for Hotline's queue, with its scheduler (for jobs enqueued at a time), that rides out
+Redis outages: `python -m hotline.processes.worker` (what `flask up` starts; in production a systemd
+unit, see deploy/systemd/).
 
-`python -m hotline.processes.worker` — what `flask up` starts; in production `rq worker --with-scheduler` with
-`--url` and the queue name does the same job (the jobs create their own app context).
+Plain `rq worker --with-scheduler` survives an outage in its main loop, but its scheduler (a child
+process that moves scheduled jobs to the queue when due) dies at the first Redis error and is restarted
+only at the worker's maintenance, every 10 minutes: deadline jobs sat unrun that long after Redis came
+back. Here the worker restarts a dead scheduler at the first pass after Redis is back, caps its
+reconnection backoff at 10 s, logs an outage once, and a Redis error that escapes RQ's loop starts a new
+worker after a backoff instead of ending the process.
 """
 
 from __future__ import annotations
 
 import logging
+import signal
 import sys
+import time
 
 from flask import Flask
 from rq import Queue, Worker
+from rq.utils import now
 
 from hotline import create_app
+from hotline.processes.resilience import OUTAGE_ERRORS, Backoff, Outage, RepeatFilter
+from hotline.queue.runtime import use_app
 from hotline.redis_conn import get_redis
+
+log = logging.getLogger("hotline.worker")
+# The worker's idle loop comes round every WORKER_TTL - 15 s: the latest a dead scheduler waits to be seen.
+WORKER_TTL = 60
+MAINTENANCE_SECONDS = 120
+LOCK_RETRY_SECONDS = 30
+
+
+class HotlineWorker(Worker):
+    max_connection_wait_time = 10.0
+
+    @property
+    def should_run_maintenance_tasks(self) -> bool:
+        # Maintenance is where RQ (re)starts the scheduler: run it as soon as ours has died, and every
+        # LOCK_RETRY_SECONDS while no worker's scheduler could take the lock (after an outage the lock of
+        # a scheduler that died with it stays until its TTL ends).
+        if self.last_cleaned_at is not None and self.scheduler is not None:
+            process = getattr(self.scheduler, "_process", None)
+            if process is not None and not process.is_alive():
+                return True
+            if not self.scheduler.acquired_locks and process is None \
+                    and (now() - self.last_cleaned_at).total_seconds() > LOCK_RETRY_SECONDS:
+                return True
+        return super().should_run_maintenance_tasks
+
+
+def make_worker(app, connection) -> HotlineWorker:
+    queue = Queue(app.config["QUEUE_DEFAULT"], connection=connection)
+    return HotlineWorker([queue], connection=connection, worker_ttl=WORKER_TTL,
+                         maintenance_interval=MAINTENANCE_SECONDS)
 
 
 def run(app: Flask, burst: bool = False) -> int:
-    """Work the app's queue (with the scheduler) until stopped, or until it is empty when `burst`."""
-    logging.getLogger("rq.worker").setLevel(logging.INFO)
+    """Work the app's queue (with the scheduler) until stopped, or until it is empty when `burst`.
+
+    Outside burst mode a Redis outage never ends it: RQ's loop waits it out, and an error that escapes
+    RQ (the constructor, registration) starts a new worker after a backoff.
+    """
+    use_app(app)  # built once here: each job's forked work-horse inherits it instead of building its own
+    level = app.config["LOG_LEVEL"].upper()
+    logging.getLogger("rq.worker").addFilter(RepeatFilter(("Worker %s: could not connect to Redis",)))
     connection = get_redis(app)
-    connection.ping()  # an unreachable Redis fails here, in one line, not deep inside the worker
-    queue = Queue(app.config["QUEUE_DEFAULT"], connection=connection)
-    worker = Worker([queue], connection=connection)
-    worker.work(with_scheduler=True, burst=burst)
-    return 0
+    if burst:
+        connection.ping()  # an unreachable Redis fails here, in one line, not deep inside the worker
+    backoff, outage = Backoff(), Outage("worker", log)
+    while True:
+        worker = None
+        try:
+            worker = make_worker(app, connection)  # the constructor talks to Redis already
+            worker.work(with_scheduler=True, burst=burst, logging_level=level)
+            return 0  # a burst finished, or a SIGTERM/SIGINT asked for a warm shutdown
+        except OUTAGE_ERRORS as error:
+            if burst:
+                raise
+            outage.failed(error)
+        if worker is not None and worker._stop_requested:
+            return 0
+        for signum in (signal.SIGTERM, signal.SIGINT):  # nothing runs while waiting: stop at once
+            signal.signal(signum, signal.SIG_DFL)
+        time.sleep(backoff.next())
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -12,14 +12,17 @@ attempt that must not run twice). Due jobs go straight to the queue, later ones 
 
 from __future__ import annotations
 
+import calendar
 import functools
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from rq import Queue, Retry
-from rq.job import Job
+from rq.job import Job, JobStatus
+from rq.registry import ScheduledJobRegistry
 
 from hotline.database import session_factory
 from hotline.queue.runtime import app_context
@@ -49,6 +52,20 @@ class PlannedJob:
     meta: dict = field(default_factory=dict, compare=False)
 
 
+def _schedule(queue: Queue, pipe, run_at: datetime, func: Callable[..., Any], args: tuple,
+              options: dict[str, Any]) -> Job:
+    """`queue.enqueue_at` with every write in `pipe`: rq 2.12's ScheduledJobRegistry.schedule ignores the
+    pipeline it is given and adds each job to the schedule in a round trip of its own."""
+    options = {key: value for key, value in options.items() if key != "pipeline"}
+    scheduled = queue.create_job(func, args=args, status=JobStatus.SCHEDULED, **options)
+    pipe.sadd(queue.redis_queues_keys, queue.key)
+    scheduled.set_status(JobStatus.SCHEDULED, pipeline=pipe)
+    scheduled.save(pipeline=pipe)
+    scheduled.cleanup(ttl=scheduled.ttl, pipeline=pipe)
+    pipe.zadd(ScheduledJobRegistry(queue=queue).key, {scheduled.id: calendar.timegm(run_at.utctimetuple())})
+    return scheduled
+
+
 def active_job_ids(queue: Queue, job_ids: list[str]) -> set[str]:
     """The ids among job_ids that are on the schedule, queued or running: one pipelined round trip
     reading each job's status, instead of reading a whole registry."""
@@ -75,6 +92,28 @@ def enqueue(queue: Queue, jobs: list[PlannedJob], *, replace: bool, now: datetim
             if planned.run_at <= now:
                 queue.enqueue(planned.func, *planned.args, **options)
             else:
-                queue.enqueue_at(planned.run_at, planned.func, *planned.args, **options)
+                _schedule(queue, pipe, planned.run_at, planned.func, planned.args, options)
         pipe.execute()
     return [j.job_id for j in todo]
+
+
+class OutageLog:
+    """Logs a Redis outage once when scheduling first fails and once when it works again — not once per
+    ticket (at a city's intake rate that would be thousands of lines a minute). Per process."""
+
+    def __init__(self, log: logging.Logger):
+        self.log, self.down = log, False
+
+    def failed(self, what: str, error: Exception) -> None:
+        if not self.down:
+            self.down = True
+            self.log.warning("Redis unavailable (%s): %s and what follows are left for the sweep; "
+                             "logging again when scheduling works", error, what)
+
+    def worked(self) -> None:
+        if self.down:
+            self.down = False
+            self.log.warning("Redis reachable again: scheduling after commit works")
+
+
+outage = OutageLog(logging.getLogger("hotline.queue"))

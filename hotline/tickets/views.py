@@ -7,7 +7,7 @@ from functools import cache
 
 from flask import Blueprint, jsonify, request
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import selectinload, undefer
 
 from hotline.api.bodies import int_arg, json_object, page_args, paged
 from hotline.api.formats import iso
@@ -147,12 +147,13 @@ def hotspots():
     now = clock.now()
     rows = db().scalars(
         select(Ticket).where(Ticket.received_at > now - timedelta(hours=hours), Ticket.street_id.is_not(None))
-        .options(selectinload(Ticket.street), selectinload(Ticket.category))  # not one query per ticket
+        .options(selectinload(Ticket.street), selectinload(Ticket.category),  # not one query per ticket
+                 undefer(Ticket.dup_text))  # the stored cleaned text: not cleaned again
         .order_by(Ticket.received_at).limit(HOTSPOT_TICKETS_MAX)
     )
     texts = [TicketText(ticket_no=t.ticket_no, text=full_text(t), phone=t.citizen_phone,
                         street=t.street.name, received_at=t.received_at,
-                        category=t.category.code if t.category else None) for t in rows]
+                        category=t.category.code if t.category else None, cleaned=t.dup_text) for t in rows]
     found = find_hotspots(texts, now, window=timedelta(hours=hours), min_size=min_size)
     return jsonify({"hours": hours, "hotspots": [
         {"street": h.street, "size": h.size, "ticket_nos": list(h.ticket_nos), "sample": h.sample_text,

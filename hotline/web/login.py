@@ -20,7 +20,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
-from hotline.auth import Principal, authenticate_password, principal_for_user
+from hotline.auth import Principal, authenticate_password, lockout, principal_for_user
 from hotline.database import db
 from hotline.extensions import rate_limited
 from hotline.web import bp
@@ -136,12 +136,20 @@ def login_submit():
     form = LoginForm()
     target = _safe_next(request.args.get("next"))
     if form.validate_on_submit():
-        user = authenticate_password(db(), form.username.data.strip(), form.password.data)
+        username = form.username.data.strip()
+        try:
+            lockout.check(username)  # as the API's token route: per account and per address
+        except lockout.LockedOut as locked:
+            form.password.errors.append(locked.message)
+            return render_template("login/login.html", form=form, next=target), 429, {
+                "Retry-After": str(locked.retry_after)}
+        user = authenticate_password(db(), username, form.password.data)
         if user is not None:
             session.clear()  # a fresh session on sign-in (no fixation)
             session.permanent = True
             login_user(StaffUser(user))
             return redirect(target or home_of(user))
+        lockout.failed(username)
         form.password.errors.append("用户名或密码错误，或账号已停用。")
     return render_template("login/login.html", form=form, next=target), 401 if form.is_submitted() else 200
 

@@ -19,7 +19,7 @@ from models import Ticket
 Run = Callable[[Step, Ticket, b.ActionBody], object]
 
 _RUN: dict[str, Run] = {
-    "dispatch": lambda s, t, x: dispatch(s, t, x.unit, x.assisting, x.category),
+    "dispatch": lambda s, t, x: dispatch(s, t, x.unit, x.assisting, x.category, urgency=x.urgency),
     "accept": lambda s, t, x: accept(s, t),
     "return": lambda s, t, x: return_ticket(s, t, x.reason),
     "decide-return": lambda s, t, x: decide_return(s, t, x.approve, x.unit, x.category, x.note),

@@ -13,7 +13,12 @@ from hotline.workflow.core import (
     ticket_by_no,
     transition,
 )
-from hotline.workflow.dispatching import assign_units, set_stage_deadlines
+from hotline.workflow.dispatching import (
+    EMERGENCY_REFERRALS,
+    assign_units,
+    record_urgency_label,
+    set_stage_deadlines,
+)
 from hotline.workflow.schemas import REFERRALS
 from models import KnowledgeArticle, Ticket
 from models.enums import FINAL_STATUSES
@@ -46,6 +51,8 @@ def reject(step: Step, ticket: Ticket, reason: str, referral: str | None = None)
     reason = require_text(reason, "reason", "不予受理理由")
     if referral is not None and referral not in REFERRALS:
         raise Unprocessable(f"转办渠道应为 {'/'.join(REFERRALS)} 之一。", fields={"referral": "取值无效"})
+    if referral in EMERGENCY_REFERRALS:  # a person says: a live emergency for that service
+        record_urgency_label(step, ticket, "emergency", referral, "reject")
     ticket.referral = referral
     _finish(step, ticket)
     transition(step, ticket, S.REJECTED, E.REJECT, {"reason": reason, "referral": referral})

@@ -54,6 +54,19 @@ def record_label(step: Step, ticket: Ticket, category: Category, source: str) ->
                            actor=step.actor.actor, created_at=step.now))
 
 
+# Referrals to an emergency service: a rejection with one of them says "a live emergency" (legal does not).
+EMERGENCY_REFERRALS = ("110", "119", "120", "122")
+
+
+def record_urgency_label(step: Step, ticket: Ticket, urgency: str, referral: str | None, source: str) -> None:
+    """A person decided how urgent this text is (and whether it was for 110/119/120/122): kept for the
+    urgency model's retraining, beside what routing had said."""
+    step.session.add(Label(ticket_id=ticket.id, title=ticket.title, text=ticket.content, urgency=urgency,
+                           referral=referral, predicted_urgency=ticket.urgency,
+                           predicted_referral=ticket.referral, source=source, actor=step.actor.actor,
+                           created_at=step.now))
+
+
 def _category(step: Step, code: str) -> Category:
     category = leaf_category(step.session, code)
     if category is None:
@@ -62,12 +75,21 @@ def _category(step: Step, code: str) -> Category:
 
 
 def dispatch(step: Step, ticket: Ticket, unit: str, assisting: Sequence[str] = (),
-             category: str | None = None, *, auto: bool = False) -> None:
-    """派单: an agent (or the router, `auto`) sends the ticket to a lead unit and assisting units."""
+             category: str | None = None, *, auto: bool = False, urgency: str | None = None) -> None:
+    """派单: an agent (or the router, `auto`) sends the ticket to a lead unit and assisting units.
+
+    `urgency`: the agent's urgency, when it differs from routing's (the deadlines follow it). A person
+    who changes it, or dispatches a ticket routing wanted transferred to 110/119/120/122, leaves an
+    urgency label for retraining."""
     check(step, ticket, E.DISPATCH)
     lead = unit_by_code(step, unit)
     helpers = [unit_by_code(step, code, "assisting") for code in dict.fromkeys(assisting)]
     data = {"unit": lead.code, "assisting": [u.code for u in helpers], "auto": auto}
+    if not auto and ((urgency is not None and urgency != ticket.urgency) or ticket.referral is not None):
+        chosen_urgency = urgency or ticket.urgency or "normal"
+        record_urgency_label(step, ticket, chosen_urgency, None, "dispatch")
+        data["urgency"] = {"from": ticket.urgency, "to": chosen_urgency}
+        ticket.urgency, ticket.referral = chosen_urgency, None
     if category is not None:
         chosen = _category(step, category)
         if not auto:

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 Referral = Literal["110", "119", "120", "122", "legal"]  # 转办: police, fire, ambulance, traffic, courts
 REFERRALS: tuple[str, ...] = get_args(Referral)
+Urgency = Literal["emergency", "utility", "normal", "complex"]  # selects the deadlines (routing.sla)
 MAX_EXTENSION_DAYS = 30
 
 Code = Annotated[str, Field(min_length=1, max_length=40)]
@@ -31,6 +32,7 @@ class DispatchBody(ActionBody):
     unit: Code
     assisting: Annotated[list[Code], Field(max_length=5)] = []
     category: Code | None = None
+    urgency: Urgency | None = None  # the agent's correction of routing's urgency (kept as a label)
 
 
 class ReasonBody(ActionBody):

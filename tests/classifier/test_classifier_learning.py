@@ -50,7 +50,8 @@ def test_challenger__promoted_when_people_taught_it_a_new_category(tmp_path, tin
 
 def test_challenger__not_promoted_when_worse_and_the_decision_is_recorded(tmp_path, tiny_data, tiny_prior):
     store = _store_with_champion(tmp_path, tiny_data, tiny_prior)
-    hopeless = ModelConfig(C=1e-6, class_weight=None, prior_weight=0.0)  # all but constant
+    # all but constant (with the intercepts left as fitted, the largest class wins everywhere)
+    hopeless = ModelConfig(C=1e-6, class_weight=None, prior_weight=0.0, equal_intercepts="none")
     result = train_challenger(store, tiny_data, [], config=hopeless)
     assert not result.promoted
     assert result.challenger_score < result.champion_score

@@ -1,4 +1,5 @@
-"""The classifier inside the app: the bootstrap model of `up`, routing with it, retraining from labels."""
+"""The learned models inside the app: the bootstrap classifier and urgency model of `up`, routing with
+them, labels from people's corrections, retraining from labels."""
 
 from __future__ import annotations
 
@@ -18,11 +19,16 @@ def trained_store(tmp_path_factory) -> Path:
     from classifier.bootstrap import ensure_model
     from classifier.city import load_city_vocabulary
     from classifier.store import ModelStore
+    from hotline.learning.service import URGENCY_STORE_DIR, city_ordinary_examples
+    from hotline.learning.store import UrgencyModelStore
+    from routing.urgency_model import train_urgency_model
 
     folder = tmp_path_factory.mktemp("models")
     city = Path(__file__).resolve().parents[2] / "hotline" / "demo_city"
     vocabulary = load_city_vocabulary(city)
     ensure_model(ModelStore(folder), city / "seed_examples.csv", vocabulary.words, vocabulary.category_keywords)
+    UrgencyModelStore(folder / URGENCY_STORE_DIR).save(
+        train_urgency_model(ordinary=city_ordinary_examples(city)), {"source": "test"}, promote=True)
     return folder
 
 
@@ -95,3 +101,109 @@ def test_retraining__judges_a_challenger_and_tells_supervisors(modelled_app, act
     assert state["current"]["version"]
     assert state["runs"][0]["labels_used"] == 6
     assert client.get("/api/v1/classifier", headers=actors.user("agent")).status_code == 403
+
+
+def test_urgency_bootstrap__trains_once_and_keeps_the_version(make_app, tmp_path):
+    from hotline.learning.service import current_urgency_model, ensure_urgency_model, urgency_store
+
+    app = make_app(MODEL_DIR=str(tmp_path / "fresh-models"))
+    assert current_urgency_model(app) is None  # no model yet: routing uses the rules alone
+    version = ensure_urgency_model(app)
+    assert ensure_urgency_model(app) == version
+    meta = urgency_store(app).metadata(version)
+    assert meta["n_city_ordinary"] > 500 and meta["threshold"] == current_urgency_model(app).threshold
+
+
+def test_urgency_store__refuses_a_replaced_model_file(make_app, tmp_path, trained_store):
+    from classifier.store import ModelLoadError
+    from hotline.learning.service import URGENCY_STORE_DIR, urgency_store
+
+    models = tmp_path / "models"
+    shutil.copytree(trained_store, models)
+    app = make_app(MODEL_DIR=str(models))
+    store = urgency_store(app)
+    version = store.current_version()
+    (store.versions_dir / version / "model.skops").write_bytes(
+        (trained_store / "versions" / "v0001" / "model.skops").read_bytes())  # a classifier, not ours
+    with pytest.raises(ModelLoadError):
+        store.load(version)
+    assert (models / URGENCY_STORE_DIR).is_dir()
+
+
+def test_routing__an_emergency_in_unforeseen_words_goes_to_triage_for_review(modelled_app, actors):
+    client = modelled_app.test_client()
+    people = cast(actors)
+    text = "有个老大爷在菜场门口突然倒地，脸发紫"  # no cue word of the rules
+    ticket = ok(client.post("/api/v1/tickets", headers=people.agent, json={
+        "channel": "phone", "content": text, "address": "朝阳区望京西园三区"}))
+    assert ticket["status"] == "triage", ticket
+    assert ticket["urgency"] == "emergency"
+    assert "紧急情况待确认" in ticket["routing_reason"] and "模型判断" in ticket["routing_reason"]
+    ordinary = ok(client.post("/api/v1/tickets", headers=people.agent, json={
+        "channel": "phone", "content": "共享单车把盲道全占了，走路都没地方走", "address": "朝阳区望京西园三区"}))
+    assert ordinary["urgency"] != "emergency", ordinary
+
+
+def urgency_labels(app) -> list[Label]:
+    from hotline.database import session_factory
+
+    with session_factory(app)() as session:
+        return list(session.scalars(select(Label).where(Label.urgency.is_not(None)).order_by(Label.id)))
+
+
+def test_urgency_correction__dispatch_with_another_urgency_is_a_label(modelled_app, actors):
+    client = modelled_app.test_client()
+    people = cast(actors)
+    text = "有个老大爷在菜场门口突然倒地，脸发紫"
+    ticket = ok(client.post("/api/v1/tickets", headers=people.agent, json={
+        "channel": "phone", "content": text, "address": "朝阳区望京西园三区"}))
+    assert ticket["urgency"] == "emergency"
+    dispatched = ok(client.post(f"/api/v1/tickets/{ticket['ticket_no']}/dispatch", headers=people.agent,
+                                json={"unit": "CY-WJ", "category": "CIV-ELDER", "urgency": "normal"}))
+    assert dispatched["urgency"] == "normal"
+    [label] = urgency_labels(modelled_app)
+    assert (label.urgency, label.referral, label.predicted_urgency) == ("normal", None, "emergency")
+    assert label.source == "dispatch" and label.text == text and label.actor.startswith("user:agent")
+    # Unchanged urgency on an ordinary ticket: no urgency label.
+    other = ok(client.post("/api/v1/tickets", headers=people.agent, json={"channel": "phone",
+                                                                          "content": "我想反映一个情况，说不清楚归谁管。"}))
+    ok(client.post(f"/api/v1/tickets/{other['ticket_no']}/dispatch", headers=people.agent,
+                   json={"unit": "CY-WJ", "urgency": other["urgency"] or "normal"}))
+    assert len(urgency_labels(modelled_app)) == 1
+    bad = client.post(f"/api/v1/tickets/{other['ticket_no']}/dispatch", headers=people.agent,
+                      json={"unit": "CY-WJ", "urgency": "urgent"})
+    assert bad.status_code in (409, 422)
+
+
+def test_urgency_correction__reject_with_a_referral_is_a_label(modelled_app, actors):
+    client = modelled_app.test_client()
+    people = cast(actors)
+    text = "我家楼下的饭馆每天晚上油烟直冲我家窗户，熏得没法开窗"
+    ticket = ok(client.post("/api/v1/tickets", headers=people.agent, json={"channel": "phone", "content": text}))
+    ok(client.post(f"/api/v1/tickets/{ticket['ticket_no']}/reject", headers=people.agent,
+                   json={"reason": "来电者说店里已经起火，已转119", "referral": "119"}))
+    [label] = urgency_labels(modelled_app)
+    assert (label.urgency, label.referral, label.source, label.category_code) == ("emergency", "119", "reject", None)
+    legal = ok(client.post("/api/v1/tickets", headers=people.agent, json={"channel": "phone", "content": "房产纠纷要打官司"}))
+    ok(client.post(f"/api/v1/tickets/{legal['ticket_no']}/reject", headers=people.agent,
+                   json={"reason": "属于司法程序处理范围", "referral": "legal"}))
+    assert len(urgency_labels(modelled_app)) == 1  # a legal referral says nothing about urgency
+
+
+def test_retraining__urgency_labels_retrain_the_urgency_model(modelled_app):
+    from hotline.database import session_factory
+    from hotline.learning.jobs import retrain
+    from hotline.learning.service import current_urgency_model, urgency_store
+
+    text = "楼下王大妈家的鹦鹉飞走了，她急得直哭"
+    before_version = urgency_store(modelled_app).current_version()
+    before = current_urgency_model(modelled_app).live(text)[0]
+    add_labels(modelled_app, 5)
+    with session_factory(modelled_app)() as session, session.begin():
+        session.add(Label(text=text, urgency="emergency", referral="110", predicted_urgency="normal",
+                          source="reject", actor="user:agent", created_at=clock.now()))
+    run = retrain(modelled_app)
+    assert run is not None and run.labels_used == 6
+    assert "紧急程度模型已用 1 条人工判断重新训练" in run.message
+    assert urgency_store(modelled_app).current_version() != before_version
+    assert current_urgency_model(modelled_app).live(text)[0] > before

@@ -301,3 +301,19 @@ def server_connection(server):
     import redis
 
     return redis.Redis.from_url(server.url)
+
+
+def test_redis_outage__is_logged_once_not_once_per_ticket(caplog):
+    """At a city's intake rate a per-ticket warning would flood the log during an outage."""
+    import logging
+
+    from hotline.queue.toolkit import OutageLog
+
+    outage = OutageLog(logging.getLogger("test.outage"))
+    with caplog.at_level(logging.WARNING, logger="test.outage"):
+        for number in range(50):
+            outage.failed(f"the jobs of {number}", ConnectionError("refused"))
+        outage.worked()
+        outage.worked()
+    assert [r.getMessage().split(":")[0] for r in caplog.records] == [
+        "Redis unavailable (refused)", "Redis reachable again"]

@@ -58,3 +58,38 @@ def test_home__front_door_in_chinese_with_the_service_state(client):
     assert "接诉即办系统" in page and 'lang="zh-CN"' in page
     assert "数据库</dt><dd>正常" in page
     assert response.headers["X-Frame-Options"] == "DENY"
+
+
+def test_healthz__anonymous_callers_see_up_or_down_but_not_the_error_text(make_app, tmp_path, actors):
+    app = make_app(REDIS_URL=f"unix://{tmp_path / 'no-redis.sock'}")
+    actors.app = app
+    anonymous = app.test_client().get("/healthz").json
+    assert anonymous["redis"] == {"ok": False, "detail": "不可用"}
+    assert "no-redis.sock" not in str(anonymous)
+    staff = app.test_client().get("/healthz", headers=actors.user("admin")).json
+    assert "no-redis.sock" in staff["redis"]["detail"] or "Error" in staff["redis"]["detail"]
+
+
+def test_database_down__an_api_call_is_503_with_a_clear_message(make_app):
+    make_app()
+    app = make_app(DATABASE_URL="postgresql+psycopg://nobody@127.0.0.1:1/none")
+    response = app.test_client().post("/api/v1/tickets", json={"content": "井盖丢了"},
+                                      headers={"Authorization": "Bearer hk_x_y"})
+    assert response.status_code == 503
+    assert response.json["error"]["code"] == "database_unavailable"
+    assert "数据库" in response.json["error"]["message"]
+    assert response.headers["Retry-After"]
+
+
+def test_test_redis__a_test_that_scheduled_jobs(client, actors):
+    """With the next test: the suite leaves no job keys behind in its Redis database."""
+    response = client.post("/api/v1/tickets", json={"content": "望京西园三区门口有人摆摊烧烤，油烟很大",
+                                                    "address": "朝阳区望京西园三区", "category_code": "CTY-VENDOR"},
+                           headers=actors.user("agent"))
+    assert response.status_code == 201
+
+
+def test_test_redis__is_left_empty_by_the_test_before(redis_url):
+    import redis
+
+    assert redis.Redis.from_url(redis_url).dbsize() == 0

@@ -47,7 +47,13 @@ def test_up__serves_intake_and_stops_every_process(tmp_path, stop_signal):
     port = free_port()
     up = subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "up", "--port", str(port)],
                           cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    seen = []
     try:
+        for line in up.stdout:  # the banner comes once the web server accepts connections, not before
+            seen.append(line)
+            if "Hotline 已启动" in line:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
         health = wait_for(f"http://127.0.0.1:{port}/healthz")
         assert health["database"]["ok"] and health["redis"]["ok"]
         children = psutil.Process(up.pid).children(recursive=True)
@@ -68,8 +74,10 @@ def test_up__serves_intake_and_stops_every_process(tmp_path, stop_signal):
             assert response.status == 201
     finally:
         up.send_signal(stop_signal)
-        output, _ = up.communicate(timeout=60)
+        up.wait(60)
+        output = "".join(seen) + up.stdout.read()  # through the same buffer the banner was read from
     assert up.returncode == 0, output
+    assert " INFO " not in output, "the default log level is WARNING"
     assert "已全部停止" in output
     assert "agent" in output  # demo logins are printed
     gone, alive = psutil.wait_procs(children, timeout=5)

@@ -91,3 +91,8 @@ def mini_gazetteer():
     from routing.gazetteer import Gazetteer
 
     return Gazetteer.from_districts(MINI_CITY)
+
+
+@pytest.fixture(scope="session")
+def fixtures_dir() -> Path:
+    return Path(__file__).resolve().parent / "fixtures"

@@ -232,3 +232,13 @@ def test_demo_city__street_units_of_the_gazetteer_belong_to_their_district(demo_
         for street in district["streets"]:
             assert demo_units[street["unit"]]["group"] == "street"
             assert demo_units[street["unit"]]["district"] == district["unit"]
+
+
+def test_decide__address_outside_the_city_goes_to_triage_saying_so(demo_gazetteer, demo_catalogue):
+    from routing.dispatch import decide
+
+    department = next(code for code, rule in demo_catalogue.items() if rule.level == "department")
+    place = demo_gazetteer.resolve("上海浦东张江路88号")
+    decision = decide([(department, 0.999)], 0.9, demo_catalogue, place)
+    assert not decision.auto and decision.reason_code == "outside_city"
+    assert "地址不在本市辖区" in decision.reason

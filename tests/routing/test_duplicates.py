@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -243,3 +244,68 @@ def test_find_hotspots__large_groups_use_minhash_lsh_with_the_same_result(monkey
     assert sorted(h.size for h in exact) == [4, 9]
     monkeypatch.setattr(duplicates, "EXACT_LIMIT", 5)  # force the MinHash LSH path
     assert find_hotspots(tickets, now=NOW) == exact
+
+
+# --- stored signatures and the candidate index ---------------------------------------------------------
+
+UNRELATED = [
+    "望京西园三区小区门口井盖丢了，很危险", "望京街道阜通东大街路灯不亮已经一周了", "望京西园四区垃圾桶满了没人清运",
+    "望京南湖东园菜市场周末占道经营堵车", "望京花家地小区电梯经常坏，老人上下楼困难", "望京西路公交站牌被撞坏了",
+]
+
+
+def stored(no, text, **kwargs):
+    """A ticket as intake reads it back: its stored cleaned text, not the raw one."""
+    return dataclasses.replace(ticket(no, text, **kwargs), text="", cleaned=clean_text(text))
+
+
+def test_find_duplicates__stored_cleaned_texts_give_the_same_answers():
+    candidates = [ticket("A", FUME, hours_ago=30), ticket("B", MANHOLE), ticket("C", FUME_THIRD, phone="13800138000")]
+    new = ticket("N", FUME_AGAIN, phone="13800138000")
+    assert find_duplicates(stored("N", FUME_AGAIN, phone="13800138000"),
+                           [stored(c.ticket_no, c.text, phone=c.phone, hours_ago=30 if c.ticket_no == "A" else 1)
+                            for c in candidates]) == find_duplicates(new, candidates)
+
+
+def test_signature__same_cleaned_text_same_signature_and_estimates_the_similarity():
+    assert duplicates.signature(clean_text(FUME)) == duplicates.signature(clean_text("，" + FUME + "！"))
+    assert len(duplicates.signature(clean_text(FUME))) == duplicates.SIGNATURE_PERM * 4
+    assert duplicates.signature("") == b"" and duplicates.band_keys(b"") == []
+    sig = {t: duplicates.signature(clean_text(t)) for t in (FUME, FUME_AGAIN, MANHOLE)}
+    assert duplicates.estimated_similarity(sig[FUME], sig[FUME]) == 1.0
+    assert abs(duplicates.estimated_similarity(sig[FUME], sig[FUME_AGAIN]) - similarity(FUME, FUME_AGAIN)) < 0.2
+    assert duplicates.estimated_similarity(sig[FUME], sig[MANHOLE]) < 0.3
+
+
+def index_with(texts, street=WJ, hours_ago=1.0, **kwargs):
+    index = duplicates.DuplicateIndex(**kwargs)
+    for no, text in texts:
+        index.add(no, street, NOW - timedelta(hours=hours_ago), duplicates.signature(clean_text(text)))
+    return index
+
+
+def test_duplicate_index__names_the_rewording_among_unrelated_tickets_of_the_street():
+    index = index_with([("A", FUME)] + [(f"U{i}", t) for i, t in enumerate(UNRELATED)])
+    found = index.candidates(WJ, duplicates.signature(clean_text(FUME_AGAIN)), since=NOW - timedelta(days=7))
+    assert found[0] == "A"
+    assert len(found) < 1 + len(UNRELATED)  # not every ticket of the street: only those sharing a bucket
+
+
+def test_duplicate_index__other_streets_and_tickets_before_since_are_not_named():
+    index = index_with([("A", FUME)], street="三里屯街道")
+    index.add("OLD", WJ, NOW - timedelta(days=9), duplicates.signature(clean_text(FUME)))
+    assert index.candidates(WJ, duplicates.signature(clean_text(FUME)), since=NOW - timedelta(days=7)) == []
+
+
+def test_duplicate_index__each_bucket_gives_its_newest_tickets_only():
+    index = duplicates.DuplicateIndex(per_bucket=3, limit=10)
+    sig = duplicates.signature(clean_text(FUME))
+    for i in range(20):
+        index.add(f"T{i:02d}", WJ, NOW - timedelta(minutes=i), sig)
+    assert index.candidates(WJ, sig, since=NOW - timedelta(days=7)) == ["T00", "T01", "T02"]
+
+
+def test_duplicate_index__ranks_by_shared_buckets_and_keeps_to_the_limit():
+    assert duplicates.rank_candidates([["a", "b"], ["b"], ["c", "b"], ["c"]], limit=2) == ["b", "c"]
+    index = index_with([(f"T{i}", f"{FUME}{i}") for i in range(60)], limit=5)
+    assert len(index.candidates(WJ, duplicates.signature(clean_text(FUME)), since=NOW - timedelta(days=7))) == 5

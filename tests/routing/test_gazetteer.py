@@ -296,3 +296,26 @@ def test_jurisdiction_match__to_dict_includes_resolved():
     )
     assert match.to_dict()["resolved"] is True
     assert JurisdictionMatch().to_dict()["resolved"] is False
+
+
+# --- places outside the city (issue 13) -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("address", "place"),
+    [
+        ("上海浦东张江路88号", "上海"),
+        ("上海市浦东新区张江路", "上海"),
+        ("通州区梨园镇", "通州"),
+        ("通州", "通州"),
+    ],
+)
+def test_gazetteer__address_clearly_elsewhere_is_flagged_outside(demo_gazetteer, address, place):
+    match = demo_gazetteer.resolve(address)
+    assert match.outside and place in match.outside, match
+    assert match.street is None and "本市以外" in match.note
+
+
+@pytest.mark.parametrize("address", ["朝阳劲松", "朝阳路12号", "国贸商城北区", "新华书店门口", "海淀黄庄"])
+def test_gazetteer__our_places_and_common_words_are_not_outside(demo_gazetteer, address):
+    assert demo_gazetteer.resolve(address).outside is None

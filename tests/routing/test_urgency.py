@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from routing.urgency import REFERRALS, URGENCIES, assess
+from routing.urgency_model import DEFAULT_EXAMPLES
 
 HAPPENING_NOW = [
     # crime in progress → 110
@@ -162,3 +163,101 @@ def test_assess__values_are_from_the_published_sets():
 def test_assess__demo_category_hints_are_known_urgencies(demo_categories):
     hints = {c.get("urgency_hint") for c in demo_categories.values()}
     assert hints <= set(URGENCIES)
+
+
+# -- issue 13: callers' own words ------------------------------------------------------------------
+
+
+def test_urgency__injured_person_after_crash_is_referred_to_120():
+    result = assess("路口两辆车撞了，有个骑电动车的人躺在地上起不来，流了很多血", None)
+    assert (result.urgency, result.referral) == ("emergency", "120")
+    assert "122" in result.referrals
+
+
+def test_urgency__person_short_of_breath_in_stuck_lift_is_referred_to_120():
+    result = assess("现在电梯里困着人，里面有个老人喘不上气了", None)
+    assert (result.urgency, result.referral) == ("emergency", "120")
+
+
+def test_urgency__past_fire_is_not_emergency():
+    result = assess("去年我们楼着过一次火，外墙到现在还是黑的没人修", "emergency")
+    assert (result.urgency, result.referral) == ("normal", None), result
+
+
+def test_urgency__blocked_fire_lane_with_emergency_hint_is_not_emergency():
+    result = assess("小区消防通道被私家车堵死了，万一着火了消防车根本进不来", "emergency")
+    assert (result.urgency, result.referral) == ("normal", None), result
+    assert "隐患" in result.reason
+
+
+def test_urgency__car_parked_at_hydrant_is_not_emergency():
+    assert assess("有辆车天天停在消防栓前面，挡得死死的", "emergency").urgency == "normal"
+
+
+def test_urgency__past_crash_asking_for_traffic_light_is_not_referred():
+    result = assess("前两天这个路口发生过一起车祸，建议装个红绿灯", None)
+    assert (result.urgency, result.referral) == ("normal", None), result
+
+
+def test_urgency__pothole_where_people_often_fell_is_not_referred_to_120():
+    result = assess("马路上有个大坑，已经有好几个人摔倒了，希望尽快修补", None)
+    assert result.referral is None and result.urgency == "normal", result
+
+
+def test_urgency__figurative_alarm_words_are_not_emergencies():
+    for text in ("这家店的价格简直是抢劫，一碗面要五十块", "孩子作业多到爆炸，每天写到十一点"):
+        assert assess(text, None).referral is None, text
+
+
+def test_urgency__hazard_words_around_a_danger_cue_ask_for_review_not_emergency():
+    result = assess("这栋危房还有人住，下雨天墙往下掉灰，早晚出事", None)
+    assert result.urgency == "normal" and result.review
+
+
+def test_urgency__evaluation_set_live_recall_is_total_and_false_alarms_rare(fixtures_dir):
+    from routing.urgency_model import evaluate_urgency, read_examples
+
+    examples = read_examples(DEFAULT_EXAMPLES)
+    assert len(examples) >= 300
+    rules = evaluate_urgency(examples, folds=0)["rules"]
+    assert rules["live_recall"] == 1.0, rules["live_missed"]
+    assert rules["false_alarm_rate"] <= 0.05, rules["false_alarms"]
+
+
+def test_urgency__model_raises_what_the_rules_missed_to_review(fixtures_dir):
+    from routing.urgency_model import read_examples, train_urgency_model
+
+    model = train_urgency_model(base=DEFAULT_EXAMPLES)
+    text = "有个老大爷在菜场门口突然倒地，脸发紫"  # not in the set, no cue word of the rules
+    assert assess(text, None).urgency == "normal"
+    result = assess(text, None, model=model)
+    assert result.urgency == "emergency" and result.review and result.live_probability >= model.threshold
+    assert "请坐席立即确认" in result.reason
+    # ...but never what the rules explained away
+    assert assess("去年我们楼着过一次火，外墙到现在还是黑的没人修", None, model=model).urgency == "normal"
+    assert len(read_examples(DEFAULT_EXAMPLES)) == model.n_examples_
+
+
+def test_urgency__retraining_with_corrections_learns_them(fixtures_dir):
+    from routing.urgency_model import train_urgency_model
+
+    text = "楼下王大妈家的鹦鹉飞走了，她急得直哭"
+    before = train_urgency_model(base=DEFAULT_EXAMPLES).live(text)[0]
+    corrections = [(text, "emergency", "110")]
+    after = train_urgency_model(corrections, base=DEFAULT_EXAMPLES, extra_weight=5)
+    assert after.live(text)[0] > before
+    assert after.live(text)[0] >= after.threshold
+
+
+def test_urgency__retraining_rejects_unknown_labels(fixtures_dir):
+    from routing.urgency_model import train_urgency_model
+
+    with pytest.raises(ValueError):
+        train_urgency_model([("有人打架", "very-urgent", None)], base=DEFAULT_EXAMPLES)
+
+
+def test_urgency__the_command_default_threshold_is_the_model_default():
+    from hotline.cli import urgency_cmds
+    from routing.urgency_model import DEFAULT_THRESHOLD
+
+    assert urgency_cmds.DEFAULT_THRESHOLD == DEFAULT_THRESHOLD

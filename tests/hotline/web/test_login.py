@@ -94,3 +94,16 @@ def test_api__does_not_accept_the_web_session(staff):
     """The JSON API takes bearer tokens only: a browser session (without CSRF protection there) is not a login."""
     agent = staff("agent")
     assert agent.get("/api/v1/tickets").status_code == 401
+
+
+def test_login__failures_lock_the_account_not_everyone_behind_the_address(app, csrf, user_named, password):
+    """A call centre behind one proxy: someone guessing one account's password locks that account (the
+    right password included, for the window), while colleagues at the same address still sign in."""
+    target, colleague = user_named("agent"), user_named("agent")
+    client = app.test_client()
+    codes = [_login(client, csrf, target, "wrong-password").status_code for _ in range(5)]
+    assert codes == [401] * 5
+    locked = _login(client, csrf, target, password)
+    assert locked.status_code == 429 and "暂时锁定" in locked.get_data(as_text=True)
+    assert int(locked.headers["Retry-After"]) > 0
+    assert _login(app.test_client(), csrf, colleague, password).status_code == 302
