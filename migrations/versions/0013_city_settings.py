@@ -1,7 +1,7 @@
 """city_settings: the SLA policy and scoring settings an administrator edited in the browser
 
 Revision ID: 0013
-Revises: 0010
+Revises: 0007
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from alembic import op
 import models.types
 
 revision = "0013"
-down_revision = "0010"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
