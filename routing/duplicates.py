@@ -27,8 +27,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache
 
-import numpy as np
-
 from routing.text import normalize, word_list
 
 DEFAULT_DUPLICATE_WINDOW = timedelta(days=7)
@@ -348,6 +346,14 @@ BUCKET_MAX = 16  # newest tickets read per bucket: bounds one look-up whatever a
 INDEX_CANDIDATES_MAX = 48  # tickets scored exactly per look-up (the most shared buckets first)
 
 
+def _numpy():
+    """NumPy at first use: a signature is needed only when a ticket is routed, and importing the app (every
+    CLI command, the cron process) must not pay for NumPy."""
+    import numpy
+
+    return numpy
+
+
 def _crc32(data: bytes) -> int:
     return zlib.crc32(data)
 
@@ -369,21 +375,21 @@ def signature(cleaned: str) -> bytes:
     mh = MinHash(num_perm=SIGNATURE_PERM, seed=1, scheme="affine32", hashfunc=_crc32,
                  permutations=_permutations())
     mh.update_batch([item.encode("utf-8") for item in items])
-    return np.asarray(mh.hashvalues, dtype="<u4").tobytes()
+    return _numpy().asarray(mh.hashvalues, dtype="<u4").tobytes()
 
 
 def estimated_similarity(a: bytes, b: bytes) -> float:
     """The share of equal MinHash values: an estimate of the Jaccard similarity (± 0.06 at 0.3)."""
     if not a or not b or len(a) != len(b):
         return 0.0
-    return float(np.mean(np.frombuffer(a, dtype="<u4") == np.frombuffer(b, dtype="<u4")))
+    return float(_numpy().mean(_numpy().frombuffer(a, dtype="<u4") == _numpy().frombuffer(b, dtype="<u4")))
 
 
 def band_keys(sig: bytes) -> list[str]:
     """The LSH bucket names of a signature within one scope: "<band>:<values in hex>"."""
     if not sig:
         return []
-    values = np.frombuffer(sig, dtype="<u4")
+    values = _numpy().frombuffer(sig, dtype="<u4")
     return [f"{band}:" + "".join(f"{int(v):08x}" for v in values[band * LSH_ROWS:(band + 1) * LSH_ROWS])
             for band in range(LSH_BANDS)]
 

@@ -8,6 +8,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 
+from hotline.jobs.sweep import sweep
 from hotline.workflow.sla import sla
 from routing.sla import STAGES
 from routing.urgency import URGENCIES
@@ -45,6 +46,5 @@ def due(start: str, urgency: str, stage: str, extend_days: int):
 @with_appcontext
 def sweep_command():
     """立即执行一次巡检：补排欠下的任务、处理已到期未标记的环节、重建丢失的任务。"""
-    from hotline.jobs.sweep import sweep
 
     click.echo(str(sweep(current_app._get_current_object())))

@@ -13,6 +13,7 @@ from pathlib import Path
 import click
 from flask.cli import AppGroup
 
+from hotline.learning.service import city_ordinary_examples
 from routing.urgency import assess
 
 # The model's module loads scikit-learn: imported when the command runs, so that every other flask
@@ -58,7 +59,6 @@ def _line(name: str, score: dict) -> str:
               help="模型把文本提为紧急（待复核）的概率阈值。")
 @click.option("--json", "as_json", is_flag=True, help="输出机器可读的 JSON（标准输出最后一行）。")
 def evaluate_command(data_paths, holdout_paths, folds, repeats, city_dir, threshold, as_json):
-    from hotline.learning.service import city_ordinary_examples
     from routing.urgency_model import UrgencyModel, _score, evaluate_urgency, read_examples
 
     examples = [e for path in data_paths for e in read_examples(path)]

@@ -170,7 +170,6 @@ def record_answer(step: Step, followup: FollowUp, resolved: bool, satisfaction: 
     if ticket.reopen_count == 0:
         reopen(system, ticket, f"回访不满意/未解决：{detail}")
         return "reopened"
-    from hotline.notifications.service import notify
 
     notify(step.session, audience="supervisor", kind="followup", ticket=ticket,
            dedupe_key=f"followup:{followup.id}:decision",

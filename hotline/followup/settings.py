@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
+from hotline.queue.runtime import job_app
+
 DEFAULT_BASE_URL = "http://localhost:5000"
 SMS_GATEWAYS = ("outbox",)
 
@@ -49,6 +51,5 @@ class FollowupSettings:
 
 
 def settings(app=None) -> FollowupSettings:
-    from hotline.queue.runtime import job_app
 
     return FollowupSettings.from_config((app or job_app()).config)

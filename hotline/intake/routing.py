@@ -23,6 +23,7 @@ from hotline.auth import SYSTEM
 from hotline.city.store import jurisdiction_tree
 from hotline.database import write_transaction
 from hotline.intake.duplicates import duplicate_index, fingerprint, text_of
+from hotline.learning.service import current_urgency_model, predict
 from hotline.workflow.core import locked_ticket
 from hotline.workflow.sla import sla
 from models import CatalogueEntry, Category, Jurisdiction, KnowledgeArticle, Ticket, Unit, in_select
@@ -146,7 +147,6 @@ def full_text(ticket: Ticket) -> str:
 
 
 def analyse(app: Flask, session: Session, ticket: Ticket) -> Analysis:
-    from hotline.learning.service import current_urgency_model, predict
 
     index = city_index(app, session)
     predictions, threshold = predict(app, ticket.title or "", ticket.content)

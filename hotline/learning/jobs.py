@@ -19,6 +19,7 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from hotline.database import session_factory
+from hotline.learning.service import forget_model, model_store, train_urgency
 from hotline.notifications.service import notify
 from hotline.queue.toolkit import job
 from models import Label, RetrainingRun, clock
@@ -44,7 +45,6 @@ def retrain(app: Flask, force: bool = False) -> RetrainingRun | None:
     # not by the hourly check that finds too few labels.
     from classifier.data import read_training_csv
     from classifier.learning import train_challenger
-    from hotline.learning.service import forget_model, model_store, train_urgency
 
     factory = session_factory(app)
     with factory() as session, session.begin():

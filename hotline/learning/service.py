@@ -100,6 +100,7 @@ _urgency_cache: AppCache[LoadedUrgency] = AppCache("hotline.urgency_model", RECH
 
 def urgency_store(app: Flask):
     """The urgency model's store (hotline.learning.store.UrgencyModelStore), beside the classifier's."""
+    # Imported here, at first use: the store brings scikit-learn and skops, which the app's import must not.
     from hotline.learning.store import UrgencyModelStore
 
     return UrgencyModelStore(Path(app.config["MODEL_DIR"]) / URGENCY_STORE_DIR)

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from hotline.api.formats import iso
 from hotline.auth import require
 from hotline.database import db
+from hotline.learning.service import model_store
 from models import RetrainingRun
 from models.enums import Role
 
@@ -17,7 +18,6 @@ bp = Blueprint("learning", __name__, url_prefix="/api/v1")
 @bp.get("/classifier")
 @require(Role.SUPERVISOR, Role.ADMIN)
 def classifier_state():
-    from hotline.learning.service import model_store
 
     store = model_store(current_app)
     version = store.current_version()

@@ -30,6 +30,7 @@ from hotline import workflow
 from hotline.auth import SYSTEM, Principal, hash_api_key, hash_password
 from hotline.database import session_factory
 from hotline.errors import ApiError
+from hotline.followup.service import current_followup, record_answer
 from hotline.intake import submit
 from hotline.intake.routing import city_index
 from hotline.intake.schemas import TicketIn
@@ -331,7 +332,6 @@ class Simulation:
     # --- citizens ---------------------------------------------------------------------------------
 
     def citizen_answers(self, ticket_id: int, unit_id: int) -> None:
-        from hotline.followup.service import current_followup, record_answer
 
         d = self.diligence[unit_id]
         resolved = self.rng.random() < 0.45 + 0.5 * d

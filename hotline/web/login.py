@@ -24,6 +24,7 @@ from hotline.auth import Principal, authenticate_password, lockout, principal_fo
 from hotline.database import db
 from hotline.extensions import rate_limited
 from hotline.web import bp
+from hotline.web.queries import unread_count
 from models import User
 from models.enums import CHINESE_NAMES, Role
 
@@ -180,7 +181,6 @@ def _nav_items() -> list[tuple[str, str]]:
 def _unread_count() -> int | None:
     if not current_user.is_authenticated:
         return None
-    from hotline.web.queries import unread_count
 
     return unread_count(db(), current_user.principal)
 
