@@ -141,6 +141,9 @@ class Score(float):
     """A composite score: two decimals in a CSV and in Excel."""
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
 def _csv_cell(value) -> object:
     if value is None:
         return ""
@@ -148,6 +151,9 @@ def _csv_cell(value) -> object:
         return f"{100 * value:.1f}%"
     if isinstance(value, Score):
         return f"{value:.2f}"
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        # A citizen's text opened in a spreadsheet must stay text, never run as a formula (CSV injection).
+        return "'" + value
     return value
 
 

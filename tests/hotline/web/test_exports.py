@@ -58,3 +58,14 @@ def test_exports__an_unknown_format_is_404(app, staff):
     supervisor = staff("supervisor")
     assert supervisor.get("/supervisor/export/overdue.pdf").status_code == 404
     assert supervisor.get("/supervisor/export/rankings.ods").status_code == 404
+
+
+def test_lists__csv_defuses_a_citizens_text_that_looks_like_a_formula(app, staff):
+    import csv
+
+    agent, supervisor = staff("agent"), staff("supervisor")
+    content = "=HYPERLINK(\"http://example.invalid\",\"点我\") 小区门口烧烤摊占道经营，油烟很大"
+    number = submit(agent, content=content, form_key="csv-formula")
+    text = supervisor.get("/supervisor/export/search.csv?q=烧烤").get_data(as_text=True)
+    row = next(row for row in csv.reader(io.StringIO(text.lstrip("\ufeff"))) if row and row[0] == number)
+    assert row[-1] == "'" + content
