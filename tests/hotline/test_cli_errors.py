@@ -145,12 +145,12 @@ def test_unreachable_redis__worker_says_so(instance, tmp_path):
 
 
 def test_unexpected_failure__is_named_in_one_line_not_a_traceback(instance, tmp_path, monkeypatch):
-    import hotline.jobs.sweep
+    import hotline.cli.jobs_cmds
 
     def broken(app):
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(hotline.jobs.sweep, "sweep", broken)
+    monkeypatch.setattr(hotline.cli.jobs_cmds, "sweep", broken)
     result = run(instance(migrated=True), ["sweep"], tmp_path)
     assert_one_chinese_line(result, "命令执行失败")
     assert "RuntimeError" in result.output and "disk on fire" in result.output
