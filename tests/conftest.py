@@ -306,3 +306,19 @@ def shared_data_file(name: str) -> Path:
     if not path.exists():
         pytest.skip(f"shared data {path} is absent (set HOTLINE_SHARED_DATA to its folder)")
     return path
+
+
+# --- the browser run's screenshots ------------------------------------------------------------------
+
+def screenshot_folder() -> Path:
+    folder = os.environ.get("HOTLINE_SCREENSHOTS")
+    return Path(folder) if folder else Path(__file__).resolve().parents[1] / "build" / "screenshots"
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    """Say where the e2e run left its screenshots. Here, in the root conftest: under pytest-xdist the
+    controller, which writes the summary, loads no conftest of a test folder."""
+    folder = screenshot_folder()
+    if folder.is_dir() and any(folder.glob("*.png")):
+        terminalreporter.write_sep("-", "page screenshots")
+        terminalreporter.write_line(f"screenshots of every page: {folder} ({len(list(folder.glob('*.png')))} files)")

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import screenshot_folder
+
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
@@ -54,11 +56,6 @@ def phone_page(chromium) -> Iterator[object]:
         context.close()
 
 
-def screenshot_folder() -> Path:
-    folder = os.environ.get("HOTLINE_SCREENSHOTS")
-    return Path(folder) if folder else Path(__file__).resolve().parents[2] / "build" / "screenshots"
-
-
 @pytest.fixture(scope="session")
 def screenshots() -> Path:
     folder = screenshot_folder()
@@ -66,8 +63,3 @@ def screenshots() -> Path:
     return folder
 
 
-def pytest_terminal_summary(terminalreporter, exitstatus, config):
-    folder = screenshot_folder()
-    if folder.is_dir() and any(folder.glob("*.png")):
-        terminalreporter.write_sep("-", "page screenshots")
-        terminalreporter.write_line(f"screenshots of every page: {folder} ({len(list(folder.glob('*.png')))} files)")
