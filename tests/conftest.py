@@ -235,8 +235,9 @@ def actors(app) -> Actors:
 
 # --- a real HTTP server, for concurrency tests ----------------------------------------------------
 
-@pytest.fixture
-def live_server(app) -> Iterator[str]:
+@contextlib.contextmanager
+def serving(app) -> Iterator[str]:
+    """The app on a free local port in a thread (a real HTTP server); yields its base URL."""
     from werkzeug.serving import make_server
 
     with socket.socket() as probe:
@@ -250,6 +251,12 @@ def live_server(app) -> Iterator[str]:
     finally:
         server.shutdown()
         thread.join(5)
+
+
+@pytest.fixture
+def live_server(app) -> Iterator[str]:
+    with serving(app) as url:
+        yield url
 
 
 # --- a local HTTP endpoint that records what it receives (unit webhooks, app push) ------------------

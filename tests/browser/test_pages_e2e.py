@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import os
 import re
-import socket
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,6 +18,7 @@ from sqlalchemy import select
 from hotline.database import session_factory
 from hotline.followup import survey_token
 from models import FollowUp, Ticket, User
+from tests.conftest import serving
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -37,7 +36,6 @@ REPLY = "已联合城管执法队清理占道摊位，并安排每晚巡查，�
 def city(tmp_path_factory, redis_url) -> Iterator[tuple[object, str]]:
     """A fresh database, the bootstrap model, 14 simulated days; served on a local port."""
     import redis as redis_lib
-    from werkzeug.serving import make_server
 
     from hotline import create_app, migrate
     from hotline.auth.accounts import create_user
@@ -65,17 +63,10 @@ def city(tmp_path_factory, redis_url) -> Iterator[tuple[object, str]]:
                                      ("e2e-supervisor", "supervisor", None), ("e2e-admin", "admin", None)):
             create_user(session, username, PASSWORD, role, unit, display_name={"agent": "王坐席", "unit_staff": "李办事",
                         "supervisor": "赵督办", "admin": "钱管理"}[role])
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = make_server("127.0.0.1", port, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
     try:
-        yield app, f"http://127.0.0.1:{port}"
+        with serving(app) as url:
+            yield app, url
     finally:
-        server.shutdown()
-        thread.join(5)
         engine(app).dispose()
         redis_lib.Redis.from_url(redis_url).flushdb()
 
