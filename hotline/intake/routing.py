@@ -108,7 +108,8 @@ def duplicate_candidates(app: Flask, session: Session, ticket: Ticket, street_id
     """Open tickets of the window from the same phone, or in the same street: those the LSH index names
     (filing this one too once it has an id; a draft is filed after its insert, see `file_duplicate`) and
     the street's DUPLICATE_RECENT newest; its DUPLICATE_CANDIDATES_MAX newest when the index cannot
-    answer. One read of the stored cleaned texts, none re-cleaned."""
+    answer. One read of the stored cleaned texts and signatures, none re-cleaned; `find_duplicates`
+    scores exactly only those whose signature is not far from the new one's."""
     since = ticket.received_at - DUPLICATE_WINDOW
     conditions = []
     if ticket.citizen_phone:
@@ -130,14 +131,15 @@ def duplicate_candidates(app: Flask, session: Session, ticket: Ticket, street_id
     unclean = Ticket.dup_text.is_(None)  # received before signatures were stored: cleaned here
     rows = session.execute(
         select(Ticket.ticket_no, Ticket.citizen_phone, Ticket.street_id, Ticket.received_at, Ticket.dup_text,
-               case((unclean, Ticket.title)).label("title"), case((unclean, Ticket.content)).label("content"))
+               Ticket.dup_signature, case((unclean, Ticket.title)).label("title"),
+               case((unclean, Ticket.content)).label("content"))
         .where(or_(*conditions), Ticket.received_at >= since, Ticket.status.in_(OPEN_STATUSES),
                *([Ticket.id != ticket.id] if ticket.id is not None else []))
         .order_by(Ticket.received_at.desc()).limit(DUPLICATE_CANDIDATES_MAX)
     )
     return [TicketText(ticket_no=row.ticket_no, text=text_of(row.title, row.content) if row.dup_text is None else "",
                        phone=row.citizen_phone, street=index.street_names.get(row.street_id),
-                       received_at=row.received_at, cleaned=row.dup_text)
+                       received_at=row.received_at, cleaned=row.dup_text, signature=row.dup_signature)
             for row in rows]
 
 
@@ -158,7 +160,7 @@ def analyse(app: Flask, session: Session, ticket: Ticket) -> Analysis:
     urgency = assess(text, hint, model=current_urgency_model(app))
     cleaned, sig = fingerprint(ticket.title, ticket.content)
     new = TicketText(ticket_no=ticket.ticket_no, text=text, phone=ticket.citizen_phone, street=jurisdiction.street,
-                     received_at=ticket.received_at, cleaned=cleaned)
+                     received_at=ticket.received_at, cleaned=cleaned, signature=sig)
     street_id = index.jurisdiction_ids.get(("street", jurisdiction.street))
     duplicates = find_duplicates(new, duplicate_candidates(app, session, ticket, street_id, sig, index))
     decision = decide(predictions, threshold, index.catalogue, jurisdiction, duplicates, category=chosen,
