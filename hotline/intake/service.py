@@ -26,7 +26,13 @@ from hotline.auth import Principal
 from hotline.database import write_transaction
 from hotline.errors import ApiError, Forbidden, Unprocessable
 from hotline.health import TICKETS_CREATED
-from hotline.intake.routing import analyse_safely, city_index, file_duplicate, route_new_ticket
+from hotline.intake.routing import (
+    analyse_safely,
+    attach_references,
+    city_index,
+    file_duplicate,
+    route_new_ticket,
+)
 from hotline.intake.schemas import TicketIn
 from hotline.validation import parse
 from hotline.workflow import Step, receive
@@ -173,6 +179,8 @@ def create_ticket(step: Step, data: TicketIn, idempotency_key: str | None, timez
                 routed = _route_within(app, step, ticket, analysis, decide)
         if routed:
             file_duplicate(app, ticket, analysis)
+        if analysis is not None:
+            attach_references(session, ticket, analysis.index)
         return ticket, True, routed
     except IntegrityError:
         # A concurrent request with the same key committed first: ours rolled back whole.
