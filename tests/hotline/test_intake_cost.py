@@ -71,3 +71,18 @@ def test_intake__a_dispatched_complaint_costs_a_fixed_number_of_round_trips(app,
     assert not [sql for sql in counts["sql"] if sql.startswith(("SELECT units", "SELECT categories"))], counts["sql"]
     # The duplicate index (one script), every deadline job in one pipeline, filing in the index.
     assert counts["redis"] == 3, counts["redis_commands"]
+
+
+def test_intake__a_triaged_complaint_is_not_read_back_by_the_drain(app, client, agent, monkeypatch):
+    drained = []
+    from hotline.jobs import aftercommit
+
+    monkeypatch.setattr(aftercommit, "schedule_round", lambda *args: drained.append(args[-1].id))
+    with counted(app, monkeypatch) as counts:
+        answer = ok(client.post("/api/v1/tickets", headers=agent, json={  # no category, no place: a person routes it
+            "channel": "phone", "content": "我想反映一个情况，说不清楚归谁管。", "citizen": {"phone": "13900000002"}}))
+    assert answer["status"] == "triage"
+    # It owes no deadline job and opened no follow-up: nothing for the after-commit drain to read.
+    assert drained == [] and counts["commits"] == 1, counts["sql"]
+    assert not [sql for sql in counts["sql"] if sql.startswith("SELECT tickets.id")], counts["sql"]
+    assert counts["statements"] <= 8, counts["sql"]
