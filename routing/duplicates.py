@@ -448,6 +448,7 @@ class DuplicateIndex:
             members = self.buckets.setdefault((scope, bucket), [])
             members.append((received_at, key))
             members.sort(key=lambda m: m[0], reverse=True)
+            del members[self.per_bucket:]  # no look-up reads further than the newest per_bucket
 
     def candidates(self, scope: str, sig: bytes, since: datetime) -> list:
         found = []
