@@ -169,7 +169,7 @@ def create_ticket(step: Step, data: TicketIn, idempotency_key: str | None, timez
         analysis = analyse_safely(app, session, Ticket(**fields, received_at=step.now))
     routed = app is None
     try:
-        with write_transaction(session):
+        with write_transaction(session, continue_read=True):
             ticket = receive(step, fields, timezone=timezone)
             if idempotency_key:
                 session.add(IdempotencyRecord(owner=owner, key=idempotency_key,

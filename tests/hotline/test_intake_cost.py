@@ -20,7 +20,7 @@ BODY = {**STREET_COMPLAINT, "channel": "phone"}
 
 @contextmanager
 def counted(app, monkeypatch):
-    counts = {"statements": 0, "commits": 0, "redis": 0, "sql": [], "redis_commands": []}
+    counts = {"statements": 0, "commits": 0, "redis": 0, "checkouts": 0, "sql": [], "redis_commands": []}
 
     def statement(_conn, _cursor, sql, *_args):
         if not sql.startswith(("BEGIN", "SAVEPOINT", "RELEASE", "SET LOCAL")):  # the same on both databases
@@ -38,14 +38,19 @@ def counted(app, monkeypatch):
         counts["redis_commands"].append(bytes(first)[:60])
         return send(self, command, check_health)
 
+    def checkout(*_args):
+        counts["checkouts"] += 1
+
     event.listen(engine(app), "before_cursor_execute", statement)
     event.listen(engine(app), "commit", commit)
+    event.listen(engine(app).pool, "checkout", checkout)
     monkeypatch.setattr(Connection, "send_packed_command", send_packed_command)
     try:
         yield counts
     finally:
         event.remove(engine(app), "before_cursor_execute", statement)
         event.remove(engine(app), "commit", commit)
+        event.remove(engine(app).pool, "checkout", checkout)
 
 
 @pytest.fixture
@@ -86,3 +91,6 @@ def test_intake__a_triaged_complaint_is_not_read_back_by_the_drain(app, client, 
     assert drained == [] and counts["commits"] == 1, counts["sql"]
     assert not [sql for sql in counts["sql"] if sql.startswith("SELECT tickets.id")], counts["sql"]
     assert counts["statements"] <= 8, counts["sql"]
+    # On PostgreSQL the reads (the caller, the candidates) go on as the write: one connection, one
+    # transaction. SQLite ends the read first (its write lock is taken at BEGIN).
+    assert counts["checkouts"] == (1 if engine(app).dialect.name == "postgresql" else 2)
