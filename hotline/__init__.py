@@ -78,7 +78,7 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_metrics(app: Flask) -> None:
-    from hotline.health import LATENCY, REQUESTS
+    from hotline import metrics
 
     @app.before_request
     def _start_timer():
@@ -86,8 +86,7 @@ def _register_metrics(app: Flask) -> None:
 
     @app.after_request
     def _observe(response):
-        endpoint = request.endpoint or "unknown"
-        REQUESTS.labels(request.method, endpoint, str(response.status_code)).inc()
-        if "request_started" in g:
-            LATENCY.labels(endpoint).observe(time.perf_counter() - g.request_started)
+        started = g.get("request_started")
+        metrics.count_request(request.method, request.endpoint or "unknown", response.status_code,
+                              None if started is None else time.perf_counter() - started)
         return response

@@ -1,23 +1,20 @@
-"""Liveness and metrics: /healthz (database and Redis) and /metrics (Prometheus)."""
+"""Liveness and metrics: /healthz (database and Redis) and /metrics (Prometheus, from hotline.metrics)."""
 
 from __future__ import annotations
 
 import logging
 
 from flask import Blueprint, Response, jsonify
-from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
 from sqlalchemy import text
 
 from hotline import database
 from hotline.auth import current_principal
+from hotline.metrics import exposition
 from hotline.redis_conn import ping
 
 bp = Blueprint("health", __name__)
 log = logging.getLogger(__name__)
 
-REQUESTS = Counter("hotline_http_requests_total", "HTTP requests", ["method", "endpoint", "status"])
-LATENCY = Histogram("hotline_http_request_seconds", "HTTP request latency", ["endpoint"])
-TICKETS_CREATED = Counter("hotline_tickets_created_total", "Tickets created at intake", ["channel"])
 
 
 def database_state() -> tuple[bool, str]:
@@ -71,4 +68,5 @@ def healthz():
 
 @bp.get("/metrics")
 def metrics():
-    return Response(generate_latest(), mimetype=CONTENT_TYPE_LATEST)
+    body, content_type = exposition()
+    return Response(body, content_type=content_type)

@@ -158,6 +158,16 @@ def decide(
 Reason = tuple[str, str]  # (code from REASON_CODES, a Chinese sentence for people)
 
 
+def distinct_figures(value: float, bar: float) -> tuple[str, str]:
+    """Two figures with the fewest decimals (at least two) that tell them apart: an agent reading
+    "置信度 0.90 低于阈值 0.90" cannot see why; "0.897 低于 0.903" says it."""
+    for places in (2, 3, 4):
+        shown, shown_bar = f"{value:.{places}f}", f"{bar:.{places}f}"
+        if shown != shown_bar:
+            break
+    return shown, shown_bar
+
+
 def _ranked(predictions: Sequence[tuple[str, float]]) -> list[tuple[str, float]]:
     """The predictions with a probability, best first."""
     return sorted(
@@ -194,7 +204,8 @@ def _lead_and_reasons(
     assisting = tuple(u for u in dict.fromkeys(rule.assisting) if u != lead)
     reasons: list[Reason] = []
     if not chosen_by_agent and probability is not None and probability < threshold:
-        reasons.append(("low_confidence", f"分类置信度 {probability:.2f} 低于自动派单阈值 {threshold:.2f}"))
+        shown, bar = distinct_figures(probability, threshold)
+        reasons.append(("low_confidence", f"分类置信度 {shown} 低于自动派单阈值 {bar}"))
     if choice.basis == "no_lead_unit":
         reasons.append(("no_lead_unit", f"派单目录中类别 {chosen} 未指定主办单位"))
     elif choice.basis == "district_fallback":

@@ -25,7 +25,6 @@ from sqlalchemy.orm import Session
 from hotline.auth import Principal
 from hotline.database import write_transaction
 from hotline.errors import ApiError, Forbidden, Unprocessable
-from hotline.health import TICKETS_CREATED
 from hotline.intake.routing import (
     analyse_safely,
     attach_references,
@@ -34,6 +33,7 @@ from hotline.intake.routing import (
     route_new_ticket,
 )
 from hotline.intake.schemas import TicketIn
+from hotline.metrics import count_ticket
 from hotline.validation import parse
 from hotline.workflow import Step, receive
 from hotline.workflow.core import leaf_category
@@ -68,7 +68,7 @@ def submit(session: Session, principal: Principal, body: dict | TicketIn, idempo
                                             decide=decide)
     if not created:
         return Submitted(ticket, False)
-    TICKETS_CREATED.labels(ticket.channel).inc()
+    count_ticket(ticket.channel)
     return Submitted(ticket, True, routing_pending=not routed)
 
 

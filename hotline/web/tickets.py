@@ -26,7 +26,7 @@ REFERRAL_NAMES = {"110": "110 公安", "119": "119 消防", "120": "120 急救",
 
 def visible_ticket_or_404(ticket_no: str) -> Ticket:
     ticket = db().scalar(select(Ticket).where(Ticket.ticket_no == ticket_no, ticket_scope(principal()))
-                         .options(*queries.SHOWN))
+                         .options(*queries.shown()))
     if ticket is None:
         abort(404)
     return ticket

@@ -22,7 +22,7 @@ from schemathesis import GenerationMode
 from schemathesis.specs.openapi.checks import negative_data_rejection, positive_data_acceptance
 
 from tests.hotline.journeys import STREET_COMPLAINT, cast, ok
-from tests.hotline.open311_support import (
+from tests.hotline.open311.open311_support import (
     ERRORS_SCHEMA,
     UPDATES_SCHEMA,
     Schemas,

@@ -45,6 +45,11 @@ def test_decide__low_confidence_goes_to_triage_with_reason():
     assert decision.lead_unit == "CY-WJ"  # still suggested
 
 
+def test_decide__low_confidence_reason_shows_as_many_decimals_as_tell_the_two_apart():
+    decision = decide([("ENV-NOISE", 0.8974)], 0.9031, CATALOGUE, STREET)
+    assert decision.reason == "分类置信度 0.897 低于自动派单阈值 0.903"
+
+
 def test_decide__probability_equal_to_threshold_is_enough():
     assert decide([("ENV-NOISE", 0.8)], 0.8, CATALOGUE, STREET).auto
 

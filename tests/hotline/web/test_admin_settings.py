@@ -17,7 +17,7 @@ from hotline.workflow.sla import sla
 from models import AdminChange, CitySetting, Ticket
 from routing.sla import end_of_workday
 from tests.hotline.journeys import STREET_COMPLAINT
-from tests.hotline.test_scoring import City, build_october
+from tests.hotline.scoring.test_scoring import City, build_october
 from tests.hotline.web.conftest import Staff, make_user, sign_in
 
 SLA_DEFAULTS = {"accept": {"emergency": "15min", "utility": "30min", "normal": "1d", "complex": "1d"},

@@ -9,7 +9,7 @@ import openpyxl
 import pytest
 
 from hotline.database import session_factory
-from tests.hotline.test_scoring import City, build_october
+from tests.hotline.scoring.test_scoring import City, build_october
 from tests.hotline.web.conftest import Staff, make_user, sign_in
 from tests.hotline.web.test_workflow_pages import submit
 

@@ -23,7 +23,7 @@ from rq.job import Job
 
 from hotline.processes.resilience import Backoff, Outage, RepeatFilter
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 pytestmark = pytest.mark.slow
 
 
@@ -225,7 +225,7 @@ def test_up__an_external_redis_outage_stops_nothing(tmp_path, own_redis):
 
     import psutil
 
-    from tests.hotline.test_up import flask, wait_for
+    from tests.hotline.processes.test_up import flask, wait_for
 
     env = _env(tmp_path, own_redis, HOTLINE_SWEEP_INTERVAL_SECONDS="1")
     port = _free_port()

@@ -14,7 +14,7 @@ from civicbot.open311 import Open311Client
 from civicbot.registry import Endpoint
 from georeport import GeoReport
 
-from tests.hotline.open311_support import Schemas, open311_key, open311_schema_dir
+from tests.hotline.open311.open311_support import Schemas, open311_key, open311_schema_dir
 
 
 @pytest.fixture

@@ -122,7 +122,7 @@ def test_docs__the_workflow_document_shows_the_table_of_the_code(app):
     """docs/workflow.md holds the output of `flask workflow table`: change the table, regenerate the doc."""
     from pathlib import Path
 
-    document = (Path(__file__).resolve().parents[2] / "docs" / "workflow.md").read_text()
+    document = (Path(__file__).resolve().parents[3] / "docs" / "workflow.md").read_text()
     printed = app.test_cli_runner().invoke(args=["workflow", "table"]).output.strip()
     between = document.split("<!-- generated: flask --app wsgi workflow table -->")[1].split("<!-- end generated -->")[0]
     assert between.strip() == printed

@@ -13,7 +13,7 @@ from hotline.city.schema import CityError, read_city
 from hotline.city.store import export_city, load_city
 from models import CatalogueEntry, Category, Jurisdiction, KnowledgeArticle, Unit
 
-DEMO = Path(__file__).resolve().parents[2] / "hotline" / "demo_city"
+DEMO = Path(__file__).resolve().parents[3] / "hotline" / "demo_city"
 
 
 def copy_demo(tmp_path: Path) -> Path:

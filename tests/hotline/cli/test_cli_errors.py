@@ -15,7 +15,7 @@ import pytest
 from hotline import create_app, migrate
 from hotline.database import engine
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 DEMO = str(ROOT / "hotline" / "demo_city")
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
 RUN_UPGRADE = "db upgrade"

@@ -17,7 +17,7 @@ from hotline.city.store import load_city
 from hotline.database import engine, session_factory
 from models import FollowUp, Notification, Ticket, TicketEvent, UnitScore
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 DEMO = ROOT / "hotline" / "demo_city"
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from hotline.database import session_factory
 from hotline.scoring.service import store_period
-from tests.hotline.test_scoring import City, build_october, local
+from tests.hotline.scoring.test_scoring import City, build_october, local
 
 URL = "/api/v1/stats/units"
 

@@ -24,7 +24,7 @@ def trained_store(tmp_path_factory) -> Path:
     from routing.urgency_model import train_urgency_model
 
     folder = tmp_path_factory.mktemp("models")
-    city = Path(__file__).resolve().parents[2] / "hotline" / "demo_city"
+    city = Path(__file__).resolve().parents[3] / "hotline" / "demo_city"
     vocabulary = load_city_vocabulary(city)
     ensure_model(ModelStore(folder), city / "seed_examples.csv", vocabulary.words, vocabulary.category_keywords)
     UrgencyModelStore(folder / URGENCY_STORE_DIR).save(

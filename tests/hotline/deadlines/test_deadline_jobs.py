@@ -222,7 +222,7 @@ def test_sweep__reads_only_tickets_with_work_due(world):
     assert (report.owed_scheduled, report.due_handled, report.jobs_recreated) == (0, 0, 0)
 
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def test_worker_killed_mid_job__the_work_completes_once(world, redis_url, migrated_database, tmp_path):

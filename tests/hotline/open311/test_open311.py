@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 from hotline.open311.schemas import FIELD_NAMES
 from models import ApiKey, Open311Request, Ticket, clock
 from tests.hotline.journeys import BODIES, LEAD_UNIT, act, cast, ok
-from tests.hotline.open311_support import (
+from tests.hotline.open311.open311_support import (
     ERRORS_SCHEMA,
     LIFT,
     UPDATES_SCHEMA,
