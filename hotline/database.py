@@ -47,12 +47,25 @@ def _close_session(_exc) -> None:
 
 
 @contextmanager
-def write_transaction(session: Session) -> Iterator[Session]:
+def write_transaction(session: Session, *, continue_read: bool = False) -> Iterator[Session]:
     """A write on a session that has usually begun reading already (the caller's key, a lookup).
 
     The read is ended first so that the write begins afresh — on SQLite with the write lock taken at
     BEGIN (models.db.WriteAwareSession) — and everything inside commits or rolls back as one.
+
+    `continue_read`: on PostgreSQL the read goes on as the write instead (under READ COMMITTED each
+    statement sees what is committed when it starts: ending the read would only cost a ROLLBACK, a
+    second check-out of a connection with its ping, and a BEGIN). Only for callers whose reads hold no
+    ORM state that the write relies on (intake: the caller's key, duplicate candidates' rows).
     """
+    if continue_read and session.in_transaction() and session.get_bind().dialect.name == "postgresql":
+        try:
+            yield session
+        except BaseException:
+            session.rollback()
+            raise
+        session.commit()
+        return
     session.rollback()
     with session.begin():
         yield session

@@ -36,7 +36,8 @@ _KEY = "hotline.duplicate_index"
 
 # KEYS: the ready marker, then the buckets. ARGV: since, per-bucket cap, the new ticket's id ("" for none),
 # its score, the oldest score kept, the buckets' TTL. Returns {ready, members of bucket 1, …}: the newest
-# members received since `since`, read before the new ticket is filed.
+# members received since `since`, read before the new ticket is filed. A bucket keeps its newest `cap`
+# members only (no look-up reads further): a write into a common bucket stays small, and so does Redis.
 LOOKUP_AND_ADD = """
 local found = {redis.call('EXISTS', KEYS[1])}
 for i = 2, #KEYS do
@@ -46,17 +47,19 @@ if ARGV[3] ~= '' then
   for i = 2, #KEYS do
     redis.call('ZADD', KEYS[i], ARGV[4], ARGV[3])
     redis.call('ZREMRANGEBYSCORE', KEYS[i], '-inf', '(' .. ARGV[5])
+    redis.call('ZREMRANGEBYRANK', KEYS[i], 0, -tonumber(ARGV[2]) - 1)
     redis.call('EXPIRE', KEYS[i], ARGV[6])
   end
 end
 return found
 """
 
-# KEYS: the buckets. ARGV: the ticket's id, its score, the oldest score kept, the buckets' TTL.
+# KEYS: the buckets. ARGV: the ticket's id, its score, the oldest score kept, the buckets' TTL, the cap.
 ADD = """
 for i = 1, #KEYS do
   redis.call('ZADD', KEYS[i], ARGV[2], ARGV[1])
   redis.call('ZREMRANGEBYSCORE', KEYS[i], '-inf', '(' .. ARGV[3])
+  redis.call('ZREMRANGEBYRANK', KEYS[i], 0, -tonumber(ARGV[5]) - 1)
   redis.call('EXPIRE', KEYS[i], ARGV[4])
 end
 return #KEYS
@@ -117,7 +120,7 @@ class RedisDuplicateIndex:
         if not buckets:
             return True
         try:
-            self._add_script(keys=buckets, args=[ticket_id, _ts(received_at), self._oldest(), self.ttl])
+            self._add_script(keys=buckets, args=[ticket_id, _ts(received_at), self._oldest(), self.ttl, BUCKET_MAX])
         except (redis.RedisError, OSError) as error:
             log.warning("could not file ticket %s in the duplicate index (%s)", ticket_id, error)
             return False
@@ -156,7 +159,8 @@ class RedisDuplicateIndex:
                                 session.execute(update(Ticket).where(Ticket.id == row.id)
                                                 .values(dup_text=cleaned, dup_signature=sig))
                             self._add_script(keys=[_bucket(row.street_id, b) for b in band_keys(sig)],
-                                             args=[row.id, _ts(row.received_at), oldest, self.ttl], client=pipe)
+                                             args=[row.id, _ts(row.received_at), oldest, self.ttl, BUCKET_MAX],
+                                             client=pipe)
                         pipe.execute()
                     filed += len(rows)
                     last_id = rows[-1].id

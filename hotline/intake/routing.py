@@ -14,8 +14,9 @@ from datetime import timedelta
 from functools import cached_property
 
 from flask import Flask
-from sqlalchemy import case, or_, select
+from sqlalchemy import case, inspect, or_, select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from hotline import workflow
 from hotline.appcache import AppCache
@@ -51,10 +52,23 @@ class CityIndex:
     article_ids: dict[str, int]
     jurisdiction_ids: dict[tuple[str, str], int]  # (kind, name) → id
     street_names: dict[int, str]  # id → name
+    jurisdictions: dict[int, Jurisdiction]  # id → row (detached: merged into a session to be used there)
+    units: dict[str, Unit]  # code → row (detached)
 
     @cached_property
     def category_codes(self) -> dict[int, str]:
         return {category.id: code for code, category in self.categories.items()}
+
+    @cached_property
+    def category_rows(self) -> dict[int, Category]:
+        return {category.id: category for category in self.categories.values()}
+
+    def unit(self, code: str) -> Unit | None:  # workflow.Reference: the router's dispatch reads no unit
+        return self.units.get(code)
+
+    def category(self, code: str) -> Category | None:  # a matter type (a leaf), as leaf_category
+        category = self.categories.get(code)
+        return category if category is not None and category.parent_id is not None else None
 
 
 def build_city_index(session: Session) -> CityIndex:
@@ -73,12 +87,13 @@ def build_city_index(session: Session) -> CityIndex:
          "category": by_id[a.category_id].code if a.category_id else None}
         for a in session.scalars(select(KnowledgeArticle).where(KnowledgeArticle.active.is_(True)))
     ]
-    for category in categories.values():
-        session.expunge(category)
+    for row in [*categories.values(), *rows, *units.values()]:
+        session.expunge(row)
     return CityIndex(Gazetteer.from_districts(districts), load_catalogue(entries), KnowledgeIndex(articles),
                      {u.code: u.name for u in units.values()}, categories, {a["code"]: a["id"] for a in articles},
                      {(row.kind, row.name): row.id for row in rows},
-                     {row.id: row.name for row in rows if row.kind == "street"})
+                     {row.id: row.name for row in rows if row.kind == "street"}, {row.id: row for row in rows},
+                     {unit.code: unit for unit in units.values()})
 
 
 _city_cache: AppCache[CityIndex] = AppCache("hotline.city_index", CITY_CACHE_SECONDS)
@@ -108,7 +123,8 @@ def duplicate_candidates(app: Flask, session: Session, ticket: Ticket, street_id
     """Open tickets of the window from the same phone, or in the same street: those the LSH index names
     (filing this one too once it has an id; a draft is filed after its insert, see `file_duplicate`) and
     the street's DUPLICATE_RECENT newest; its DUPLICATE_CANDIDATES_MAX newest when the index cannot
-    answer. One read of the stored cleaned texts, none re-cleaned."""
+    answer. One read of the stored cleaned texts and signatures, none re-cleaned; `find_duplicates`
+    scores exactly only those whose signature is not far from the new one's."""
     since = ticket.received_at - DUPLICATE_WINDOW
     conditions = []
     if ticket.citizen_phone:
@@ -130,14 +146,15 @@ def duplicate_candidates(app: Flask, session: Session, ticket: Ticket, street_id
     unclean = Ticket.dup_text.is_(None)  # received before signatures were stored: cleaned here
     rows = session.execute(
         select(Ticket.ticket_no, Ticket.citizen_phone, Ticket.street_id, Ticket.received_at, Ticket.dup_text,
-               case((unclean, Ticket.title)).label("title"), case((unclean, Ticket.content)).label("content"))
+               Ticket.dup_signature, case((unclean, Ticket.title)).label("title"),
+               case((unclean, Ticket.content)).label("content"))
         .where(or_(*conditions), Ticket.received_at >= since, Ticket.status.in_(OPEN_STATUSES),
                *([Ticket.id != ticket.id] if ticket.id is not None else []))
         .order_by(Ticket.received_at.desc()).limit(DUPLICATE_CANDIDATES_MAX)
     )
     return [TicketText(ticket_no=row.ticket_no, text=text_of(row.title, row.content) if row.dup_text is None else "",
                        phone=row.citizen_phone, street=index.street_names.get(row.street_id),
-                       received_at=row.received_at, cleaned=row.dup_text)
+                       received_at=row.received_at, cleaned=row.dup_text, signature=row.dup_signature)
             for row in rows]
 
 
@@ -158,7 +175,7 @@ def analyse(app: Flask, session: Session, ticket: Ticket) -> Analysis:
     urgency = assess(text, hint, model=current_urgency_model(app))
     cleaned, sig = fingerprint(ticket.title, ticket.content)
     new = TicketText(ticket_no=ticket.ticket_no, text=text, phone=ticket.citizen_phone, street=jurisdiction.street,
-                     received_at=ticket.received_at, cleaned=cleaned)
+                     received_at=ticket.received_at, cleaned=cleaned, signature=sig)
     street_id = index.jurisdiction_ids.get(("street", jurisdiction.street))
     duplicates = find_duplicates(new, duplicate_candidates(app, session, ticket, street_id, sig, index))
     decision = decide(predictions, threshold, index.catalogue, jurisdiction, duplicates, category=chosen,
@@ -205,14 +222,17 @@ def route_new_ticket(app: Flask, session: Session, ticket: Ticket, *, decide: bo
     With `decide=False` (an agent has already chosen what to do) only the facts are recorded — category
     suggestions, urgency, place, duplicates — and the ticket stays `received` for the agent's action."""
     if within is not None:  # the router acts, not the caller who submitted the ticket
-        apply_routing(workflow.Step(within.session, SYSTEM, within.sla, within.now), ticket, analysis, decide)
+        apply_routing(workflow.Step(within.session, SYSTEM, within.sla, within.now,
+                                    reference=analysis.index if analysis is not None else None),
+                      ticket, analysis, decide)
         return
     analysis = analyse_safely(app, session, ticket)
     with write_transaction(session):
         ticket = locked_ticket(session, Ticket.id == ticket.id)
         if ticket.status != TicketStatus.RECEIVED:
             return
-        apply_routing(workflow.Step(session, SYSTEM, sla(app)), ticket, analysis, decide)
+        apply_routing(workflow.Step(session, SYSTEM, sla(app), reference=analysis.index if analysis else None),
+                      ticket, analysis, decide)
     file_duplicate(app, ticket, analysis)
 
 
@@ -248,6 +268,17 @@ def apply_routing(step: workflow.Step, ticket: Ticket, analysis: Analysis | None
             workflow.dispatch(step, ticket, decision.lead_unit, decision.assisting, decision.category, auto=True)
         else:
             workflow.to_triage(step, ticket, decision.reason, ticket.suggestions)
+
+
+def attach_references(session: Session, ticket: Ticket, index: CityIndex) -> None:
+    """The category, district and street of a ticket routed in this request, from the per-process city
+    index (merged into the session without a query): the answer shows them without reading them back."""
+    state = inspect(ticket)
+    for name, key, rows in (("category", ticket.category_id, index.category_rows),
+                            ("district", ticket.district_id, index.jurisdictions),
+                            ("street", ticket.street_id, index.jurisdictions)):
+        if key is not None and name in state.unloaded and (row := rows.get(key)) is not None:
+            set_committed_value(ticket, name, session.merge(row, load=False))
 
 
 def file_duplicate(app: Flask, ticket: Ticket, analysis: Analysis | None) -> None:

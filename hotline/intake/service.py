@@ -25,7 +25,13 @@ from sqlalchemy.orm import Session
 from hotline.auth import Principal
 from hotline.database import write_transaction
 from hotline.errors import ApiError, Forbidden, Unprocessable
-from hotline.intake.routing import analyse_safely, city_index, file_duplicate, route_new_ticket
+from hotline.intake.routing import (
+    analyse_safely,
+    attach_references,
+    city_index,
+    file_duplicate,
+    route_new_ticket,
+)
 from hotline.intake.schemas import TicketIn
 from hotline.metrics import count_ticket
 from hotline.validation import parse
@@ -163,7 +169,7 @@ def create_ticket(step: Step, data: TicketIn, idempotency_key: str | None, timez
         analysis = analyse_safely(app, session, Ticket(**fields, received_at=step.now))
     routed = app is None
     try:
-        with write_transaction(session):
+        with write_transaction(session, continue_read=True):
             ticket = receive(step, fields, timezone=timezone)
             if idempotency_key:
                 session.add(IdempotencyRecord(owner=owner, key=idempotency_key,
@@ -173,6 +179,8 @@ def create_ticket(step: Step, data: TicketIn, idempotency_key: str | None, timez
                 routed = _route_within(app, step, ticket, analysis, decide)
         if routed:
             file_duplicate(app, ticket, analysis)
+        if analysis is not None:
+            attach_references(session, ticket, analysis.index)
         return ticket, True, routed
     except IntegrityError:
         # A concurrent request with the same key committed first: ours rolled back whole.

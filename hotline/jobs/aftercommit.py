@@ -11,6 +11,9 @@ from __future__ import annotations
 import logging
 
 from flask import Flask
+from sqlalchemy import inspect
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
 
 from hotline.database import session_factory
 from hotline.deadlines.jobs import schedule_ticket
@@ -19,6 +22,7 @@ from hotline.notifications.service import enqueue_webhooks, pending_webhooks
 from hotline.queue.runtime import escalation_delay, queue, sla
 from hotline.workflow import effects
 from models import Ticket
+from models.enums import TicketStatus
 
 log = logging.getLogger(__name__)
 
@@ -40,5 +44,18 @@ def drain(app: Flask, changed: dict[str, set[int]]) -> None:
             enqueue_webhooks(target, pushes)
 
 
+def may_owe_jobs(session: Session, changed: dict[str, set[int]]) -> dict[str, set[int]]:
+    """The changes whose effects the drain must look at. A ticket that this session holds as committed,
+    owing no deadline jobs and not `replied` (only a reply opens a follow-up round), has none: the drain
+    would read it back to do nothing (three quarters of intakes: triage, answered, rejected)."""
+    def may_owe(ticket_id: int) -> bool:
+        ticket = session.identity_map.get(identity_key(Ticket, ticket_id))
+        if ticket is None or {"jobs_owed", "status"} & inspect(ticket).unloaded:
+            return True  # not known here without a query: the drain reads it
+        return bool(ticket.jobs_owed) or ticket.status == TicketStatus.REPLIED
+
+    return {**changed, "ticket": {i for i in changed.get("ticket", ()) if may_owe(i)}}
+
+
 def init_app(app: Flask) -> None:
-    effects.install(session_factory(app), lambda changed: drain(app, changed))
+    effects.install(session_factory(app), lambda changed: drain(app, changed), may_owe_jobs)

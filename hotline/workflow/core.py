@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -21,14 +21,27 @@ from models.enums import EventKind as E
 from models.enums import ExtensionStatus, TicketStatus
 
 
+class Reference(Protocol):
+    """Units and matter types as a per-process cache holds them (detached rows, at most a minute old)."""
+
+    def unit(self, code: str) -> Unit | None: ...
+
+    def category(self, code: str) -> Category | None: ...
+
+
 @dataclass
 class Step:
-    """One workflow step: who acts, on which session, with which deadlines, at what time."""
+    """One workflow step: who acts, on which session, with which deadlines, at what time.
+
+    `reference`: where the router, which decided from the cached city, finds the units and the matter
+    type it names (merged into the session without a query); without it, or for a code it lacks, the
+    database. People's steps read the database."""
 
     session: Session
     actor: Principal
     sla: Sla
     now: datetime = field(default_factory=clock.now)
+    reference: Reference | None = None
 
 
 def record_event(step: Step, ticket: Ticket, action: str, *, from_status: str | None = None,
@@ -102,7 +115,9 @@ def leaf_category(session: Session, code: str) -> Category | None:
 
 
 def unit_by_code(step: Step, code: str, field_name: str = "unit") -> Unit:
-    unit = step.session.scalar(select(Unit).where(Unit.code == code))
+    cached = step.reference.unit(code) if step.reference is not None else None
+    unit = (step.session.merge(cached, load=False) if cached is not None
+            else step.session.scalar(select(Unit).where(Unit.code == code)))
     if unit is None or not unit.active:
         raise Unprocessable(f"单位 {code} 不存在或已停用。", fields={field_name: "单位不存在"})
     return unit
@@ -148,7 +163,10 @@ def cancel_pending_extension(step: Step, ticket: Ticket, why: str) -> None:
 
 
 def end_assignments(step: Step, ticket: Ticket) -> None:
-    """The ticket leaves its units: their assignments end and a pending extension lapses."""
+    """The ticket leaves its units: their assignments end and a pending extension lapses. A ticket still
+    `received` was never with a unit (no rule leads back to it): nothing to read, nothing to end."""
+    if ticket.status == TicketStatus.RECEIVED:
+        return
     cancel_pending_extension(step, ticket, "工单已离开本单位")
     for assignment in step.session.scalars(
         select(Assignment).where(Assignment.ticket_id == ticket.id, Assignment.active.is_(True))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from sqlalchemy.orm.attributes import set_committed_value
+
 from hotline.errors import Unprocessable
 from hotline.workflow.core import (
     Step,
@@ -40,10 +42,12 @@ def assign_units(step: Step, ticket: Ticket, lead: Unit, assisting: Sequence[Uni
     ticket.lead_unit = lead  # the object, not the id: a loaded relationship would otherwise stay stale
     step.session.add(Assignment(ticket_id=ticket.id, unit_id=lead.id, role="lead", assigned_at=step.now,
                                 assigned_by=step.actor.actor, auto=auto))
-    for unit in assisting:
-        if unit.id != lead.id:
-            step.session.add(Assignment(ticket_id=ticket.id, unit_id=unit.id, role="assist",
-                                        assigned_at=step.now, assigned_by=step.actor.actor, auto=auto))
+    helpers = [Assignment(ticket_id=ticket.id, unit_id=unit.id, unit=unit, role="assist", assigned_at=step.now,
+                          assigned_by=step.actor.actor, auto=auto, active=True)
+               for unit in assisting if unit.id != lead.id]
+    step.session.add_all(helpers)
+    # The read-only view of the assisting units follows: neither stale nor read back for the answer.
+    set_committed_value(ticket, "assisting_assignments", helpers)
 
 
 def record_label(step: Step, ticket: Ticket, category: Category, source: str) -> None:
@@ -68,7 +72,8 @@ def record_urgency_label(step: Step, ticket: Ticket, urgency: str, referral: str
 
 
 def _category(step: Step, code: str) -> Category:
-    category = leaf_category(step.session, code)
+    cached = step.reference.category(code) if step.reference is not None else None
+    category = step.session.merge(cached, load=False) if cached is not None else leaf_category(step.session, code)
     if category is None:
         raise Unprocessable(f"事项分类 {code} 不存在。", fields={"category": "分类不存在"})
     return category

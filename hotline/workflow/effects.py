@@ -22,6 +22,8 @@ log = logging.getLogger(__name__)
 _KEY = "hotline.after_commit"  # changes of the open transaction
 _READY = "hotline.after_commit.ready"  # changes committed, their effects not yet run
 Drain = Callable[[dict[str, set[int]]], None]
+# Given the session that just committed and what it changed: what may still need the drain.
+Needed = Callable[[Session, dict[str, set[int]]], dict[str, set[int]]]
 
 
 def defer(session: Session, kind: str, item_id: int) -> None:
@@ -33,15 +35,21 @@ def touch(session: Session, ticket) -> None:
     defer(session, "ticket", ticket.id)
 
 
-def install(factory: sessionmaker, drain: Drain) -> None:
+def install(factory: sessionmaker, drain: Drain, needed: Needed | None = None) -> None:
     """Run `drain(changed)` after each commit of a session from `factory` that recorded changes.
+
+    `needed` may leave out, before the drain opens a session of its own, what the committed rows as this
+    session holds them show to owe nothing (the rows keep saying so, for the sweep, when it errs).
 
     The drain runs once the committed transaction has ended and given its connection back to the pool:
     it reads with a connection of its own, and a request must never hold two (under load every request
     would wait for a second connection that the others hold)."""
 
     def after_commit(session: Session) -> None:
-        if changed := session.info.pop(_KEY, None):
+        changed = session.info.pop(_KEY, None)
+        if changed and needed is not None:
+            changed = {kind: ids for kind, ids in needed(session, changed).items() if ids}
+        if changed:
             session.info[_READY] = changed
 
     def after_transaction_end(session: Session, transaction) -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy.orm.attributes import set_committed_value
+
 from hotline.workflow.core import Step, record_event
 from hotline.workflow.numbering import next_ticket_no
 from models import Ticket
@@ -22,5 +24,6 @@ def receive(step: Step, fields: dict[str, Any], *, timezone: str) -> Ticket:
     )
     step.session.add(ticket)
     step.session.flush()  # the event needs the ticket's id
+    set_committed_value(ticket, "assisting_assignments", [])  # a new ticket has none: not read back
     record_event(step, ticket, E.RECEIVE, to_status=ticket.status, data={"channel": ticket.channel})
     return ticket

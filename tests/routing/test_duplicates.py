@@ -309,3 +309,40 @@ def test_duplicate_index__ranks_by_shared_buckets_and_keeps_to_the_limit():
     assert duplicates.rank_candidates([["a", "b"], ["b"], ["c", "b"], ["c"]], limit=2) == ["b", "c"]
     index = index_with([(f"T{i}", f"{FUME}{i}") for i in range(60)], limit=5)
     assert len(index.candidates(WJ, duplicates.signature(clean_text(FUME)), since=NOW - timedelta(days=7))) == 5
+
+
+def signed(no, text, **kwargs):
+    """A ticket as intake reads it back, with its stored signature."""
+    t = stored(no, text, **kwargs)
+    return dataclasses.replace(t, signature=duplicates.signature(t.cleaned))
+
+
+def test_find_duplicates__stored_signatures_give_the_same_answers():
+    texts = [FUME, FUME_THIRD, MANHOLE, NOISE_SAME_BUILDING, VENDOR, *UNRELATED]
+    plain = [stored(f"C{i}", t, phone="13800138000" if t == MANHOLE else None) for i, t in enumerate(texts)]
+    with_signatures = [signed(f"C{i}", t, phone="13800138000" if t == MANHOLE else None) for i, t in enumerate(texts)]
+    found = find_duplicates(signed("N", FUME_AGAIN, phone="13800138000"), with_signatures)
+    assert found == find_duplicates(stored("N", FUME_AGAIN, phone="13800138000"), plain)
+    assert {c.ticket_no for c in found} >= {"C0", "C1", "C2"}  # both fume tickets, and the caller's manhole
+
+
+def test_find_duplicates__candidates_with_far_signatures_are_not_scored_exactly(monkeypatch):
+    scored = []
+    shingle_of = duplicates._shingles_of
+    monkeypatch.setattr(duplicates, "_shingles_of", lambda t: scored.append(t.ticket_no) or shingle_of(t))
+    candidates = [signed("A", FUME), signed("P", UNRELATED[1], phone="13800138000")]
+    candidates += [signed(f"U{i}", t) for i, t in enumerate(UNRELATED)]
+    found = find_duplicates(signed("N", FUME_AGAIN, phone="13800138000"), candidates)
+    assert [c.ticket_no for c in found] == ["A", "P"]
+    # The new one, the similar one, the caller's own whatever its text; of the unrelated, at most the
+    # few whose MinHash values happen to agree in PREFILTER_EQUAL places.
+    assert {"N", "A", "P"} <= set(scored) and len(scored) < 3 + len(UNRELATED)
+
+
+def test_find_duplicates__a_low_threshold_scores_every_candidate_exactly(monkeypatch):
+    scored = []
+    shingle_of = duplicates._shingles_of
+    monkeypatch.setattr(duplicates, "_shingles_of", lambda t: scored.append(t.ticket_no) or shingle_of(t))
+    candidates = [signed(f"U{i}", t) for i, t in enumerate(UNRELATED)]
+    find_duplicates(signed("N", FUME_AGAIN), candidates, min_score=0.05)
+    assert len(scored) == 1 + len(UNRELATED)

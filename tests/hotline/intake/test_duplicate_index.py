@@ -71,3 +71,16 @@ def test_intake__without_the_index_compares_with_the_newest_tickets_of_the_stree
 def first_seen(app):
     with session_factory(app)() as session:
         return session.scalar(select(Ticket.received_at).order_by(Ticket.id))
+
+
+def test_index__a_bucket_keeps_only_the_newest_it_is_read_for(app, client, people, redis_client, monkeypatch):
+    import hotline.intake.duplicates as index_module
+
+    monkeypatch.setattr(index_module, "BUCKET_MAX", 2)
+    sweep(app)
+    tickets = [post(client, people.agent, FUME + "。" * i, f"1390000020{i}") for i in range(4)]
+    buckets = [key for key in redis_client.scan_iter(match="hotline:dup:*:*")]
+    assert buckets and max(redis_client.zcard(key) for key in buckets) == 2
+    monkeypatch.setattr(routing_service, "DUPLICATE_RECENT", 0)  # only the index: it still names the newest
+    again = post(client, people.agent, FUME_AGAIN, "13900000002")
+    assert set(duplicates_of(again)) == {t["ticket_no"] for t in tickets[2:]}

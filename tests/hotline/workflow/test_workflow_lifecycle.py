@@ -243,3 +243,21 @@ def test_department_matter_goes_to_the_department_wherever_it_is(world):
         "category_code": "LAB-WAGE", "address": "丰台区卢沟桥街道"}))
     assert ticket["status"] == "dispatched"
     assert ticket["unit"]["code"] != "FT-LGQ"  # never pushed down to the street
+
+
+def test_dispatch__keeps_the_loaded_assisting_units_current_in_the_session(app, world, session):
+    from hotline import workflow
+    from hotline.auth import SYSTEM
+    from hotline.workflow.sla import sla
+    from models import Ticket
+
+    client, people = world
+    number = triage_ticket(client, people)["ticket_no"]
+    with session.begin():
+        ticket = session.scalar(select(Ticket).where(Ticket.ticket_no == number))
+        assert ticket.assisting_assignments == []  # loaded: a stale view would keep saying so
+        workflow.dispatch(workflow.Step(session, SYSTEM, sla(app)), ticket, "SSCJG", [LEAD_UNIT, OTHER_UNIT],
+                          "MKT-FOOD", auto=True)
+        assert [a.unit.code for a in ticket.assisting_assignments] == [LEAD_UNIT, OTHER_UNIT]
+    session.expire_all()  # and the database says the same
+    assert [a.unit.code for a in ticket.assisting_assignments] == [LEAD_UNIT, OTHER_UNIT]

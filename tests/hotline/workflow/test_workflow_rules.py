@@ -7,7 +7,7 @@ import dataclasses
 import pytest
 
 from hotline.workflow import rules
-from models.enums import Role
+from models.enums import Role, TicketStatus
 from tests.hotline.journeys import BODIES, OTHER_UNIT, act, cast, ok, ticket_in
 
 
@@ -60,6 +60,11 @@ def test_every_public_action_has_a_rule_a_body_and_a_chinese_name():
         rule = rules.RULES[name]
         assert rule.chinese and rule.starts_from and rule.body is not None
         assert rule.roles or rule.lead_unit_only, name
+
+
+def test_no_rule_leads_back_to_received():
+    # end_assignments relies on it: a ticket still `received` was never with a unit (nothing to end).
+    assert all(TicketStatus.RECEIVED not in rule.leads_to for rule in rules.RULES.values())
 
 
 # --- decide-extension and the extension's life ----------------------------------------------------
