@@ -261,3 +261,31 @@ def test_urgency__the_command_default_threshold_is_the_model_default():
     from routing.urgency_model import DEFAULT_THRESHOLD
 
     assert urgency_cmds.DEFAULT_THRESHOLD == DEFAULT_THRESHOLD
+
+
+# Written for these tests (not from the shared data): long letters that narrate or fear an event.
+_LETTER_OPENING = "尊敬的领导您好，我是本小区的业主，想反映一下我们小区多年来存在的问题，希望有关部门重视。" * 4
+LONG_LETTERS = [
+    _LETTER_OPENING + "目前小区物业管理混乱，业主人心惶惶，更因为消防设施未验收，院内发生火灾的事情时有发生，请有关部门督促开发商整改。",
+    _LETTER_OPENING + "上个季度医院里家属连续打砸了好几个科室，有个医生被人持刀砍伤，行凶者至今没有受到处理，请领导关注。",
+    _LETTER_OPENING + "游乐场里的跳楼机和过山车是不是特种设备，有没有人定期检查，我们家长都很关心。",
+]
+
+
+@pytest.mark.parametrize("text", LONG_LETTERS, ids=range(len(LONG_LETTERS)))
+def test_assess__a_long_letter_that_narrates_an_event_is_not_an_emergency(text):
+    result = assess(text, None)
+    assert len(text) > 200
+    assert result.urgency != "emergency" and result.referral is None, result
+
+
+def test_assess__a_long_text_with_present_evidence_next_to_the_cue_is_still_an_emergency():
+    text = _LETTER_OPENING + "现在楼下车库里着火了，浓烟往楼上冒，快来人"
+    result = assess(text, None)
+    assert result.urgency == "emergency" and result.referral == "119", result
+
+
+def test_assess__a_cue_without_present_evidence_counts_in_a_short_text_but_not_in_a_long_letter():
+    short = "我家楼下车库起火了"
+    assert assess(short, None).referral == "119"
+    assert assess(_LETTER_OPENING + "我家楼下车库起火了，物业说等消防来看，后面的维修谁来负责也没人管。", None).referral is None
