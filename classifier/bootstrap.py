@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping
 
 from classifier.data import read_training_csv
 from classifier.model import ModelConfig, TextClassifier
-from classifier.store import ModelLoadError, ModelStore
+from classifier.store import ModelStore
 
 log = logging.getLogger(__name__)
 
@@ -26,16 +26,12 @@ def ensure_model(
     `city_words` go into the tokenizer's dictionary; `category_keywords` (matter-type code -> name,
     keywords, description phrases) are the prior. See classifier.city.load_city_vocabulary.
     """
-    current = store.current_version()
+    current, refused = store.loadable_version()
     if current is not None:
-        try:
-            store.load(current)
-            return current
-        except ModelLoadError as exc:
-            # Never load it; replace it with a model trained from the seed, and say so.
-            log.warning(
-                "current model %s refused (%s); training a new one from %s", current, exc, seed_csv_path
-            )
+        return current
+    if refused is not None:  # never load it; replace it with a model trained from the seed, and say so
+        log.warning("current model %s refused (%s); training a new one from %s", store.current_version(),
+                    refused, seed_csv_path)
     data = read_training_csv(seed_csv_path)
     words = set(city_words)
     if category_keywords:

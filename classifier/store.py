@@ -196,6 +196,18 @@ class ModelStore:
         version = path.read_text(encoding="utf-8").strip()
         return version or None
 
+    def loadable_version(self) -> tuple[str | None, ModelLoadError | None]:
+        """The current version if it loads safely, else None with why it was refused (never loaded then:
+        the caller trains a replacement and says so)."""
+        current = self.current_version()
+        if current is None:
+            return None, None
+        try:
+            self.load(current)
+        except ModelLoadError as exc:
+            return None, exc
+        return current, None
+
     def metadata(self, version: str) -> dict:
         path = self._inside(self._version_dir(version) / METADATA_FILE)
         if not path.is_file():

@@ -147,16 +147,12 @@ def train_urgency(app: Flask, corrections=(), *, source: str = "bootstrap") -> s
 def ensure_urgency_model(app: Flask) -> str:
     """The current urgency model version; trained from the base set and the city when there is none
     (or it cannot be loaded safely). Used by `up`, beside ensure_bootstrap_model."""
-    from classifier.store import ModelLoadError
-
     store = urgency_store(app)
-    current = store.current_version()
+    current, refused = store.loadable_version()
     if current is not None:
-        try:
-            store.load(current)
-            return current
-        except ModelLoadError as exc:
-            log.warning("urgency model %s refused (%s); training a new one", current, exc)
+        return current
+    if refused is not None:
+        log.warning("urgency model %s refused (%s); training a new one", store.current_version(), refused)
     return train_urgency(app)
 
 
