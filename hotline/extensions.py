@@ -38,12 +38,9 @@ def init_app(app: Flask, key_func: Callable[[], str]) -> Limiter:
     """Create the app's limiter and wrap every marked view. Call after the blueprints are registered.
     `key_func` says whom a request counts for (hotline.auth.rate_limit_key: the key or user)."""
     # Counters live in Redis (shared by all web processes); if Redis is unreachable the limiter falls back
-    # to per-process memory and never fails a request because of it. The sliding window counter costs two
-    # Redis round trips per request (count, then the X-RateLimit-* headers' window: one script each); the
-    # fixed window took three (count, then GET and TTL) and let a client send twice its limit across the
-    # turn of a minute.
+    # to per-process memory and never fails a request because of it.
     limiter = Limiter(key_func=key_func, swallow_errors=True, in_memory_fallback_enabled=True,
-                      headers_enabled=True, storage_uri=limiter_storage_uri(app), strategy="sliding-window-counter",
+                      headers_enabled=True, storage_uri=limiter_storage_uri(app),
                       default_limits=[app.config["RATELIMIT_DEFAULT"]])
     limiter.init_app(app)
     for endpoint, view in list(app.view_functions.items()):

@@ -35,7 +35,7 @@ def counted(app, monkeypatch):
     def send_packed_command(self, command, check_health=True):
         counts["redis"] += 1
         first = command[0] if isinstance(command, list) else command
-        counts["redis_commands"].append(bytes(first)[:200])  # past a script's sha, to its keys
+        counts["redis_commands"].append(bytes(first)[:60])
         return send(self, command, check_health)
 
     def checkout(*_args):
@@ -97,19 +97,3 @@ def test_intake__a_triaged_complaint_is_not_read_back_by_the_drain(app, client, 
     # On PostgreSQL the reads (the caller, the candidates) go on as the write: one connection, one
     # transaction. SQLite ends the read first (its write lock is taken at BEGIN).
     assert counts["checkouts"] == (1 if engine(app).dialect.name == "postgresql" else 2)
-
-
-def test_intake__the_rate_limit_costs_two_redis_round_trips_and_still_limits(make_app, actors, redis_url, monkeypatch):
-    app = make_app(RATELIMIT_STORAGE_URL=redis_url, RATELIMIT_INTAKE="3/minute")
-    actors.app = app
-    client, headers = app.test_client(), actors.key()
-    with counted(app, monkeypatch) as counts:
-        first = client.post("/api/v1/tickets", json={"content": "路灯不亮"}, headers=headers)
-    assert first.status_code == 201
-    # The count (one script), then the window the X-RateLimit-* headers show (one script).
-    limiter = [command for command in counts["redis_commands"] if b"LIMITS:" in command]
-    assert len(limiter) == 2, counts["redis_commands"]
-    assert first.headers["X-RateLimit-Limit"] == "3" and first.headers["X-RateLimit-Remaining"] == "2"
-    statuses = [client.post("/api/v1/tickets", json={"content": "路灯不亮"}, headers=headers).status_code
-                for _ in range(3)]
-    assert statuses == [201, 201, 429]
