@@ -32,6 +32,9 @@ class Config:
     MAX_CONTENT_LENGTH: int = 64 * 1024
     # Staff API tokens live this long (seconds).
     TOKEN_TTL_SECONDS: int = 8 * 3600
+    # A channel key found valid is trusted for this long by each web process without asking the database
+    # again; a key revoked elsewhere stops working within it (hotline.auth.keycache). 0: ask every time.
+    API_KEY_CACHE_SECONDS: float = 5.0
     # Rate limits (Flask-Limiter syntax), per API key / user / address.
     RATELIMIT_DEFAULT: str = "1200/minute"
     RATELIMIT_INTAKE: str = "300/minute"

@@ -88,25 +88,26 @@ class KnowledgeIndex:
         # Single characters (交, 打, 上) match everything in a small knowledge base: words only.
         return [t for t in tokens if len(t) > 1 and _TOKEN.fullmatch(t) and t not in _STOPWORDS]
 
-    def _keyword_hits(self, text: str, keywords: list[str]) -> int:
-        taken = [False] * len(text)
-        hits = 0
+    @staticmethod
+    def _keyword_hits(text: str, keywords: list[str]) -> int:
+        taken: list[tuple[int, int]] = []  # spans already counted; a few at most, unlike the text's length
         for keyword in keywords:  # longest first: "几号供暖" is one hit, not also "供暖"
             start = text.find(keyword)
             while start != -1:
                 end = start + len(keyword)
-                if not any(taken[start:end]):
-                    taken[start:end] = [True] * len(keyword)
-                    hits += 1
+                if not any(start < other_end and other_start < end for other_start, other_end in taken):
+                    taken.append((start, end))
                     break
                 start = text.find(keyword, start + 1)
-        return hits
+        return len(taken)
 
     def search(self, text: str, k: int = 3) -> list[KnowledgeHit]:
         """The ``k`` best articles for the text, best first (articles scoring 0 are left out)."""
         if not self.articles or not text or not text.strip():
             return []
-        query = self._tokens(text)
+        # Words no article contains add exactly 0 to every score (rank-bm25 loops over every article for
+        # each query word, in Python): left out, a long complaint costs a handful of words, not hundreds.
+        query = [word for word in self._tokens(text) if self._bm25 is not None and word in self._bm25.idf]
         normalized = normalize(text)
         bm25 = self._bm25.get_scores(query) if query else [0.0] * len(self.articles)
         hits = []

@@ -20,6 +20,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from hotline.auth.keycache import key_cache
 from hotline.database import db
 from hotline.errors import Forbidden, Unauthorized
 from models import ApiKey, Assignment, Ticket, User, clock, in_select
@@ -143,12 +144,24 @@ def _principal_for_key(key: ApiKey) -> Principal:
 
 def _from_bearer(session: Session, token: str) -> Principal:
     if token.startswith(API_KEY_PREFIX):
-        # Looked up by the SHA-256 of the key: the database compares digests, never the secret itself.
-        key = session.scalar(select(ApiKey).where(ApiKey.key_hash == hash_api_key(token)))
-        if key is None or key.revoked_at is not None:
-            raise Unauthorized("API 密钥无效或已吊销。", code="invalid_credentials")
-        return _principal_for_key(key)
+        return _principal_for_key_token(session, token)
     return principal_for_user(_user_from_token(session, token))
+
+
+def _principal_for_key_token(session: Session, token: str) -> Principal:
+    """Looked up by the SHA-256 of the key (the database compares digests, never the secret itself);
+    a key found valid is trusted for a few seconds by this process (hotline.auth.keycache)."""
+    key_hash = hash_api_key(token)
+    cache = key_cache(current_app)
+    principal = cache.get(key_hash)
+    if principal is not None:
+        return principal
+    key = session.scalar(select(ApiKey).where(ApiKey.key_hash == key_hash))
+    if key is None or key.revoked_at is not None:
+        raise Unauthorized("API 密钥无效或已吊销。", code="invalid_credentials")
+    principal = _principal_for_key(key)
+    cache.put(key_hash, principal)
+    return principal
 
 
 def current_principal(required: bool = True) -> Principal | None:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
 from hotline.auth import find_user, hash_api_key, new_api_key
 from hotline.auth.accounts import AccountError, create_user
+from hotline.auth.keycache import forget_keys
 from hotline.database import session_factory
 from models import ApiKey, User, clock
 from models.enums import Channel, Role, values
@@ -83,6 +85,7 @@ def apikey_revoke(prefix):
             raise click.ClickException(f"没有前缀为 {prefix} 的密钥")
         if key.revoked_at is None:
             key.revoked_at = clock.now()
+    forget_keys(current_app)  # web processes stop accepting it within API_KEY_CACHE_SECONDS
     click.echo(f"已吊销密钥 {prefix}")
 
 

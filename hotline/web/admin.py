@@ -20,6 +20,7 @@ from sqlalchemy import select
 
 from hotline.auth import hash_api_key, hash_password, new_api_key
 from hotline.auth.accounts import AccountError, create_user
+from hotline.auth.keycache import forget_keys
 from hotline.city.schema import CityError, read_city
 from hotline.city.store import export_city, load_city
 from hotline.database import db, write_transaction
@@ -249,5 +250,6 @@ def admin_apikey_revoke(key_id: int):
         if key.revoked_at is None:
             key.revoked_at = clock.now()
             record("apikey", key.prefix, f"吊销密钥“{key.name}”")
+    forget_keys(current_app)  # this process at once; the others within API_KEY_CACHE_SECONDS
     flash(f"已吊销密钥 {key.prefix}。", "ok")
     return redirect(url_for("web.admin_users"), 303)

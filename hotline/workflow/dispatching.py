@@ -40,8 +40,9 @@ def assign_units(step: Step, ticket: Ticket, lead: Unit, assisting: Sequence[Uni
     """End the current assignments; the lead (and assisting units) take the ticket from now."""
     end_assignments(step, ticket)
     ticket.lead_unit = lead  # the object, not the id: a loaded relationship would otherwise stay stale
+    # The same columns given for every row: the flush then inserts them in one statement, not one each.
     step.session.add(Assignment(ticket_id=ticket.id, unit_id=lead.id, role="lead", assigned_at=step.now,
-                                assigned_by=step.actor.actor, auto=auto))
+                                assigned_by=step.actor.actor, auto=auto, active=True))
     helpers = [Assignment(ticket_id=ticket.id, unit_id=unit.id, unit=unit, role="assist", assigned_at=step.now,
                           assigned_by=step.actor.actor, auto=auto, active=True)
                for unit in assisting if unit.id != lead.id]

@@ -70,6 +70,20 @@ def test_search__keyword_match_boosts_the_article(index):
     assert boosted > plain
 
 
+def test_keyword_hits__longest_first_and_each_stretch_of_text_counted_once():
+    keywords = ["几号供暖", "供暖季", "供暖", "暖气"]
+    assert KnowledgeIndex._keyword_hits("几号供暖", keywords) == 1  # not also 供暖 inside it
+    assert KnowledgeIndex._keyword_hits("几号供暖？供暖季的暖气", keywords) == 3  # 供暖 only inside the other two
+    assert KnowledgeIndex._keyword_hits("供暖，供暖", ["供暖"]) == 1  # a keyword counts once
+    assert KnowledgeIndex._keyword_hits("供暖季供暖", ["供暖季", "季供", "供暖"]) == 2  # 季供 overlaps 供暖季
+
+
+def test_search__words_no_article_contains_change_no_score(index):
+    asked = index.search("请问今年几号开始供暖？", k=4)
+    padded = index.search("请问今年几号开始供暖？" + "楼下饭店油烟太大，每天晚上熏得没法开窗。" * 20, k=4)
+    assert [(h.code, h.score) for h in padded] == [(h.code, h.score) for h in asked]
+
+
 def test_search__unrelated_text_finds_nothing(index):
     assert index.search("楼下饭店油烟太大，每天晚上熏得没法开窗") == []
 

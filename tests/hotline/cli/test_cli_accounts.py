@@ -23,6 +23,15 @@ def test_apikey_revoke__stops_the_key(app, client):
     assert "已吊销" in runner.invoke(args=["apikey", "list"]).output
 
 
+def test_apikey_revoke__stops_a_key_in_use_at_once(app, client):
+    runner = app.test_cli_runner()
+    key = runner.invoke(args=["apikey", "create", "--channel", "web", "--name", "门户网站"]).output.strip().splitlines()[-1]
+    headers = {"Authorization": f"Bearer {key}"}
+    assert client.post("/api/v1/tickets", json={"content": "测试"}, headers=headers).status_code == 201
+    assert runner.invoke(args=["apikey", "revoke", key]).exit_code == 0
+    assert client.post("/api/v1/tickets", json={"content": "测试"}, headers=headers).status_code == 401
+
+
 def test_apikey_create__unknown_channel_is_refused(app):
     result = app.test_cli_runner().invoke(args=["apikey", "create", "--channel", "fax", "--name", "x"])
     assert result.exit_code != 0

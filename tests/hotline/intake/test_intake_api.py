@@ -178,6 +178,52 @@ def test_intake__revoked_key_is_401(client, actors, app):
     assert response.status_code == 401
 
 
+def _revoke_all_keys_elsewhere(app) -> None:
+    """What another process (the admin page of another worker, the CLI elsewhere) does: the row only."""
+    from hotline.database import session_factory
+    from models import ApiKey, clock
+
+    with session_factory(app)() as session, session.begin():
+        for key in session.scalars(select(ApiKey)):
+            key.revoked_at = clock.now()
+
+
+def test_intake__a_key_in_use_revoked_elsewhere_stops_working_within_the_cache_age(client, actors, app, monkeypatch):
+    from hotline.auth.keycache import key_cache
+
+    headers = actors.key()
+    assert client.post("/api/v1/tickets", json=COMPLAINT, headers=headers).status_code == 201
+    cache = key_cache(app)
+    monkeypatch.setattr(cache, "now", lambda: 0.0)
+    cache.clear()
+    assert client.post("/api/v1/tickets", json=COMPLAINT, headers=headers).status_code == 201  # cached at 0 s
+    _revoke_all_keys_elsewhere(app)
+    monkeypatch.setattr(cache, "now", lambda: app.config["API_KEY_CACHE_SECONDS"])
+    response = client.post("/api/v1/tickets", json=COMPLAINT, headers=headers)
+    assert response.status_code == 401
+    assert ticket_count(app) == 2
+
+
+def test_intake__a_key_found_valid_is_not_looked_up_again_by_this_process(client, actors, app):
+    from sqlalchemy import event
+
+    from hotline.database import engine
+
+    headers = actors.key()
+    assert client.post("/api/v1/tickets", json=COMPLAINT, headers=headers).status_code == 201
+    statements = []
+
+    def statement(_conn, _cursor, sql, *_args):
+        statements.append(sql)
+
+    event.listen(engine(app), "before_cursor_execute", statement)
+    try:
+        assert client.post("/api/v1/tickets", json=COMPLAINT, headers=headers).status_code == 201
+    finally:
+        event.remove(engine(app), "before_cursor_execute", statement)
+    assert statements and not [sql for sql in statements if "FROM api_keys" in sql]
+
+
 def test_intake__key_of_another_channel_is_403(client, actors, app):
     response = client.post("/api/v1/tickets", json=dict(COMPLAINT, channel="phone"), headers=actors.key("app"))
     assert response.status_code == 403

@@ -71,6 +71,18 @@ def test_city__export_and_import_round_trip(app, staff):
     assert [c.kind for c in changes(app)] == ["city-import"]
 
 
+def test_apikey_revoke__stops_a_key_in_use_at_once(app, staff, client):
+    admin = staff("admin")
+    page = admin.post("/admin/apikeys", {"channel": "web", "name": "门户网站"})
+    key = re.search(r'id="new-key">([^<]+)<', page.get_data(as_text=True)).group(1)
+    headers = {"Authorization": f"Bearer {key}"}
+    assert client.post("/api/v1/tickets", json={"content": "测试"}, headers=headers).status_code == 201
+    with session_factory(app)() as session:
+        key_id = session.scalar(select(ApiKey.id).where(ApiKey.name == "门户网站"))
+    assert admin.post(f"/admin/apikeys/{key_id}/revoke").status_code == 303
+    assert client.post("/api/v1/tickets", json={"content": "测试"}, headers=headers).status_code == 401
+
+
 def test_users_and_keys__created_revoked_and_recorded(app, staff):
     admin = staff("admin")
     response = admin.post("/admin/users", {"username": "wj-staff-2", "display_name": "王五", "role": "unit_staff",
