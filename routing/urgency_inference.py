@@ -40,11 +40,20 @@ class CompiledUrgencyModel:
 
     @classmethod
     def from_model(cls, model: Any) -> CompiledUrgencyModel:
-        """The arrays of a fitted UrgencyModel."""
+        """The arrays of a fitted UrgencyModel; refuses one whose features this module does not reproduce."""
+        from routing.urgency_model import _vectorizer  # only where a model is trained: scikit-learn is there
+
+        vectorizer, tfidf = _vectorizer(), model.tfidf_
+        reproduced = (vectorizer.analyzer == "char" and vectorizer.lowercase and not vectorizer.alternate_sign
+                      and vectorizer.norm is None and vectorizer.preprocessor is None
+                      and vectorizer.strip_accents is None and tfidf.sublinear_tf and tfidf.use_idf
+                      and tfidf.norm == "l2")
+        if not reproduced:
+            raise ValueError("urgency features changed: routing.urgency_inference must reproduce them first")
         compiled = cls()
         compiled.threshold = float(model.threshold)
-        compiled.n_features = int(model.tfidf_.idf_.shape[0])
-        compiled.ngrams = (1, 3)
+        compiled.n_features = int(vectorizer.n_features)
+        compiled.ngrams = tuple(int(n) for n in vectorizer.ngram_range)
         compiled.idf = np.asarray(model.tfidf_.idf_, dtype=np.float64)
         live_column = list(model.live_.classes_).index(True)
         sign = 1.0 if live_column == 1 else -1.0  # binary: the decision favours classes_[1]
