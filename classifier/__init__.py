@@ -12,6 +12,7 @@ from importlib import import_module
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from classifier.inference import CompiledClassifier
     from classifier.model import ModelConfig, Prediction, TextClassifier
     from classifier.store import ModelLoadError, ModelStore
     from classifier.tokenizer import Tokenizer
@@ -24,6 +25,7 @@ NOTHING_PASSES = math.nextafter(1.0, 2.0)
 # package, or a light module of it such as classifier.selective, must not load scikit-learn, SciPy and
 # skops (seconds and ~100 MB), which only the processes that train or predict need.
 _EXPORTS = {
+    "CompiledClassifier": "classifier.inference",  # the arrays form the web predicts with
     "ModelConfig": "classifier.model",
     "Prediction": "classifier.model",
     "TextClassifier": "classifier.model",
@@ -32,7 +34,7 @@ _EXPORTS = {
     "Tokenizer": "classifier.tokenizer",
 }
 
-__all__ = ["NOTHING_PASSES", "ModelConfig", "ModelLoadError", "ModelStore", "Prediction", "TextClassifier", "Tokenizer"]
+__all__ = ["NOTHING_PASSES", "CompiledClassifier", "ModelConfig", "ModelLoadError", "ModelStore", "Prediction", "TextClassifier", "Tokenizer"]
 
 
 def __getattr__(name: str):

@@ -33,7 +33,6 @@ from typing import NamedTuple
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.base import BaseEstimator, TransformerMixin
 
 from classifier.text import title_and_body
 from classifier.tokenizer import Tokenizer
@@ -300,8 +299,12 @@ class WordBlock:
         self.vocabulary_ = {t: i for i, t in enumerate(terms)}
 
 
-class TicketFeatures(TransformerMixin, BaseEstimator):
-    """Turns (title, body) pairs into one sparse TF-IDF matrix (see module docstring)."""
+class TicketFeatures:
+    """Turns (title, body) pairs into one sparse TF-IDF matrix (see module docstring).
+
+    A plain class, not a scikit-learn estimator: the web process predicts with it (classifier.inference)
+    and must not import scikit-learn for that.
+    """
 
     def __init__(
         self,

@@ -23,7 +23,6 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, fields
-from typing import NamedTuple
 
 import numpy as np
 import scipy.sparse as sp
@@ -33,6 +32,8 @@ from sklearn.svm import LinearSVC
 
 from classifier.calibration import ScoreCalibrator, brier_score, expected_calibration_error
 from classifier.features import Doc, TicketFeatures, as_docs
+from classifier.inference import CompiledClassifier, LinearScores, Predictor
+from classifier.inference import Prediction as Prediction  # re-exported: classifier.Prediction
 from classifier.selective import NOTHING_PASSES, ThresholdChoice, choose_threshold
 from classifier.text import normalise
 from classifier.tokenizer import Tokenizer
@@ -100,7 +101,6 @@ class ModelConfig:
         return cls(**clean)
 
 
-_CHUNK = 1000  # messages per feature matrix in predict_proba
 _MIN_CALIBRATION_ROWS = 30  # fewer titled (or untitled) rows than this: one calibrator for all rows
 
 
@@ -108,13 +108,6 @@ def _median_choice(choices: Sequence[ThresholdChoice]) -> ThresholdChoice:
     """The choice with the median threshold (the upper median for an even count: the stricter one)."""
     ordered = sorted(choices, key=lambda choice: choice.threshold)
     return ordered[len(ordered) // 2]
-
-
-class Prediction(NamedTuple):
-    label: str
-    probability: float
-    auto: bool  # probability >= the model's threshold: dispatch without a person
-    suggestions: list[tuple[str, float]]  # top-k (label, probability), best first
 
 
 def prior_rows(
@@ -135,12 +128,10 @@ def prior_rows(
     return docs, ys
 
 
-class LinearScorer:
-    """The fitted SVM reduced to what prediction needs: weights and biases.
+class LinearScorer(LinearScores):
+    """The fitted SVM reduced to what prediction needs: weights and biases (see LinearScores).
 
-    The weights are kept transposed, C-contiguous and in float32 (half the size on disk), and the
-    features are cast to float32 too, so that the sparse-dense product needs no copy of the weights;
-    scikit-learn's decision_function would copy them and validate its input at every call.
+    scikit-learn's decision_function would copy the weights and validate its input at every call.
     """
 
     def __init__(self, svm: LinearSVC | None = None):
@@ -171,18 +162,6 @@ class LinearScorer:
         self.__dict__.update(state)
         self.weights_ = np.ascontiguousarray(state["weights_"], dtype=np.float32)
 
-    def scores(self, X: sp.csr_matrix, classes: np.ndarray) -> np.ndarray:
-        """Decision scores as an (n, len(classes)) matrix, whatever classes this SVM happened to see."""
-        raw = np.asarray(X.astype(np.float32) @ self.weights_, dtype=np.float64) + self.intercept_
-        if raw.shape[1] == 1:  # binary: one column, positive means classes_[1]
-            raw = np.column_stack([-raw[:, 0], raw[:, 0]])
-        if len(self.classes_) == len(classes):
-            return raw
-        # A fold without any example of some label: that label gets a score below all others.
-        scores = np.full((X.shape[0], len(classes)), raw.min() - 1.0)
-        scores[:, np.searchsorted(classes, self.classes_)] = raw
-        return scores
-
 
 def _checked_labels(n_docs: int, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The classes and their counts; refuses data a model cannot be trained on (in Chinese)."""
@@ -205,7 +184,7 @@ def _normalised_prior(prior: Mapping[str, Iterable[str]] | None, classes: np.nda
     }
 
 
-class TextClassifier:
+class TextClassifier(Predictor):
     """Category of a ticket from its title and body, with calibrated top-k probabilities."""
 
     def __init__(
@@ -412,73 +391,10 @@ class TextClassifier:
         }
         return self
 
-    # -- prediction ------------------------------------------------------------------------------
-    @property
-    def labels(self) -> list[str]:
-        return [str(label) for label in self.classes_]
-
-    def predict_proba(self, titles: Sequence[str | None], bodies: Sequence[str | None]) -> np.ndarray:
-        """Calibrated probabilities, one row per message, columns in the order of `labels`."""
-        if len(titles) > _CHUNK:  # bounded memory for big batches: n-gram arrays grow with the batch
-            return np.vstack(
-                [
-                    self.predict_proba(titles[i : i + _CHUNK], bodies[i : i + _CHUNK])
-                    for i in range(0, len(titles), _CHUNK)
-                ]
-            )
-        X = self.features_.transform(as_docs(titles, bodies, self.config["max_body_chars"]))
-        untitled = np.array([not (t and str(t).strip()) for t in titles], dtype=bool)
-        scores = self._scores(self.scorer_, X, self.classes_, untitled)
-        proba = self.calibrator_.predict_proba(scores)
-        untitled_calibrator = getattr(self, "untitled_calibrator_", None)  # models saved before it: one
-        if untitled_calibrator is not None and untitled.any():
-            proba[untitled] = untitled_calibrator.predict_proba(scores[untitled])
-        return proba
-
-    def _scores(
-        self, scorer: LinearScorer, X: sp.csr_matrix, classes: np.ndarray, untitled: np.ndarray
-    ) -> np.ndarray:
-        """Decision scores; with equal_intercepts "untitled", the untitled rows' scores use the mean
-        intercept (class-prior correction where the text says least)."""
-        scores = scorer.scores(X, classes)
-        correct = self.config.get("equal_intercepts") == "untitled" and untitled.any()
-        if correct and len(scorer.classes_) == len(classes):
-            scores[untitled] += scorer.intercept_.mean() - scorer.intercept_
-        return scores
-
-    def threshold_for(self, title: str | None) -> float:
-        """The auto-dispatch threshold for a message with this title: untitled messages (callers'
-        words) have their own (models saved before it existed use the one threshold)."""
-        if title and str(title).strip():
-            return self.threshold
-        return getattr(self, "untitled_threshold", self.threshold)
-
-    def thresholds(self, titles: Sequence[str | None]) -> np.ndarray:
-        return np.array([self.threshold_for(t) for t in titles], dtype=np.float64)
-
-    def predict(self, titles: Sequence[str | None], bodies: Sequence[str | None]) -> list[str]:
-        proba = self.predict_proba(titles, bodies)
-        return [str(label) for label in self.classes_[proba.argmax(axis=1)]]
-
-    def predict_batch(
-        self, titles: Sequence[str | None], bodies: Sequence[str | None], k: int = 3
-    ) -> list[list[tuple[str, float]]]:
-        """Top-k (label, probability) for each message, best first."""
-        proba = self.predict_proba(titles, bodies)
-        k = max(1, min(k, len(self.classes_)))
-        top = np.argsort(-proba, axis=1, kind="stable")[:, :k]
-        return [
-            [(str(self.classes_[j]), float(row[j])) for j in idx] for row, idx in zip(proba, top, strict=True)
-        ]
-
-    def predict_top_k(self, title: str | None, body: str | None, k: int = 3) -> list[tuple[str, float]]:
-        return self.predict_batch([title], [body], k=k)[0]
-
-    def route(self, title: str | None, body: str | None, k: int = 3) -> Prediction:
-        """The routing decision for one ticket: its best label, and whether to dispatch it without a person."""
-        suggestions = self.predict_top_k(title, body, k=k)
-        label, probability = suggestions[0]
-        return Prediction(label, probability, probability >= self.threshold_for(title), suggestions)
+    def inference_form(self) -> tuple[dict, dict[str, np.ndarray]]:
+        """(description, arrays) the model store writes beside the skops file: what the web loads to
+        predict without scikit-learn (classifier.inference)."""
+        return CompiledClassifier.from_model(self).to_arrays()
 
     def __repr__(self) -> str:
         fitted = (

@@ -8,12 +8,20 @@ Layout of a store (one directory, the app's MODEL_DIR)::
       versions/
         v0001/
           model.skops            the fitted TextClassifier, in skops format (no pickle)
-          metadata.json          labels, training-data hash, metrics, library versions, sha256 of model.skops, ...
+          inference.npz          the same model as plain arrays (NumPy, allow_pickle=False) ...
+          inference.json         ... and their description: what a web process loads to predict
+          metadata.json          labels, training-data hash, metrics, library versions, sha256 of each file, ...
 
 Loading is refused (`ModelLoadError`) when the version name is not one of ours, when the files are not
 inside the store directory (symlinks out of it included), when model.skops does not match the SHA-256
 recorded at save time, or when the file holds any type outside `TRUSTED_TYPES`. skops never unpickles:
 it rebuilds only the types it is told to trust, so a foreign file cannot run code on load.
+
+`load_inference` loads the arrays form instead (classifier.inference, routing.urgency_inference): the
+same predictions without importing scikit-learn, SciPy's statistics or skops (≈ 90 MB per web process).
+The arrays are checked against their SHA-256 too and read with allow_pickle=False. A version saved
+before the arrays form existed is loaded from its skops file and converted; `add_inference_files`
+(called by `up`) writes the arrays beside it, so that from then on it too loads without scikit-learn.
 """
 
 from __future__ import annotations
@@ -32,12 +40,14 @@ from importlib import metadata as importlib_metadata
 from pathlib import Path
 from typing import Any
 
-import skops.io as skio
-
 MODEL_FILE = "model.skops"
 METADATA_FILE = "metadata.json"
 CURRENT_FILE = "CURRENT"
 DECISIONS_FILE = "decisions.jsonl"
+INFERENCE_ARRAYS_FILE = "inference.npz"
+INFERENCE_DESCRIPTION_FILE = "inference.json"
+# metadata.json: {file name: SHA-256} of the arrays form. Written by the store only, like model_sha256.
+INFERENCE_FILES_KEY = "inference_files"
 FORMAT_VERSION = 1
 _VERSION_NAME = re.compile(r"^v\d{4,9}$")
 
@@ -98,6 +108,8 @@ def check_model_file(
                 f"模型文件 {path} 完整性校验失败：其 SHA-256 为 {actual[:12]}…，元数据记录的是 "
                 f"{expected_sha256[:12]}…；文件在保存后被修改或替换，已拒绝加载。请重新训练，或从备份恢复该版本"
             )
+    import skops.io as skio  # here, not at module level: a process loading the arrays form never needs it
+
     if not zipfile.is_zipfile(path):
         raise ModelLoadError(f"{path} 不是 skops 模型文件（出于安全考虑，pickle 或 joblib 文件一律不加载）")
     try:
@@ -116,6 +128,8 @@ def load_model_file(
     """Load a skops model file after `check_model_file`; the object must be a `kind` (TextClassifier)."""
     if kind is None:
         from classifier.model import TextClassifier as kind
+
+    import skops.io as skio
 
     check_model_file(path, expected_sha256, trusted)
     try:
@@ -144,6 +158,12 @@ class ModelStore:
         from classifier.model import TextClassifier
 
         return TextClassifier
+
+    def inference_kind(self) -> type:
+        """The arrays form's class: `from_arrays(description, arrays)` and `from_model(model)`."""
+        from classifier.inference import CompiledClassifier
+
+        return CompiledClassifier
 
     def describe(self, model: Any) -> dict:
         """What the store records about a model it saves, beside the integrity fields."""
@@ -252,8 +272,11 @@ class ModelStore:
             model_path = directory / MODEL_FILE
             with tempfile.NamedTemporaryFile(dir=directory, suffix=".tmp", delete=False) as handle:
                 tmp = Path(handle.name)
+            import skops.io as skio
+
             skio.dump(model, tmp)
             os.replace(tmp, model_path)
+            inference_files = _write_inference_files(directory, model)
             record = {
                 "format_version": FORMAT_VERSION,
                 "version": version,
@@ -266,6 +289,7 @@ class ModelStore:
             record.update(dict(metadata or {}))
             # The integrity fields describe the file just written; caller metadata may not override them.
             record["model_sha256"] = file_sha256(model_path)
+            record[INFERENCE_FILES_KEY] = inference_files
             record["version"] = version
             tmp_meta = directory / (METADATA_FILE + ".tmp")
             tmp_meta.write_text(
@@ -297,7 +321,7 @@ class ModelStore:
     def update_metadata(self, version: str, extra: Mapping) -> dict:
         """Add fields to a version's metadata (never the integrity fields)."""
         record = self.metadata(version)
-        protected = {"model_sha256", "version", "model_file", "format_version"}
+        protected = {"model_sha256", "version", "model_file", "format_version", INFERENCE_FILES_KEY}
         record.update({k: v for k, v in extra.items() if k not in protected})
         path = self._version_dir(version) / METADATA_FILE
         tmp = path.with_suffix(".tmp")
@@ -308,8 +332,7 @@ class ModelStore:
         return record
 
     # -- loading ---------------------------------------------------------------------------------
-    def load(self, version: str | None = None) -> tuple[Any, dict]:
-        """(model, metadata) of `version`, or of the current version when None."""
+    def _checked_metadata(self, version: str | None) -> tuple[str, dict]:
         if version is None:
             version = self.current_version()
             if version is None:
@@ -321,6 +344,11 @@ class ModelStore:
             raise ModelLoadError(
                 f"模型版本 {version}：无法识别的存储格式 {meta.get('format_version')!r}；请用当前程序重新训练"
             )
+        return version, meta
+
+    def load(self, version: str | None = None) -> tuple[Any, dict]:
+        """(model, metadata) of `version`, or of the current version when None."""
+        version, meta = self._checked_metadata(version)
         expected = meta.get("model_sha256")
         if not isinstance(expected, str) or len(expected) != 64:
             raise ModelLoadError(
@@ -332,3 +360,71 @@ class ModelStore:
         model = load_model_file(path, expected, self.trusted_types, self.model_kind())
         self.check_loaded(model, meta, version)
         return model, meta
+
+    def load_inference(self, version: str | None = None) -> tuple[Any, dict]:
+        """(the model's arrays form, metadata): what a serving process predicts with. Imports neither
+        scikit-learn nor skops when the version has its inference files; a version saved before them is
+        loaded from its skops file and converted (see `add_inference_files`)."""
+        version, meta = self._checked_metadata(version)
+        files = meta.get(INFERENCE_FILES_KEY)
+        if not files:
+            model, meta = self.load(version)
+            return self.inference_kind().from_model(model), meta
+        directory = self._version_dir(version)
+        paths = {}
+        for name in (INFERENCE_ARRAYS_FILE, INFERENCE_DESCRIPTION_FILE):
+            expected = files.get(name) if isinstance(files, dict) else None
+            if not isinstance(expected, str) or len(expected) != 64:
+                raise ModelLoadError(f"模型版本 {version}：元数据中没有 {name} 的 SHA-256，已拒绝加载；请重新训练")
+            path = self._inside(directory / name)
+            if not path.is_file():
+                raise ModelLoadError(f"模型版本 {version}：缺少推理文件 {name}")
+            actual = file_sha256(path)
+            if actual != expected:
+                raise ModelLoadError(
+                    f"推理文件 {path} 完整性校验失败：其 SHA-256 为 {actual[:12]}…，元数据记录的是 "
+                    f"{expected[:12]}…；文件在保存后被修改或替换，已拒绝加载。请重新训练，或从备份恢复该版本"
+                )
+            paths[name] = path
+        import numpy as np
+
+        try:
+            description = json.loads(paths[INFERENCE_DESCRIPTION_FILE].read_text(encoding="utf-8"))
+            with np.load(paths[INFERENCE_ARRAYS_FILE], allow_pickle=False) as archive:
+                arrays = {key: archive[key] for key in archive.files}
+            model = self.inference_kind().from_arrays(description, arrays)
+        except Exception as exc:  # a malformed archive or description: refused, never half-loaded
+            raise ModelLoadError(f"模型版本 {version} 的推理文件无法加载（{type(exc).__name__}: {exc}）") from exc
+        self.check_loaded(model, meta, version)
+        return model, meta
+
+    def add_inference_files(self, version: str) -> bool:
+        """Write the arrays form of a version saved without it (from its verified skops file) and record
+        their SHA-256; False when it has them already."""
+        _, meta = self._checked_metadata(version)
+        if meta.get(INFERENCE_FILES_KEY):
+            return False
+        model, _ = self.load(version)
+        directory = self._version_dir(version)
+        meta[INFERENCE_FILES_KEY] = _write_inference_files(directory, model)
+        path = directory / METADATA_FILE
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(meta, ensure_ascii=False, indent=2, default=_json_default), encoding="utf-8")
+        os.replace(tmp, path)
+        return True
+
+
+def _write_inference_files(directory: Path, model: Any) -> dict[str, str]:
+    """inference.npz and inference.json of `model` in `directory`; {file name: SHA-256}."""
+    import numpy as np
+
+    description, arrays = model.inference_form()
+    arrays_path, description_path = directory / INFERENCE_ARRAYS_FILE, directory / INFERENCE_DESCRIPTION_FILE
+    tmp = directory / (INFERENCE_ARRAYS_FILE + ".tmp")
+    with tmp.open("wb") as handle:  # a file object: np.savez would append ".npz" to a path
+        np.savez(handle, **arrays)
+    os.replace(tmp, arrays_path)
+    tmp = directory / (INFERENCE_DESCRIPTION_FILE + ".tmp")
+    tmp.write_text(json.dumps(description, ensure_ascii=False, default=_json_default), encoding="utf-8")
+    os.replace(tmp, description_path)
+    return {INFERENCE_ARRAYS_FILE: file_sha256(arrays_path), INFERENCE_DESCRIPTION_FILE: file_sha256(description_path)}

@@ -382,28 +382,46 @@ def _numpy():
     return numpy
 
 
-def _crc32(data: bytes) -> int:
-    return zlib.crc32(data)
+# datasketch's "affine32" MinHash (2.0), computed here with NumPy alone: importing datasketch imports
+# SciPy (≈ 35 MB in every web process, for a few lines of arithmetic). The values are datasketch's,
+# bit for bit (tests/routing/test_duplicates.py compares them), so the signatures stored with tickets and
+# in Redis stay valid: each shingle's CRC-32, mixed by the MurmurHash3 32-bit finalizer, then
+# a_k * h + b_k mod 2^32 for the SIGNATURE_PERM permutations drawn from RandomState(1); the minimum per
+# permutation is the signature.
+_SIGNATURE_SEED = 1
 
 
 @lru_cache(maxsize=1)
 def _permutations():
-    from datasketch import MinHash
+    """(a, b) as datasketch's MinHash(num_perm=SIGNATURE_PERM, seed=1, scheme="affine32") draws them:
+    a odd (a bijection on 32-bit values), b any."""
+    np = _numpy()
+    generator = np.random.RandomState(_SIGNATURE_SEED)
+    a = generator.randint(0, 1 << 31, SIGNATURE_PERM, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = generator.randint(0, 1 << 32, SIGNATURE_PERM, dtype=np.uint32)
+    return a, b
 
-    return MinHash(num_perm=SIGNATURE_PERM, seed=1, scheme="affine32").permutations
+
+def _fmix32(hashes):
+    """The MurmurHash3 32-bit finalizer (uint32 arithmetic wraps: that is the intended mod 2^32)."""
+    np = _numpy()
+    hashes = hashes ^ (hashes >> np.uint32(16))
+    hashes = hashes * np.uint32(0x85EBCA6B)
+    hashes = hashes ^ (hashes >> np.uint32(13))
+    hashes = hashes * np.uint32(0xC2B2AE35)
+    return hashes ^ (hashes >> np.uint32(16))
 
 
 def signature(cleaned: str) -> bytes:
     """The MinHash signature of a cleaned text's shingles (b"" for an empty text: never indexed)."""
-    from datasketch import MinHash
-
+    np = _numpy()
     items = shingle_set(cleaned)
     if not items:
         return b""
-    mh = MinHash(num_perm=SIGNATURE_PERM, seed=1, scheme="affine32", hashfunc=_crc32,
-                 permutations=_permutations())
-    mh.update_batch([item.encode("utf-8") for item in items])
-    return _numpy().asarray(mh.hashvalues, dtype="<u4").tobytes()
+    hashes = np.fromiter((zlib.crc32(item.encode("utf-8")) for item in items), dtype=np.uint32, count=len(items))
+    a, b = _permutations()
+    permuted = _fmix32(hashes)[:, None] * a + b  # (shingles, permutations)
+    return permuted.min(axis=0).astype("<u4").tobytes()
 
 
 def estimated_similarity(a: bytes, b: bytes) -> float:

@@ -141,6 +141,13 @@ class UrgencyModel:
         self.n_examples_ = len(examples)
         return self
 
+    def inference_form(self) -> tuple[dict, dict[str, np.ndarray]]:
+        """(description, arrays) the model store writes beside the skops file: what the web loads to
+        predict without scikit-learn (routing.urgency_inference)."""
+        from routing.urgency_inference import CompiledUrgencyModel
+
+        return CompiledUrgencyModel.from_model(self).to_arrays()
+
     def live_probability(self, texts: Sequence[str]) -> np.ndarray:
         X = self._features(texts)
         return self.live_.predict_proba(X)[:, list(self.live_.classes_).index(True)]

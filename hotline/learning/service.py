@@ -40,8 +40,11 @@ def ensure_bootstrap_model(app: Flask) -> str:
 
     city = Path(app.config["DEMO_CITY_PATH"])
     vocabulary = load_city_vocabulary(city)
-    version = ensure_model(model_store(app), city / "seed_examples.csv", vocabulary.words,
-                           vocabulary.category_keywords)
+    store = model_store(app)
+    version = ensure_model(store, city / "seed_examples.csv", vocabulary.words, vocabulary.category_keywords)
+    # A version saved before the arrays form existed gets it now, so that serving loads no scikit-learn.
+    if store.add_inference_files(version):
+        log.info("classifier model %s: inference files written", version)
     forget_model(app)
     return version
 
@@ -57,7 +60,8 @@ def _load_current(app: Flask, previous: LoadedModel | None) -> LoadedModel:
         return previous
     if version is None:
         return LoadedModel(None, None, 1.0)
-    model, metadata = store.load(version)
+    # The arrays form (classifier.inference): the same predictions, without scikit-learn or skops.
+    model, metadata = store.load_inference(version)
     threshold = float(getattr(model, "threshold", None) or metadata.get("threshold") or 1.0)
     log.info("classifier model %s loaded (threshold %.3f)", version, threshold)
     return LoadedModel(version, model, threshold)
@@ -150,6 +154,8 @@ def ensure_urgency_model(app: Flask) -> str:
     store = urgency_store(app)
     current, refused = store.loadable_version()
     if current is not None:
+        if store.add_inference_files(current):  # saved before the arrays form: serving needs it
+            log.info("urgency model %s: inference files written", current)
         return current
     if refused is not None:
         log.warning("urgency model %s refused (%s); training a new one", store.current_version(), refused)
@@ -172,7 +178,7 @@ def _load_urgency(app: Flask, previous: LoadedUrgency | None) -> LoadedUrgency:
         return previous
     if version is None:
         return LoadedUrgency(None, None)
-    model, _ = store.load(version)
+    model, _ = store.load_inference(version)  # the arrays form: no scikit-learn in a serving process
     log.info("urgency model %s loaded (threshold %.3f)", version, model.threshold)
     return LoadedUrgency(version, model)
 

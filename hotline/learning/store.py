@@ -17,6 +17,11 @@ class UrgencyModelStore(ModelStore):
 
         return UrgencyModel
 
+    def inference_kind(self) -> type:
+        from routing.urgency_inference import CompiledUrgencyModel
+
+        return CompiledUrgencyModel
+
     def describe(self, model) -> dict:
         return {"labels": ["live", "not_live"], "threshold": model.threshold, "C": model.C,
                 "n_examples": model.n_examples_}

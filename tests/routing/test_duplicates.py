@@ -6,6 +6,7 @@ import dataclasses
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import numpy as np
 import pytest
 
 import routing.duplicates as duplicates
@@ -22,6 +23,8 @@ from routing.duplicates import (
 TZ = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 3, 10, 18, 0, tzinfo=TZ)
 WJ = "望京街道"
+# The first 32 bytes of FUME's signature as the datasketch-based implementation computed it.
+STORED_FUME_PREFIX = "dde40400dd385106193acb0bf9ed4a09b95ba4069b28380225f900028c1f4901"
 
 FUME = "望京西园三区3号楼下的饭店油烟很大，每天晚上熏得家里没法开窗，希望尽快处理"
 FUME_AGAIN = "市民来电反映：望京西园三区3号楼楼下饭馆油烟扰民，晚上没法开窗户，请相关部门处理"
@@ -275,6 +278,31 @@ def test_signature__same_cleaned_text_same_signature_and_estimates_the_similarit
     assert duplicates.estimated_similarity(sig[FUME], sig[FUME]) == 1.0
     assert abs(duplicates.estimated_similarity(sig[FUME], sig[FUME_AGAIN]) - similarity(FUME, FUME_AGAIN)) < 0.2
     assert duplicates.estimated_similarity(sig[FUME], sig[MANHOLE]) < 0.3
+
+
+def test_signature__equals_datasketch_minhash_on_real_texts():
+    """Computed with NumPy alone, the signatures are datasketch's (affine32, seed 1, CRC-32 of each
+    shingle) value for value: the ones already stored with tickets and in Redis stay comparable."""
+    import csv
+    import zlib
+
+    from datasketch import MinHash
+
+    from routing.urgency_model import DEFAULT_EXAMPLES
+
+    with open(DEFAULT_EXAMPLES, encoding="utf-8-sig", newline="") as handle:
+        texts = [row["text"] for row in csv.DictReader(handle)]
+    assert len(texts) > 300
+    for text in [FUME, FUME_AGAIN, MANHOLE, "a", *texts]:
+        cleaned = clean_text(text)
+        expected = MinHash(num_perm=duplicates.SIGNATURE_PERM, seed=1, scheme="affine32", hashfunc=zlib.crc32)
+        expected.update_batch([item.encode("utf-8") for item in duplicates.shingle_set(cleaned)])
+        assert duplicates.signature(cleaned) == np.asarray(expected.hashvalues, dtype="<u4").tobytes(), text
+
+
+def test_signature__a_stored_signature_keeps_its_value():
+    # Written by the datasketch-based implementation (2.0.0) before the NumPy one replaced it.
+    assert duplicates.signature(clean_text(FUME)).hex()[:64] == STORED_FUME_PREFIX
 
 
 def index_with(texts, street=WJ, hours_ago=1.0, **kwargs):

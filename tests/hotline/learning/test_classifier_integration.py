@@ -130,6 +130,45 @@ def test_urgency_store__refuses_a_replaced_model_file(make_app, tmp_path, traine
     assert (models / URGENCY_STORE_DIR).is_dir()
 
 
+def test_serving__predicts_with_the_arrays_forms_of_both_models(modelled_app):
+    from classifier.inference import CompiledClassifier
+    from hotline.learning.service import current_model, current_urgency_model
+    from routing.urgency_inference import CompiledUrgencyModel
+
+    assert isinstance(current_model(modelled_app).model, CompiledClassifier)
+    assert isinstance(current_urgency_model(modelled_app), CompiledUrgencyModel)
+
+
+def test_up__writes_the_arrays_form_of_models_saved_before_it(make_app, tmp_path, trained_store):
+    """Versions saved with a skops file only still serve, and `up` (ensure_*) adds their arrays form."""
+    import json
+
+    from classifier.store import INFERENCE_FILES_KEY, METADATA_FILE
+    from hotline.learning.service import (
+        ensure_bootstrap_model,
+        ensure_urgency_model,
+        model_store,
+        urgency_store,
+    )
+
+    models = tmp_path / "models"
+    shutil.copytree(trained_store, models)
+    app = make_app(MODEL_DIR=str(models))
+    stores = (model_store(app), urgency_store(app))
+    for store in stores:
+        directory = store.versions_dir / store.current_version()
+        meta = json.loads((directory / METADATA_FILE).read_text(encoding="utf-8"))
+        del meta[INFERENCE_FILES_KEY]
+        (directory / METADATA_FILE).write_text(json.dumps(meta), encoding="utf-8")
+        for name in ("inference.npz", "inference.json"):
+            (directory / name).unlink()
+        assert store.load_inference()[0] is not None  # from the skops file
+    versions = (ensure_bootstrap_model(app), ensure_urgency_model(app))
+    for store, version in zip(stores, versions, strict=True):
+        assert version == store.current_version()  # kept, not retrained
+        assert set(store.metadata(version)[INFERENCE_FILES_KEY]) == {"inference.npz", "inference.json"}
+
+
 def test_routing__an_emergency_in_unforeseen_words_goes_to_triage_for_review(modelled_app, actors):
     client = modelled_app.test_client()
     people = cast(actors)
