@@ -33,6 +33,7 @@ from sklearn.svm import LinearSVC
 
 from classifier.calibration import ScoreCalibrator, brier_score, expected_calibration_error
 from classifier.features import Doc, TicketFeatures, as_docs
+from classifier.novelty import fit_familiarity
 from classifier.selective import NOTHING_PASSES, ThresholdChoice, choose_threshold
 from classifier.text import normalise
 from classifier.tokenizer import Tokenizer
@@ -83,6 +84,10 @@ class ModelConfig:
     # threshold it gives moved a held-out set's coverage between 43 % and 67 % from seed to seed.
     threshold_repeats: int = 5
     repeat_below_n: int = 1000
+    # Familiarity (novelty.py): a text further from every class centroid than this share of the
+    # out-of-fold training rows (titled) or rows and caller-like copies (untitled) is never dispatched
+    # automatically, however confident the model is. None: off.
+    novelty_quantile: float | None = 0.05
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -113,8 +118,9 @@ def _median_choice(choices: Sequence[ThresholdChoice]) -> ThresholdChoice:
 class Prediction(NamedTuple):
     label: str
     probability: float
-    auto: bool  # probability >= the model's threshold: dispatch without a person
+    auto: bool  # probability >= the model's threshold and the text familiar: dispatch without a person
     suggestions: list[tuple[str, float]]  # top-k (label, probability), best first
+    familiar: bool = True  # False: the text is far from the training data (novelty.py), never auto
 
 
 def prior_rows(
@@ -316,7 +322,7 @@ class TextClassifier:
                 pair.append(ScoreCalibrator(c.calibration).fit(scores[rows], targets[rows]))
             return pair[0], pair[1]
 
-        def one_repeat(seed: int) -> tuple[list[LinearScorer], np.ndarray, np.ndarray]:
+        def one_repeat(seed: int) -> tuple[list[LinearScorer], np.ndarray, np.ndarray, list]:
             """Out-of-fold scores and probabilities on one split of the rows into folds: every training
             row (and copy) scored by an SVM that saw neither it nor its original, its probability from a
             calibrator that did not see it either. Folds are drawn on the original rows; copies follow."""
@@ -339,7 +345,7 @@ class TextClassifier:
                                          (untitled_calibrator, test_rows[untitled[test_rows]])):
                     if len(rows):
                         proba[rows] = calibrator.predict_proba(scores[rows])
-            return scorers, scores, proba
+            return scorers, scores, proba, folds
 
         # With threshold_repeats > 1 the whole out-of-fold procedure runs on several fold splits: one
         # split decides which rows land in a small fold, and a threshold chosen on one split moved a
@@ -388,6 +394,9 @@ class TextClassifier:
         self.calibrator_, self.untitled_calibrator_ = calibrators(
             all_scores, np.tile(y_index_all, repeats), np.tile(untitled, repeats))
         self.classes_ = classes
+        self.familiarity_ = (None if c.novelty_quantile is None else
+                             fit_familiarity(X, y_index_all, len(classes), runs[0][3], untitled,
+                                             c.novelty_quantile))
         self.threshold = choice.threshold
         self.untitled_threshold = untitled_choice.threshold
         predicted = classes[oof_proba[:n_rows].argmax(axis=1)]
@@ -406,6 +415,9 @@ class TextClassifier:
                                       if len(origin) else None),
             "threshold": choice.as_dict(),
             "untitled_threshold": untitled_choice.as_dict(),
+            "familiarity_cutoffs": (None if self.familiarity_ is None else
+                                    {"titled": self.familiarity_.titled_cutoff_,
+                                     "untitled": self.familiarity_.untitled_cutoff_}),
             "temperature": getattr(self.calibrator_, "temperature_", None),
             "untitled_temperature": getattr(self.untitled_calibrator_, "temperature_", None),
             "train_seconds": round(time.perf_counter() - started, 3),
@@ -419,21 +431,41 @@ class TextClassifier:
 
     def predict_proba(self, titles: Sequence[str | None], bodies: Sequence[str | None]) -> np.ndarray:
         """Calibrated probabilities, one row per message, columns in the order of `labels`."""
-        if len(titles) > _CHUNK:  # bounded memory for big batches: n-gram arrays grow with the batch
-            return np.vstack(
-                [
-                    self.predict_proba(titles[i : i + _CHUNK], bodies[i : i + _CHUNK])
-                    for i in range(0, len(titles), _CHUNK)
-                ]
+        return self._chunked(titles, bodies, lambda X, untitled: self._proba(X, untitled))
+
+    def familiar(self, titles: Sequence[str | None], bodies: Sequence[str | None]) -> np.ndarray:
+        """Whether each message is close enough to the training data to be dispatched without a person
+        (novelty.py); always True for a model without a familiarity score (saved before it, or off)."""
+        return self._chunked(titles, bodies, self._familiar)
+
+    def _chunked(self, titles, bodies, compute) -> np.ndarray:
+        """compute(features, untitled) over the messages, in chunks: n-gram arrays grow with the batch."""
+        if len(titles) > _CHUNK:
+            return np.concatenate(
+                [self._chunked(titles[i : i + _CHUNK], bodies[i : i + _CHUNK], compute)
+                 for i in range(0, len(titles), _CHUNK)]
             )
+        return compute(*self._features(titles, bodies))
+
+    def _features(self, titles: Sequence[str | None], bodies: Sequence[str | None]
+                  ) -> tuple[sp.csr_matrix, np.ndarray]:
         X = self.features_.transform(as_docs(titles, bodies, self.config["max_body_chars"]))
         untitled = np.array([not (t and str(t).strip()) for t in titles], dtype=bool)
+        return X, untitled
+
+    def _proba(self, X: sp.csr_matrix, untitled: np.ndarray) -> np.ndarray:
         scores = self._scores(self.scorer_, X, self.classes_, untitled)
         proba = self.calibrator_.predict_proba(scores)
         untitled_calibrator = getattr(self, "untitled_calibrator_", None)  # models saved before it: one
         if untitled_calibrator is not None and untitled.any():
             proba[untitled] = untitled_calibrator.predict_proba(scores[untitled])
         return proba
+
+    def _familiar(self, X: sp.csr_matrix, untitled: np.ndarray) -> np.ndarray:
+        familiarity = getattr(self, "familiarity_", None)
+        if familiarity is None:
+            return np.ones(X.shape[0], dtype=bool)
+        return familiarity.familiar(X, untitled)
 
     def _scores(
         self, scorer: LinearScorer, X: sp.csr_matrix, classes: np.ndarray, untitled: np.ndarray
@@ -456,6 +488,11 @@ class TextClassifier:
     def thresholds(self, titles: Sequence[str | None]) -> np.ndarray:
         return np.array([self.threshold_for(t) for t in titles], dtype=np.float64)
 
+    def dispatch_thresholds(self, titles: Sequence[str | None], bodies: Sequence[str | None]) -> np.ndarray:
+        """The threshold each message's probability must reach to be dispatched automatically: its
+        kind's threshold, or one nothing reaches when the text is unfamiliar."""
+        return np.where(self.familiar(titles, bodies), self.thresholds(titles), NOTHING_PASSES)
+
     def predict(self, titles: Sequence[str | None], bodies: Sequence[str | None]) -> list[str]:
         proba = self.predict_proba(titles, bodies)
         return [str(label) for label in self.classes_[proba.argmax(axis=1)]]
@@ -475,10 +512,16 @@ class TextClassifier:
         return self.predict_batch([title], [body], k=k)[0]
 
     def route(self, title: str | None, body: str | None, k: int = 3) -> Prediction:
-        """The routing decision for one ticket: its best label, and whether to dispatch it without a person."""
-        suggestions = self.predict_top_k(title, body, k=k)
+        """The routing decision for one ticket: its best label, and whether to dispatch it without a person
+        (confident enough and familiar enough; an unfamiliar text keeps its suggestions)."""
+        X, untitled = self._features([title], [body])
+        proba = self._proba(X, untitled)[0]
+        familiar = bool(self._familiar(X, untitled)[0])
+        top = np.argsort(-proba, kind="stable")[: max(1, min(k, len(self.classes_)))]
+        suggestions = [(str(self.classes_[j]), float(proba[j])) for j in top]
         label, probability = suggestions[0]
-        return Prediction(label, probability, probability >= self.threshold_for(title), suggestions)
+        return Prediction(label, probability, familiar and probability >= self.threshold_for(title), suggestions,
+                          familiar)
 
     def __repr__(self) -> str:
         fitted = (
