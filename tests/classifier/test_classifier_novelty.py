@@ -77,9 +77,17 @@ def test_fit_familiarity__untitled_cutoff_from_untitled_rows():
         untitled, familiarity.untitled_cutoff_, familiarity.titled_cutoff_))
 
 
-def test_familiarity__plain_arrays_only():
+def test_familiarity__scores_as_the_cosine_to_the_nearest_centroid():
+    centroids = class_centroids(X_TOY, Y_TOY, 2)
+    texts = sp.csr_matrix(np.array([[3.0, 2.0, 0, 0], [0, 0, 0, 0], [1.0, 0, 1.0, 0]]))
+    familiarity = Familiarity(centroids, 0.1, 0.2)
+    np.testing.assert_allclose(familiarity.scores(texts), similarity(texts, centroids), atol=1e-3)
+
+
+def test_familiarity__saved_as_plain_arrays_only():
     familiarity = Familiarity(class_centroids(X_TOY, Y_TOY, 2), 0.1, 0.2)
-    for value in vars(familiarity).values():
+    familiarity.scores(X_TOY)  # builds the sparse matrix it computes with, which is not saved
+    for value in familiarity.__getstate__().values():
         assert isinstance(value, (np.ndarray, float))
 
 
