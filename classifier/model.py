@@ -13,7 +13,9 @@ Training (`TextClassifier.fit`):
    the calibrated out-of-fold probabilities (the calibrator itself cross-fitted, so no row is scored by
    a calibrator that saw it);
 5. the final model is the average of the fold SVMs: a linear model whose scores are the mean of
-   theirs, i.e. the very kind of model the calibration and the threshold were measured on.
+   theirs, i.e. the very kind of model the calibration and the threshold were measured on;
+6. the familiarity score's class centroids and cut-offs (novelty.py), the cut-offs on the same folds'
+   out-of-fold similarities: an unfamiliar text is never dispatched automatically.
 
 The out-of-fold figures are kept in `training_report` and go into the model store's metadata.
 """
