@@ -86,8 +86,10 @@ def test_shared_data__caller_sets_top1_above_the_baseline_and_auto_dispatch_prec
     ours, baseline = report["all"]["ours"], report["all"]["baseline"]
     assert report["n"] >= 7 * 40
     assert ours["top1"] > baseline["top1"] and ours["top3"] >= 0.94, (ours, baseline)
-    assert ours["coverage"] >= 0.40, ours
-    assert ours["precision"] >= 0.93, ours  # 0.95 on dev; see docs/classifier.md for the held-out split
+    # The familiarity check holds back texts unlike the training data: 41.8 % -> 38.6 % dispatched,
+    # 96.6 % -> 98.1 % of them right (docs/classifier.md, "Familiarity"; the held-out split is lower).
+    assert ours["coverage"] >= 0.38, ours
+    assert ours["precision"] >= 0.95, ours
 
 
 def test_shared_data__a_confident_text_unlike_the_training_data_goes_to_a_person(full_model):
