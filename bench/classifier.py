@@ -135,7 +135,8 @@ class Ours:
         return proba.max(axis=1), self.model.classes_[proba.argmax(axis=1)]
 
     def predict_one(self, title, body):
-        return self.model.predict_top_k(title, body, k=3)
+        # What the app calls per ticket: top-3, the threshold and the familiarity check (novelty.py).
+        return self.model.route(title, body, k=3)
 
     def predict_batch(self, titles, bodies):
         return self.model.predict_batch(titles, bodies, k=3)

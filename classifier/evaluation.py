@@ -146,8 +146,8 @@ def evaluate(
         fit_seconds = time.perf_counter() - started
         proba = _aligned(model.predict_proba(titles[test], bodies[test]), model.labels, labels)
         oof[number // folds, test] = proba
-        per_fold.append(_fold_scores(proba, y[test], labels, model.thresholds(titles[test]), fit_seconds,
-                                     model.threshold))
+        per_fold.append(_fold_scores(proba, y[test], labels, model.dispatch_thresholds(titles[test], bodies[test]),
+                                     fit_seconds, model.threshold))
         if progress:
             progress(number + 1, len(splits), per_fold[-1])
 
@@ -297,7 +297,11 @@ def evaluate_caller_set(
             data.titles, data.bodies, data.labels, prior=prior)
     y_index = np.searchsorted(labels, np.asarray(caller.labels))
     ours = _aligned(model.predict_proba(caller.titles, caller.bodies), model.labels, labels)
-    thresholds = model.thresholds(caller.titles)
+    # Unfamiliar texts (novelty.py) get a threshold nothing reaches: a person decides.
+    thresholds = model.dispatch_thresholds(caller.titles, caller.bodies)
+    kind_thresholds = model.thresholds(caller.titles)
+    withheld = ours.max(axis=1) >= kind_thresholds
+    withheld &= ~model.familiar(caller.titles, caller.bodies)
 
     y_train = np.asarray(data.labels)
     texts = _joined(data.titles, data.bodies)
@@ -310,8 +314,13 @@ def evaluate_caller_set(
     base = _baseline_scores(reference, caller.titles, caller.bodies, labels)
 
     def figures(rows: np.ndarray) -> dict:
-        return {"ours": topk_figures(ours[rows], y_index[rows], thresholds[rows]),
-                "baseline": topk_figures(base[rows], y_index[rows], base_choice.threshold)}
+        mine = topk_figures(ours[rows], y_index[rows], thresholds[rows])
+        mine["threshold"] = float(np.max(kind_thresholds[rows])) if len(rows) else 0.0
+        # Confident enough but held back as unfamiliar, and how many of those were wrong.
+        right = ours[rows].argmax(axis=1) == y_index[rows]
+        mine["withheld_unfamiliar"] = int(withheld[rows].sum())
+        mine["withheld_unfamiliar_wrong"] = int((withheld[rows] & ~right).sum())
+        return {"ours": mine, "baseline": topk_figures(base[rows], y_index[rows], base_choice.threshold)}
 
     report = {"n": len(caller), "labels": labels, "all": figures(np.arange(len(caller))), "groups": {}}
     for name, values in (groups or {}).items():
@@ -320,7 +329,8 @@ def evaluate_caller_set(
     predicted = np.asarray(labels)[ours.argmax(axis=1)]
     report["errors"] = [
         {"text": (caller.bodies[i] or caller.titles[i])[:60], "label": caller.labels[i], "predicted": predicted[i],
-         "probability": round(float(ours[i].max()), 3), "auto": bool(ours[i].max() >= thresholds[i])}
+         "probability": round(float(ours[i].max()), 3), "auto": bool(ours[i].max() >= thresholds[i]),
+         "withheld_unfamiliar": bool(withheld[i])}
         for i in np.flatnonzero(ours.argmax(axis=1) != y_index)
     ]
     return report

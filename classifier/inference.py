@@ -10,8 +10,8 @@ is the same model as plain arrays (`to_arrays`, `from_arrays`): the model store 
 skops file as an `.npz` (no pickle) and a JSON description (classifier.store), and the web loads those.
 
 Both classes predict through `Predictor`, so they cannot drift apart: one code path turns a message
-into probabilities. A per-message score added at prediction (e.g. how unfamiliar the text is) belongs
-in `Predictor.predict_proba`'s neighbourhood, and any array it needs in `to_arrays`.
+into probabilities. The familiarity score (classifier.novelty: how far a text is from the training data)
+is computed in `Predictor` too, from the centroid arrays saved in `to_arrays`.
 """
 
 from __future__ import annotations
@@ -23,6 +23,8 @@ import numpy as np
 import scipy.sparse as sp
 
 from classifier.features import CharBlock, TicketFeatures, WordBlock, as_docs
+from classifier.novelty import Familiarity
+from classifier.selective import NOTHING_PASSES
 from classifier.tokenizer import Tokenizer
 
 INFERENCE_FORMAT = 1
@@ -39,8 +41,9 @@ def softmax(scores: np.ndarray) -> np.ndarray:
 class Prediction(NamedTuple):
     label: str
     probability: float
-    auto: bool  # probability >= the model's threshold: dispatch without a person
+    auto: bool  # probability >= the model's threshold and the text familiar: dispatch without a person
     suggestions: list[tuple[str, float]]  # top-k (label, probability), best first
+    familiar: bool = True  # False: the text is far from the training data (novelty.py), never auto
 
 
 _GATHER_ENTRIES = 1 << 15  # feature entries per block in `sparse_dense_product`: ≤ 15 MB of temporaries
@@ -136,7 +139,7 @@ class LogisticCalibration:
 class Predictor:
     """Message -> calibrated probabilities -> routing decision. Shared by the trained `TextClassifier`
     and its `CompiledClassifier`; needs config, features_, scorer_, calibrator_, untitled_calibrator_
-    (optional), classes_, threshold and untitled_threshold (optional)."""
+    (optional), familiarity_ (optional), classes_, threshold and untitled_threshold (optional)."""
 
     config: dict
     classes_: np.ndarray
@@ -148,21 +151,41 @@ class Predictor:
 
     def predict_proba(self, titles: Sequence[str | None], bodies: Sequence[str | None]) -> np.ndarray:
         """Calibrated probabilities, one row per message, columns in the order of `labels`."""
-        if len(titles) > _CHUNK:  # bounded memory for big batches: n-gram arrays grow with the batch
-            return np.vstack(
-                [
-                    self.predict_proba(titles[i : i + _CHUNK], bodies[i : i + _CHUNK])
-                    for i in range(0, len(titles), _CHUNK)
-                ]
+        return self._chunked(titles, bodies, self._proba)
+
+    def familiar(self, titles: Sequence[str | None], bodies: Sequence[str | None]) -> np.ndarray:
+        """Whether each message is close enough to the training data to be dispatched without a person
+        (novelty.py); always True for a model without a familiarity score (saved before it, or off)."""
+        return self._chunked(titles, bodies, self._familiar)
+
+    def _chunked(self, titles, bodies, compute) -> np.ndarray:
+        """compute(features, untitled) over the messages, in chunks: n-gram arrays grow with the batch."""
+        if len(titles) > _CHUNK:
+            return np.concatenate(
+                [self._chunked(titles[i : i + _CHUNK], bodies[i : i + _CHUNK], compute)
+                 for i in range(0, len(titles), _CHUNK)]
             )
+        return compute(*self._features(titles, bodies))
+
+    def _features(self, titles: Sequence[str | None], bodies: Sequence[str | None]
+                  ) -> tuple[sp.csr_matrix, np.ndarray]:
         X = self.features_.transform(as_docs(titles, bodies, self.config["max_body_chars"]))
         untitled = np.array([not (t and str(t).strip()) for t in titles], dtype=bool)
+        return X, untitled
+
+    def _proba(self, X: sp.csr_matrix, untitled: np.ndarray) -> np.ndarray:
         scores = self._scores(self.scorer_, X, self.classes_, untitled)
         proba = self.calibrator_.predict_proba(scores)
         untitled_calibrator = getattr(self, "untitled_calibrator_", None)  # models saved before it: one
         if untitled_calibrator is not None and untitled.any():
             proba[untitled] = untitled_calibrator.predict_proba(scores[untitled])
         return proba
+
+    def _familiar(self, X: sp.csr_matrix, untitled: np.ndarray) -> np.ndarray:
+        familiarity = getattr(self, "familiarity_", None)
+        if familiarity is None:
+            return np.ones(X.shape[0], dtype=bool)
+        return familiarity.familiar(X, untitled)
 
     def _scores(
         self, scorer: LinearScores, X: sp.csr_matrix, classes: np.ndarray, untitled: np.ndarray
@@ -185,6 +208,11 @@ class Predictor:
     def thresholds(self, titles: Sequence[str | None]) -> np.ndarray:
         return np.array([self.threshold_for(t) for t in titles], dtype=np.float64)
 
+    def dispatch_thresholds(self, titles: Sequence[str | None], bodies: Sequence[str | None]) -> np.ndarray:
+        """The threshold each message's probability must reach to be dispatched automatically: its
+        kind's threshold, or one nothing reaches when the text is unfamiliar."""
+        return np.where(self.familiar(titles, bodies), self.thresholds(titles), NOTHING_PASSES)
+
     def predict(self, titles: Sequence[str | None], bodies: Sequence[str | None]) -> list[str]:
         proba = self.predict_proba(titles, bodies)
         return [str(label) for label in self.classes_[proba.argmax(axis=1)]]
@@ -204,10 +232,16 @@ class Predictor:
         return self.predict_batch([title], [body], k=k)[0]
 
     def route(self, title: str | None, body: str | None, k: int = 3) -> Prediction:
-        """The routing decision for one ticket: its best label, and whether to dispatch it without a person."""
-        suggestions = self.predict_top_k(title, body, k=k)
+        """The routing decision for one ticket: its best label, and whether to dispatch it without a person
+        (confident enough and familiar enough; an unfamiliar text keeps its suggestions)."""
+        X, untitled = self._features([title], [body])
+        proba = self._proba(X, untitled)[0]
+        familiar = bool(self._familiar(X, untitled)[0])
+        top = np.argsort(-proba, kind="stable")[: max(1, min(k, len(self.classes_)))]
+        suggestions = [(str(self.classes_[j]), float(proba[j])) for j in top]
         label, probability = suggestions[0]
-        return Prediction(label, probability, probability >= self.threshold_for(title), suggestions)
+        return Prediction(label, probability, familiar and probability >= self.threshold_for(title), suggestions,
+                          familiar)
 
 
 # -- the arrays form ------------------------------------------------------------------------------
@@ -253,6 +287,19 @@ def _from_utf8_lines(array: np.ndarray, count: int) -> list[str]:
     return words
 
 
+def _familiarity(cutoffs: Mapping | None, arrays: Mapping[str, np.ndarray], n_features: int
+                 ) -> Familiarity | None:
+    """The familiarity score of the arrays form (None: a model saved without one)."""
+    if cutoffs is None:
+        return None
+    shape = tuple(int(n) for n in arrays["familiarity_shape"])
+    centroids = sp.csr_matrix((arrays["familiarity_data"], arrays["familiarity_indices"],
+                               arrays["familiarity_indptr"]), shape=shape)
+    if shape[1] != n_features:
+        raise ValueError("模型文件中的熟悉度质心与特征数量不一致")
+    return Familiarity(centroids, cutoffs["titled_cutoff"], cutoffs["untitled_cutoff"])
+
+
 class CompiledClassifier(Predictor):
     """A trained TextClassifier as arrays: predicts the same probabilities, loads without scikit-learn."""
 
@@ -275,6 +322,7 @@ class CompiledClassifier(Predictor):
         untitled = getattr(model, "untitled_calibrator_", None)
         compiled.untitled_calibrator_ = (
             None if untitled is None else _calibration(*_calibration_arrays(untitled, "untitled"), "untitled"))
+        compiled.familiarity_ = getattr(model, "familiarity_", None)  # models saved before it: none
         return compiled
 
     def to_arrays(self) -> tuple[dict, dict[str, np.ndarray]]:
@@ -286,6 +334,7 @@ class CompiledClassifier(Predictor):
         untitled, untitled_arrays = (None, {}) if self.untitled_calibrator_ is None else _calibration_arrays(
             self.untitled_calibrator_, "untitled")
         word_terms = words.terms()
+        familiarity = getattr(self, "familiarity_", None)
         description = {
             "format": INFERENCE_FORMAT,
             "kind": "classifier",
@@ -299,6 +348,8 @@ class CompiledClassifier(Predictor):
                           "hmm": tokenizer.hmm},
             "calibrator": calibrator,
             "untitled_calibrator": untitled,
+            "familiarity": None if familiarity is None else {
+                "titled_cutoff": familiarity.titled_cutoff_, "untitled_cutoff": familiarity.untitled_cutoff_},
         }
         arrays = {
             "classes": np.asarray(self.labels, dtype=str),
@@ -314,6 +365,9 @@ class CompiledClassifier(Predictor):
             "title_idf": np.asarray(title_chars.idf_, dtype=np.float32),
             **calibrator_arrays,
             **untitled_arrays,
+            **({} if familiarity is None else {
+                "familiarity_data": familiarity.data_, "familiarity_indices": familiarity.indices_,
+                "familiarity_indptr": familiarity.indptr_, "familiarity_shape": familiarity.shape_}),
         }
         return description, arrays
 
@@ -357,6 +411,7 @@ class CompiledClassifier(Predictor):
         compiled.calibrator_ = _calibration(description["calibrator"], arrays, "calibrator")
         untitled = description.get("untitled_calibrator")
         compiled.untitled_calibrator_ = None if untitled is None else _calibration(untitled, arrays, "untitled")
+        compiled.familiarity_ = _familiarity(description.get("familiarity"), arrays, features.n_features)
         return compiled
 
     def __repr__(self) -> str:

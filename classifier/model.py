@@ -13,7 +13,9 @@ Training (`TextClassifier.fit`):
    the calibrated out-of-fold probabilities (the calibrator itself cross-fitted, so no row is scored by
    a calibrator that saw it);
 5. the final model is the average of the fold SVMs: a linear model whose scores are the mean of
-   theirs, i.e. the very kind of model the calibration and the threshold were measured on.
+   theirs, i.e. the very kind of model the calibration and the threshold were measured on;
+6. the familiarity score's class centroids and cut-offs (novelty.py), the cut-offs on the same folds'
+   out-of-fold similarities: an unfamiliar text is never dispatched automatically.
 
 The out-of-fold figures are kept in `training_report` and go into the model store's metadata.
 """
@@ -34,6 +36,7 @@ from classifier.calibration import ScoreCalibrator, brier_score, expected_calibr
 from classifier.features import Doc, TicketFeatures, as_docs
 from classifier.inference import CompiledClassifier, LinearScores, Predictor
 from classifier.inference import Prediction as Prediction  # re-exported: classifier.Prediction
+from classifier.novelty import fit_familiarity
 from classifier.selective import NOTHING_PASSES, ThresholdChoice, choose_threshold
 from classifier.text import normalise
 from classifier.tokenizer import Tokenizer
@@ -84,6 +87,10 @@ class ModelConfig:
     # threshold it gives moved a held-out set's coverage between 43 % and 67 % from seed to seed.
     threshold_repeats: int = 5
     repeat_below_n: int = 1000
+    # Familiarity (novelty.py): a text further from every class centroid than this share of the
+    # out-of-fold training rows (titled) or rows and caller-like copies (untitled) is never dispatched
+    # automatically, however confident the model is. None: off.
+    novelty_quantile: float | None = 0.05
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -295,7 +302,7 @@ class TextClassifier(Predictor):
                 pair.append(ScoreCalibrator(c.calibration).fit(scores[rows], targets[rows]))
             return pair[0], pair[1]
 
-        def one_repeat(seed: int) -> tuple[list[LinearScorer], np.ndarray, np.ndarray]:
+        def one_repeat(seed: int) -> tuple[list[LinearScorer], np.ndarray, np.ndarray, list]:
             """Out-of-fold scores and probabilities on one split of the rows into folds: every training
             row (and copy) scored by an SVM that saw neither it nor its original, its probability from a
             calibrator that did not see it either. Folds are drawn on the original rows; copies follow."""
@@ -318,7 +325,7 @@ class TextClassifier(Predictor):
                                          (untitled_calibrator, test_rows[untitled[test_rows]])):
                     if len(rows):
                         proba[rows] = calibrator.predict_proba(scores[rows])
-            return scorers, scores, proba
+            return scorers, scores, proba, folds
 
         # With threshold_repeats > 1 the whole out-of-fold procedure runs on several fold splits: one
         # split decides which rows land in a small fold, and a threshold chosen on one split moved a
@@ -367,6 +374,9 @@ class TextClassifier(Predictor):
         self.calibrator_, self.untitled_calibrator_ = calibrators(
             all_scores, np.tile(y_index_all, repeats), np.tile(untitled, repeats))
         self.classes_ = classes
+        self.familiarity_ = (None if c.novelty_quantile is None else
+                             fit_familiarity(X, y_index_all, len(classes), runs[0][3], untitled,
+                                             c.novelty_quantile))
         self.threshold = choice.threshold
         self.untitled_threshold = untitled_choice.threshold
         predicted = classes[oof_proba[:n_rows].argmax(axis=1)]
@@ -385,6 +395,9 @@ class TextClassifier(Predictor):
                                       if len(origin) else None),
             "threshold": choice.as_dict(),
             "untitled_threshold": untitled_choice.as_dict(),
+            "familiarity_cutoffs": (None if self.familiarity_ is None else
+                                    {"titled": self.familiarity_.titled_cutoff_,
+                                     "untitled": self.familiarity_.untitled_cutoff_}),
             "temperature": getattr(self.calibrator_, "temperature_", None),
             "untitled_temperature": getattr(self.untitled_calibrator_, "temperature_", None),
             "train_seconds": round(time.perf_counter() - started, 3),

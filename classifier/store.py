@@ -61,6 +61,7 @@ TRUSTED_TYPES: tuple[str, ...] = (
     "classifier.features.WordBlock",
     "classifier.tokenizer.Tokenizer",
     "classifier.calibration.ScoreCalibrator",
+    "classifier.novelty.Familiarity",
 )
 
 _LIBRARIES = ("scikit-learn", "numpy", "scipy", "jieba", "skops")

@@ -9,8 +9,9 @@ Rules (the process of 接诉即办 as the city runs it):
 - a ``department`` matter goes to the lead unit of the catalogue wherever the address is:
   functional departments' work is never pushed down to a street, so it needs no street;
 - automatic dispatch only when the category is confident (probability ≥ threshold, or chosen by
-  the agent), the unit is determined without fallback, and no open duplicate exists; otherwise the
-  ticket goes to triage with the top-3 suggestions and the reasons.
+  the agent), the text is familiar to the classifier (however confident, a text unlike its training
+  data is not trusted to it), the unit is determined without fallback, and no open duplicate exists;
+  otherwise the ticket goes to triage with the top-3 suggestions and the reasons.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ REASON_CODES = (
     "no_catalogue_entry",  # the category has no dispatch catalogue entry
     "no_lead_unit",  # a department entry without lead unit (a catalogue error)
     "low_confidence",  # top probability below the threshold
+    "unfamiliar_text",  # the text is far from anything the classifier was trained on (classifier/novelty.py)
     "street_unresolved",  # local matter, street unknown, district known: district government suggested (兜底)
     "jurisdiction_unknown",  # local matter, neither street nor district known
 )
@@ -105,6 +107,7 @@ def decide(
     duplicates: Iterable = (),
     category: str | None = None,
     unit_names: Mapping[str, str] | None = None,
+    familiar: bool = True,
 ) -> RoutingDecision:
     """Decide automatic dispatch or triage.
 
@@ -116,6 +119,8 @@ def decide(
     category: a category chosen by the agent; it replaces the classifier's choice and its
         threshold (a person decided), but not the place or duplicate checks.
     unit_names: unit code → name, only to write the reason for people.
+    familiar: False when the classifier found the text far from its training data: its category is
+        then only a suggestion, whatever its probability (an agent's choice is not affected).
     """
     # NOTHING_PASSES (just above 1) is what a model whose predictions never reached the target
     # precision carries: every ticket then goes to a person.
@@ -140,6 +145,8 @@ def decide(
     lead, assisting, unit_reasons = _lead_and_reasons(chosen, probability, threshold, chosen_by_agent,
                                                       catalogue, jurisdiction, names)
     reasons += unit_reasons
+    if not familiar and not chosen_by_agent and chosen is not None:
+        reasons.append(("unfamiliar_text", "文本与已知诉求差异较大，请人工确认类别"))
     if reasons:
         reasons.sort(key=lambda item: REASON_CODES.index(item[0]))
         return RoutingDecision(

@@ -280,8 +280,12 @@ def _caller_columns(path: Path) -> dict[str, list[str]]:
 
 
 def _topk_line(name: str, figures: dict) -> str:
+    withheld = figures.get("withheld_unfamiliar")
+    unfamiliar = (f"（另有 {withheld} 条因文本陌生转人工，其中 {figures['withheld_unfamiliar_wrong']} 条分错）"
+                  if withheld else "")
     return (f"  {name:<22} top-1 {figures['top1']:.3f}  top-3 {figures['top3']:.3f}  "
-            f"阈值 {figures['threshold']:.3f}：覆盖率 {figures['coverage']:.1%}，精确率 {figures['precision']:.1%}")
+            f"阈值 {figures['threshold']:.3f}：覆盖率 {figures['coverage']:.1%}，精确率 {figures['precision']:.1%}"
+            + unfamiliar)
 
 
 def _print_topk(report: dict, folds: int, repeats: int, callers: list) -> None:
@@ -340,13 +344,15 @@ def predict_command(model_dir, version, input_path, k, as_json):
     except (DataError, classifier.ModelLoadError) as exc:
         raise CommandError(str(exc)) from exc
     results = model.predict_batch(titles, bodies, k=k) if titles else []
+    # An unfamiliar text's bar is one nothing reaches (classifier/novelty.py).
+    bars = model.dispatch_thresholds(titles, bodies) if titles else []
     for row, suggestions in enumerate(results, start=1):
         label, probability = suggestions[0]
         record = {
             "row": row,
             "label": label,
             "probability": round(probability, 6),
-            "auto": probability >= model.threshold_for(titles[row - 1]),
+            "auto": bool(probability >= bars[row - 1]),
             "top_k": [{"label": lab, "probability": round(p, 6)} for lab, p in suggestions],
         }
         if as_json:

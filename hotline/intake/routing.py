@@ -24,7 +24,7 @@ from hotline.auth import SYSTEM
 from hotline.city.store import jurisdiction_tree
 from hotline.database import write_transaction
 from hotline.intake.duplicates import duplicate_index, fingerprint, text_of
-from hotline.learning.service import current_urgency_model, predict
+from hotline.learning.service import classify, current_urgency_model
 from hotline.workflow.core import locked_ticket
 from hotline.workflow.sla import sla
 from models import CatalogueEntry, Category, Jurisdiction, KnowledgeArticle, Ticket, Unit, in_select
@@ -177,7 +177,8 @@ def full_text(ticket: Ticket) -> str:
 def analyse(app: Flask, session: Session, ticket: Ticket) -> Analysis:
 
     index = city_index(app, session)
-    predictions, threshold = predict(app, ticket.title or "", ticket.content)
+    classified = classify(app, ticket.title or "", ticket.content)
+    predictions, threshold = classified.predictions, classified.threshold
     jurisdiction = index.gazetteer.resolve(ticket.address, ticket.lat, ticket.lng)
     chosen = index.category_codes.get(ticket.category_id)  # from the cache, not a query
     top = chosen or (predictions[0][0] if predictions else None)
@@ -190,7 +191,7 @@ def analyse(app: Flask, session: Session, ticket: Ticket) -> Analysis:
     street_id = index.jurisdiction_ids.get(("street", jurisdiction.street))
     duplicates = find_duplicates(new, duplicate_candidates(app, session, ticket, street_id, sig, index))
     decision = decide(predictions, threshold, index.catalogue, jurisdiction, duplicates, category=chosen,
-                      unit_names=index.unit_names)
+                      unit_names=index.unit_names, familiar=classified.familiar)
     answer = None
     request_type = ticket.request_type or (index.categories[top].request_type if top in index.categories else None)
     if request_type == "inquiry" and not duplicates:

@@ -71,8 +71,15 @@ def forget_model(app: Flask) -> None:
     _model_cache.forget(app)
 
 
-def predict(app: Flask, title: str, body: str) -> tuple[list[tuple[str, float]], float]:
-    """Top-k (category code, probability) and the auto-dispatch threshold.
+@dataclass(frozen=True)
+class Classified:
+    predictions: list[tuple[str, float]]  # top-k (category code, probability), best first
+    threshold: float  # the auto-dispatch threshold for this message
+    familiar: bool = True  # False: the text is far from the model's training data (classifier/novelty.py)
+
+
+def classify(app: Flask, title: str, body: str) -> Classified:
+    """Top-k predictions, the auto-dispatch threshold and whether the text is familiar to the model.
 
     No model, or a model that cannot be loaded, means no predictions: routing then relies on a category
     chosen by the agent or sends the ticket to triage — it never fails intake.
@@ -80,12 +87,20 @@ def predict(app: Flask, title: str, body: str) -> tuple[list[tuple[str, float]],
     try:
         loaded = current_model(app)
         if loaded.model is None:
-            return [], 1.0
+            return Classified([], 1.0)
         threshold = getattr(loaded.model, "threshold_for", lambda _title: loaded.threshold)(title)
-        return [(code, float(p)) for code, p in loaded.model.predict_top_k(title, body, k=TOP_K)], threshold
+        decision = loaded.model.route(title, body, k=TOP_K)
+        return Classified([(code, float(p)) for code, p in decision.suggestions], threshold,
+                          bool(getattr(decision, "familiar", True)))
     except Exception:
         log.exception("classifier unavailable; routing without predictions")
-        return [], 1.0
+        return Classified([], 1.0)
+
+
+def predict(app: Flask, title: str, body: str) -> tuple[list[tuple[str, float]], float]:
+    """Top-k (category code, probability) and the auto-dispatch threshold (see `classify`)."""
+    classified = classify(app, title, body)
+    return classified.predictions, classified.threshold
 
 
 # -- urgency ---------------------------------------------------------------------------------------

@@ -25,7 +25,7 @@ def test_callers__titled_rows_train_caller_like_copies_with_their_own_threshold(
     assert tiny_model.threshold_for("标题") == tiny_model.threshold
     assert tiny_model.threshold_for("") == tiny_model.threshold_for(None) == tiny_model.untitled_threshold
     decision = tiny_model.route("", "小区旁边的工地半夜打桩")
-    assert decision.auto == (decision.probability >= tiny_model.untitled_threshold)
+    assert decision.auto == (decision.familiar and decision.probability >= tiny_model.untitled_threshold)
 
 
 def test_callers__intercepts_are_equal_after_the_class_prior_correction(tiny_model):

@@ -81,6 +81,20 @@ def test_store__arrays_form_saved_and_reloaded_predicts_the_same(demo_store, dem
     assert loaded.thresholds([None, "标题"]).tolist() == model.thresholds([None, "标题"]).tolist()
 
 
+def test_store__arrays_form_keeps_the_familiarity_check(demo_store, demo_messages):
+    """The centroids and cut-offs travel in the arrays: the same texts are held back as unfamiliar, and a
+    text from outside the city's matters (a lottery prize, a hotel booking) is among them."""
+    store, version = demo_store
+    model, _ = store.load(version)
+    loaded, _ = store.load_inference(version)
+    assert model.familiarity_ is not None and loaded.familiarity_ is not None
+    titles = list(demo_messages[0]) + [None, None]
+    bodies = list(demo_messages[1]) + ["酒店订了房到了说没房，前台让我们自己想办法", "asdf qwer zxcv 1234"]
+    np.testing.assert_array_equal(loaded.familiar(titles, bodies), model.familiar(titles, bodies))
+    unfamiliar = loaded.route(None, "asdf qwer zxcv 1234")
+    assert not unfamiliar.familiar and not unfamiliar.auto
+
+
 @pytest.mark.parametrize("settings", [
     {"calibration": "logistic"},
     {"separate_calibration": True, "equal_intercepts": "untitled"},

@@ -86,5 +86,23 @@ def test_shared_data__caller_sets_top1_above_the_baseline_and_auto_dispatch_prec
     ours, baseline = report["all"]["ours"], report["all"]["baseline"]
     assert report["n"] >= 7 * 40
     assert ours["top1"] > baseline["top1"] and ours["top3"] >= 0.94, (ours, baseline)
-    assert ours["coverage"] >= 0.40, ours
-    assert ours["precision"] >= 0.93, ours  # 0.95 on dev; see docs/classifier.md for the held-out split
+    # The familiarity check holds back texts unlike the training data: 41.8 % -> 38.6 % dispatched,
+    # 96.6 % -> 98.1 % of them right (docs/classifier.md, "Familiarity"; the held-out split is lower).
+    assert ours["coverage"] >= 0.38, ours
+    assert ours["precision"] >= 0.95, ours
+
+
+def test_shared_data__a_confident_text_unlike_the_training_data_goes_to_a_person(full_model):
+    """The issue's known failure: a terse hotel-booking dispute (商贸旅游 in the caller set) was sent to
+    城乡建设 at p = 1.00 — the character 房 ties it to housing. The model is still that sure of it; the
+    text is far from every category's training messages, so a person decides (classifier/novelty.py)."""
+    text = "酒店订了房到了说没房"
+    decision = full_model.route("", text)
+    assert decision.probability >= full_model.threshold_for("")  # confident as ever ...
+    assert not decision.familiar and not decision.auto  # ... but not dispatched alone
+    assert decision.label == full_model.predict([""], [text])[0]  # and the suggestion is unchanged
+
+
+def test_shared_data__a_typical_callers_complaint_is_familiar_and_dispatched(full_model):
+    decision = full_model.route("", "老板拖欠我三个月工资不给，劳动监察能不能管一管")
+    assert decision.familiar and decision.auto and decision.label == "劳动和社会保障"

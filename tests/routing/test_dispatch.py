@@ -45,6 +45,24 @@ def test_decide__low_confidence_goes_to_triage_with_reason():
     assert decision.lead_unit == "CY-WJ"  # still suggested
 
 
+def test_decide__unfamiliar_text_goes_to_triage_however_confident():
+    decision = decide([("ENV-NOISE", 0.99), ("CTY-GARBAGE", 0.01)], 0.8, CATALOGUE, STREET, familiar=False)
+    assert not decision.auto
+    assert decision.reason_code == "unfamiliar_text"
+    assert decision.reason == "文本与已知诉求差异较大，请人工确认类别"
+    assert (decision.category, decision.lead_unit) == ("ENV-NOISE", "CY-WJ")  # still the suggestion
+
+
+def test_decide__unfamiliar_and_not_confident_gives_both_reasons():
+    decision = decide([("ENV-NOISE", 0.5)], 0.8, CATALOGUE, STREET, familiar=False)
+    assert decision.reason_codes == ("low_confidence", "unfamiliar_text")
+
+
+def test_decide__an_agents_category_is_not_held_back_by_an_unfamiliar_text():
+    decision = decide([("CTY-GARBAGE", 0.99)], 0.8, CATALOGUE, STREET, category="ENV-NOISE", familiar=False)
+    assert decision.auto and decision.category == "ENV-NOISE"
+
+
 def test_decide__low_confidence_reason_shows_as_many_decimals_as_tell_the_two_apart():
     decision = decide([("ENV-NOISE", 0.8974)], 0.9031, CATALOGUE, STREET)
     assert decision.reason == "分类置信度 0.897 低于自动派单阈值 0.903"

@@ -61,6 +61,24 @@ def test_routing__a_clear_complaint_is_routed_by_the_model(modelled_app, actors)
         assert ticket["category"]["code"] == "ENV-FUME"
 
 
+def test_routing__a_text_unlike_anything_the_model_learned_goes_to_a_person_saying_so(modelled_app, actors):
+    from hotline.database import session_factory
+    from models import Ticket, TicketEvent
+
+    client = modelled_app.test_client()
+    people = cast(actors)
+    ticket = ok(client.post("/api/v1/tickets", headers=people.agent, json={
+        "channel": "phone", "content": "lorem ipsum dolor sit amet, consectetur adipiscing elit",
+        "address": "朝阳区望京西园三区"}))
+    assert ticket["status"] == "triage"
+    assert ticket["suggestions"]  # the model's suggestions are still shown to the person
+    with session_factory(modelled_app)() as session:
+        ticket_id = session.scalar(select(Ticket.id).where(Ticket.ticket_no == ticket["ticket_no"]))
+        triage = session.scalar(select(TicketEvent).where(TicketEvent.ticket_id == ticket_id,
+                                                          TicketEvent.action == "triage"))
+    assert "文本与已知诉求差异较大" in triage.data["reason"]
+
+
 def add_labels(app, count: int) -> None:
     from hotline.database import session_factory
 
