@@ -207,3 +207,30 @@ def test_retraining__urgency_labels_retrain_the_urgency_model(modelled_app):
     assert "紧急程度模型已用 1 条人工判断重新训练" in run.message
     assert urgency_store(modelled_app).current_version() != before_version
     assert current_urgency_model(modelled_app).live(text)[0] > before
+
+
+def test_retraining__urgency_challenger_worse_on_the_labelled_set_is_not_promoted(modelled_app):
+    from hotline.database import session_factory
+    from hotline.learning.jobs import retrain
+    from hotline.learning.service import urgency_store
+    from routing.urgency import assess
+    from routing.urgency_model import DEFAULT_EXAMPLES, read_examples
+
+    # Wrong corrections: the labelled set's everyday complaints (the ones no rule explains) marked as
+    # live emergencies. A model trained on them raises those complaints: more false alarms.
+    everyday = [e.text for e in read_examples(DEFAULT_EXAMPLES)
+                if not e.live and assess(e.text, e.hint).urgency == "normal" and not e.hint][:40]
+    store = urgency_store(modelled_app)
+    before_version = store.current_version()
+    with session_factory(modelled_app)() as session, session.begin():
+        for text in everyday:
+            session.add(Label(text=text, urgency="emergency", referral="110", predicted_urgency="normal",
+                              source="reject", actor="user:agent", created_at=clock.now()))
+    run = retrain(modelled_app)
+    assert run is not None
+    assert "保留当前紧急程度模型" in run.message and "误报更多" in run.message, run.message
+    assert store.current_version() == before_version
+    [challenger] = [v for v in store.list_versions() if v != before_version]
+    promotion = store.metadata(challenger)["promotion"]
+    assert promotion["promoted"] is False and promotion["champion"] == before_version
+    assert promotion["challenger_figures"]["false_alarm_rate"] > promotion["champion_figures"]["false_alarm_rate"]
