@@ -27,6 +27,14 @@ LIVE_SCENES = [
     ("货车把一个骑车的大爷撞飞了", "120"),  # crash with a person hurt: the ambulance first
     ("楼下的煤气罐炸了", "119"),  # explosion
     ("屋里全是烟，孩子还在里面", "119"),  # people trapped in smoke
+    ("锅里的油着起来了，火都窜到柜子上了", "119"),  # kitchen fire
+    ("我儿子把一颗磁铁吞下去了", "120"),  # swallowed object
+    ("我爸舌头发硬，左手拿不住杯子了", "120"),  # stroke
+    ("我在山上被毒蛇咬了", "120"),  # snakebite
+    ("水库里有个人在挣扎", "120"),  # drowning
+    ("有个醉汉正在摔东西，还骂人", "110"),  # smashing in progress
+    ("出租车司机不让我下车，一直往郊区开", "110"),  # kept from leaving
+    ("我儿子放学两个小时了还没回来，现在电话也关机", "110"),  # child not back
 ]
 
 
