@@ -163,7 +163,7 @@ _AFTERMATH_PATTERN = re.compile("(?<![跟追守蹲堵闹打吵烧流疼])到现�
 _PAST = word_list(
     "去年 前年 上个月 上月 上周 上星期 上礼拜 上个礼拜 前几天 前两天 前些天 前段时间 前阵子 几天前 天前 周前 "
     "月前 年前 昨天 昨晚 昨日 前天 之前 以前 曾经 当年 那年 那次 上次 上回 过去 多年前 早些年 听说 据说 新闻 "
-    "有人说 发生过 着过 出过 遇到过"
+    "有人说 发生过 着过 出过 遇到过 朋友圈 网上说 群里说 网上看到 视频里"
 )
 # Past words that date an event whatever follows them ("过去" also means "go over": 走过去).
 _PAST_DATED = tuple(w for w in _PAST if w != "过去")

@@ -74,6 +74,10 @@ def test_assess__scene_under_clause_rules_is_not_live(text):
     assert result.referral is None
 
 
+def test_assess__hearsay_from_social_media_is_not_live():
+    assert assess("朋友圈说地铁站有人晕倒了，是真的吗", None).urgency == "normal"
+
+
 def test_assess__followed_until_now_is_still_live():
     # "跟到现在" continues the event; "到现在" after anything else stays aftermath
     assert assess("有人一直跟着我，从超市跟到现在", None).referral == "110"
