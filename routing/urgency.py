@@ -15,6 +15,10 @@ Cue words alone give many false alarms in hotline text ("去年着火的楼至�
 hypotheticals and hazards (担心着火, 火灾隐患), the nearest time word before it (去年/昨天 vs
 现在/刚刚) and aftermath words after it (至今, 已扑灭); and an inquiry (咨询, 请问, 收费…) only
 counts as an emergency with explicit present-time evidence (正在, 刚刚, 救命, "着火了").
+
+Callers mostly describe the scene rather than name the service ("脸憋得发紫", "一直跟着我"): the
+describe-the-scene lexicon, routing/data/urgency_scenes.yaml (data, not code), gives one pattern per kind
+of live danger and its service; its matches are judged by the same clause rules as the cue words.
 """
 
 from __future__ import annotations
@@ -112,7 +116,6 @@ _CUE_PATTERN = re.compile(
 )
 
 
-
 @dataclass(frozen=True)
 class _Scene:
     """One kind of live danger told in the caller's words (routing/data/urgency_scenes.yaml)."""
@@ -147,7 +150,7 @@ _HYPOTHETICAL = word_list(
     "如果 万一 假如 一旦 要是 担心 害怕 生怕 怕 容易 可能会 会不会 以免 隐患 迟早 早晚 要出 出了事 免得 防 就能 就会 提前"
 )
 # Figurative use of an alarming word ("简直是抢劫", "多到爆炸", "气得我心脏病都要犯了").
-_FIGURATIVE = word_list("简直 像是 好比 多到 都要 快要 要把人")
+_FIGURATIVE = word_list("简直 像是 好比 多到 都要 快要 要把人 气得")
 # Words right after a fire/medical/crime cue that make it a topic rather than an event.
 _TOPIC_AFTER = word_list(
     "隐患 风险 演练 演习 警报 报警器 宣传 知识 培训 预案 收费 费用 报销 电话 标准 保险 的风险 事故责任 "
@@ -202,7 +205,9 @@ _TIME_PATTERN = re.compile("|".join(map(re.escape, _TIME_WORDS)))
 @dataclass(frozen=True)
 class UrgencyAssessment:
     urgency: str  # emergency | utility | normal | complex
-    referral: str | None  # "110" | "119" | "120" | "122" | None — the service to transfer to
+    # "110" | "119" | "120" | "122" | None — the service to transfer to (with a model-raised review: the
+    # service suggested for the agent to confirm)
+    referral: str | None
     reason: str  # a short Chinese explanation for the agent
     cues: tuple[str, ...] = ()  # the cue words that counted
     referrals: tuple[str, ...] = ()  # every service that applies, ``referral`` first
@@ -296,8 +301,6 @@ def _judge(text: str, start: int, end: int, cue: _Cue, ctx: _Context) -> _Findin
 # nuisance told in hyperbole (喊得我头疼欲裂, 心脏病都快被吓出来了).
 _EXPERIENCE = re.compile("[关困砸撞烧淹摔伤着]过(人|一次|两次|好几次|几次)")
 _HYPERBOLE = re.compile("(吵|喊|叫|闹|响|震)得(我|人|全家|一家|孩子|老人)|(吓|气|急)(出病|出来|出毛病)")
-
-
 # A worry about what may happen; not "害怕" (afraid, now) nor "怕是" (probably): a caller in danger says both.
 _WORRY = re.compile("万一|如果|假如|一旦|要是|担心|生怕|迟早|早晚|隐患|哪天|(?<!害)怕(?!是|得|死)")
 
@@ -380,13 +383,16 @@ def assess(text: str, urgency_hint: str | None = None, model=None) -> UrgencyAss
     review = text_urgency != "emergency" and any(f.unsure for f in findings)
     live_probability = None
     suggestion = None  # the service suggested with a model-raised review
+    veto_note = None
     raised = False
     if model is not None:
         live_probability, model_referral = model.live(text)
         # The model may raise what the rules missed, never what they explained away (去年着过火, 不是打架).
         explained = any(not f.active and not f.unsure for f in findings if f.cue.kind != "utility")
-        explained = explained or (not findings and _model_veto(normalized, ctx) is not None)
-        if text_urgency != "emergency" and live_probability >= model.threshold and not explained:
+        veto = None if findings else _model_veto(normalized, ctx)
+        if text_urgency != "emergency" and live_probability >= model.threshold and veto:
+            veto_note = f"模型疑似紧急（{live_probability:.2f}），但{veto}，不提升"
+        elif text_urgency != "emergency" and live_probability >= model.threshold and not explained:
             urgency, review, raised = "emergency", True, True
             # The service to suggest to the agent: the one a scene the rules were unsure of points to
             # (a scrape told without present evidence → 122), else the model's own guess.
@@ -417,6 +423,8 @@ def assess(text: str, urgency_hint: str | None = None, model=None) -> UrgencyAss
         reasons.append("类别时限等级为紧急，但文本所述为隐患、过去的事或设施缺陷，按一般事项处理")
     if hint is not None and urgency == hint and hint != text_urgency:
         reasons.append(f"按类别时限等级：{_URGENCY_NAMES[hint]}")
+    if veto_note:
+        reasons.append(veto_note)
     if urgency_hint is not None and urgency_hint not in URGENCIES:
         reasons.append(f"未知的时限等级“{urgency_hint}”已忽略")
     if not reasons:

@@ -74,6 +74,21 @@ def test_assess__scene_under_clause_rules_is_not_live(text):
     assert result.referral is None
 
 
+def test_assess__slurred_speech_alone_is_flagged_not_referred():
+    result = assess("我爸说话不清楚了", None)
+    assert result.urgency == "normal" and result.review and result.referral is None
+
+
+def test_assess__speech_with_a_sudden_onset_is_live_120():
+    assert assess("我爸刚才吃着饭突然说不出话了", None).referral == "120"
+
+
+@pytest.mark.parametrize("text", ["气得我说不出话", "工作人员说话含糊其辞，推诿责任"])
+def test_assess__anger_or_an_evasive_answer_is_not_a_stroke(text):
+    result = assess(text, None)
+    assert result.urgency == "normal" and not result.review, result
+
+
 def test_assess__hearsay_from_social_media_is_not_live():
     assert assess("朋友圈说地铁站有人晕倒了，是真的吗", None).urgency == "normal"
 
@@ -162,3 +177,4 @@ def test_assess__rules_only_review_suggests_no_service():
 def test_assess__model_may_not_raise_a_worry_an_experience_or_hyperbole(text):
     result = assess(text, None, model=_SureModel("120"))
     assert result.urgency != "emergency" and result.referral is None, result
+    assert "模型疑似紧急（0.90），但" in result.reason and "不提升" in result.reason
