@@ -15,12 +15,19 @@ Cue words alone give many false alarms in hotline text ("去年着火的楼至�
 hypotheticals and hazards (担心着火, 火灾隐患), the nearest time word before it (去年/昨天 vs
 现在/刚刚) and aftermath words after it (至今, 已扑灭); and an inquiry (咨询, 请问, 收费…) only
 counts as an emergency with explicit present-time evidence (正在, 刚刚, 救命, "着火了").
+
+Callers mostly describe the scene rather than name the service ("脸憋得发紫", "一直跟着我"): the
+describe-the-scene lexicon, routing/data/urgency_scenes.yaml (data, not code), gives one pattern per kind
+of live danger and its service; its matches are judged by the same clause rules as the cue words.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
 
 from routing.text import normalize, word_list
 
@@ -97,16 +104,45 @@ _CUES: list[_Cue] = [
         "utility",
         None,
         "停水 断水 没水 没有水 来水 一滴水 上不来水 水压低 水压小 水压太低 水压还很小 停电 断电 没电 没有电 "
-        "停气 断气 没气 燃气停 燃气停供 停暖 不供暖 暖气不热 暖气不暖 不热 冰凉 没有暖气 没暖气 供暖不足 "
+        "停气 断气 没气 打不着火 点不着火 燃气停 燃气停供 停暖 不供暖 暖气不热 暖气不暖 不热 冰凉 没有暖气 没暖气 供暖不足 "
         "室温低 室温不达标 停热 下水道堵 堵了 往上返 返水 往外冒 积水",
     ),
 ]
 # Words that contain a cue but are not one (水带 is a fire hose, not a water outage).
-_DECOYS = word_list("跳楼机 点不着火 打不着火 没有水带 停车 撞坏 打架叫唤 猫打架 狗打架 要死 要命 倒在门口")
+_DECOYS = word_list("跳楼机 没有水带 停车 撞坏 打架叫唤 猫打架 狗打架 要死 要命 倒在门口")
 _CUE_BY_WORD = {c.word: c for c in _CUES}
 _CUE_PATTERN = re.compile(
     "|".join(sorted((re.escape(w) for w in [*_CUE_BY_WORD, *_DECOYS]), key=len, reverse=True))
 )
+
+
+@dataclass(frozen=True)
+class _Scene:
+    """One kind of live danger told in the caller's words (routing/data/urgency_scenes.yaml)."""
+
+    name: str
+    referral: str
+    pattern: re.Pattern
+    weak: bool = False
+
+
+SCENES_PATH = Path(__file__).resolve().parent / "data" / "urgency_scenes.yaml"
+
+
+def load_scenes(path: str | Path = SCENES_PATH) -> tuple[_Scene, ...]:
+    """The describe-the-scene lexicon: one regular expression per kind of danger (its patterns joined)."""
+    entries = (yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}).get("scenes") or []
+    scenes = []
+    for entry in entries:
+        referral = str(entry["service"])
+        if referral not in REFERRALS:
+            raise ValueError(f"{path}: unknown service {referral!r} for scene {entry['name']!r}")
+        pattern = re.compile("|".join(f"(?:{p})" for p in entry["patterns"]))
+        scenes.append(_Scene(entry["name"], referral, pattern, bool(entry.get("weak", False))))
+    return tuple(scenes)
+
+
+_SCENES = load_scenes()
 
 _CLAUSE_BREAK = re.compile(r"[|。，！？；、\n]")
 _NEGATORS = word_list("没有 没 未 不是 并非 无 不会 不要 谨防 防止 预防 避免 没人 差点")
@@ -114,20 +150,23 @@ _HYPOTHETICAL = word_list(
     "如果 万一 假如 一旦 要是 担心 害怕 生怕 怕 容易 可能会 会不会 以免 隐患 迟早 早晚 要出 出了事 免得 防 就能 就会 提前"
 )
 # Figurative use of an alarming word ("简直是抢劫", "多到爆炸", "气得我心脏病都要犯了").
-_FIGURATIVE = word_list("简直 像是 好比 多到 都要 快要 要把人")
+_FIGURATIVE = word_list("简直 像是 好比 多到 都要 快要 要把人 气得")
 # Words right after a fire/medical/crime cue that make it a topic rather than an event.
 _TOPIC_AFTER = word_list(
     "隐患 风险 演练 演习 警报 报警器 宣传 知识 培训 预案 收费 费用 报销 电话 标准 保险 的风险 事故责任 "
-    "责任认定 的车 致人 拘留 的那个 的那段 的医药费 以后 之后"
+    "责任认定 的车 致人 拘留 的那个 的那段 的医药费 以后 之后 快处 做饭 取暖 作业"
 )
 _AFTERMATH = word_list(
     "至今 已扑灭 已经扑灭 被扑灭 已灭 已处理 已经处理 处理完 已解决 后来 修好 补上 救出来 送到医院 灭了 "
-    "已经送 来过了 落下 到现在"
+    "已经送 来过了 落下 挪到路边 已经挪 赔偿 索赔 找他赔 让他赔 怎么赔 不漏了 挪车了 挪开了"
 )
+# "到现在" is aftermath (到现在还没修, 到现在都是黑的), except after a verb of something still going on
+# ("从地铁站跟到现在，我躲在…", "堵到现在").
+_AFTERMATH_PATTERN = re.compile("(?<![跟追守蹲堵闹打吵烧流疼])到现在")
 _PAST = word_list(
     "去年 前年 上个月 上月 上周 上星期 上礼拜 上个礼拜 前几天 前两天 前些天 前段时间 前阵子 几天前 天前 周前 "
     "月前 年前 昨天 昨晚 昨日 前天 之前 以前 曾经 当年 那年 那次 上次 上回 过去 多年前 早些年 听说 据说 新闻 "
-    "有人说 发生过 着过 出过 遇到过"
+    "有人说 发生过 着过 出过 遇到过 朋友圈 网上说 群里说 网上看到 视频里"
 )
 # Past words that date an event whatever follows them ("过去" also means "go over": 走过去).
 _PAST_DATED = tuple(w for w in _PAST if w != "过去")
@@ -139,7 +178,8 @@ _URGENT = word_list("救命 快来 赶紧 快点 紧急 求救 来人 快快 出
 _HABITUAL = word_list("已经有好几 好几次 经常 总是 老是 天天 每天 多次 几次 常常 长期 时有发生 频发 频繁 屡次 屡屡")
 _INQUIRY = word_list(
     "咨询 请问 想问 问一下 问问 想了解 了解一下 怎么收费 收费 多少钱 费用 报销 如何办理 怎么办理 流程 政策 "
-    "规定 标准 是否 能否 可以吗 哪里可以 电话是多少 热线 能不能 怎么赔 找谁 谁负责 谁赔 要负什么"
+    "规定 标准 是否 能否 可以吗 哪里可以 电话是多少 热线 能不能 怎么赔 找谁 谁负责 谁赔 要负什么 "
+    "咋弄 怎么弄 怎么操作 在哪个 哪个APP 怎么申请 咋处理 怎么处理"
 )
 # A complaint or request about a matter (投诉, 建议) is not a call for help with an event happening now.
 _COMPLAINT = word_list("投诉 建议 希望 要求 反映")
@@ -165,7 +205,9 @@ _TIME_PATTERN = re.compile("|".join(map(re.escape, _TIME_WORDS)))
 @dataclass(frozen=True)
 class UrgencyAssessment:
     urgency: str  # emergency | utility | normal | complex
-    referral: str | None  # "110" | "119" | "120" | "122" | None — the service to transfer to
+    # "110" | "119" | "120" | "122" | None — the service to transfer to (with a model-raised review: the
+    # service suggested for the agent to confirm)
+    referral: str | None
     reason: str  # a short Chinese explanation for the agent
     cues: tuple[str, ...] = ()  # the cue words that counted
     referrals: tuple[str, ...] = ()  # every service that applies, ``referral`` first
@@ -231,7 +273,9 @@ def _judge(text: str, start: int, end: int, cue: _Cue, ctx: _Context) -> _Findin
     just_happened = after.startswith(("了", "着", "啦")) or "正在" in before
     # A utility outage "since last month, still now" (上个月停水至今) is still going on: only the
     # fire/medical/crime cues read "至今" as aftermath.
-    if cue.kind != "utility" and any(a in text[end:] for a in _AFTERMATH):
+    if cue.kind != "utility" and (
+        any(a in text[end:] for a in _AFTERMATH) or _AFTERMATH_PATTERN.search(text, end)
+    ):
         return _Finding(cue, False, "事后反映，并非正在发生")
     if time_word in _PAST and not (cue.kind == "utility" and ("至今" in after or "到现在" in text)):
         return _Finding(cue, False, f"“{time_word}”发生的事")
@@ -250,6 +294,26 @@ def _judge(text: str, start: int, end: int, cue: _Cue, ctx: _Context) -> _Findin
     if cue.weak and not present:
         return _Finding(cue, False, "未表明正在发生", unsure=not (ctx.inquiry or ctx.complaint))
     return _Finding(cue, True, "")
+
+
+# When the rules found no cue at all, these still say a text is not a live emergency, and the model may
+# not raise it: a worry with nothing happening now (怕它哪天倒了), an experience (电梯关过人), a
+# nuisance told in hyperbole (喊得我头疼欲裂, 心脏病都快被吓出来了).
+_EXPERIENCE = re.compile("[关困砸撞烧淹摔伤着]过(人|一次|两次|好几次|几次)")
+_HYPERBOLE = re.compile("(吵|喊|叫|闹|响|震)得(我|人|全家|一家|孩子|老人)|(吓|气|急)(出病|出来|出毛病)")
+# A worry about what may happen; not "害怕" (afraid, now) nor "怕是" (probably): a caller in danger says both.
+_WORRY = re.compile("万一|如果|假如|一旦|要是|担心|生怕|迟早|早晚|隐患|哪天|(?<!害)怕(?!是|得|死)")
+
+
+def _model_veto(normalized: str, ctx: _Context) -> str | None:
+    """Why the learned model may not raise this text, or None."""
+    if _WORRY.search(normalized) and not (ctx.ongoing or ctx.urgent):
+        return "只是担心或假设"
+    if _EXPERIENCE.search(normalized):
+        return "所述为经历过的事"
+    if _HYPERBOLE.search(normalized) and not ctx.urgent:
+        return "夸张的说法"
+    return None
 
 
 def _context(normalized: str) -> _Context:
@@ -286,6 +350,11 @@ def assess(text: str, urgency_hint: str | None = None, model=None) -> UrgencyAss
         cue = _CUE_BY_WORD.get(m.group())
         if cue is not None:
             findings.append(_judge(normalized, m.start(), m.end(), cue, ctx))
+    # Scenes told in the caller's words, judged by the same clause rules as the cue words.
+    for scene in _SCENES:
+        for m in scene.pattern.finditer(normalized):
+            cue = _Cue(m.group(), "referral", scene.referral, weak=scene.weak)
+            findings.append(_judge(normalized, m.start(), m.end(), cue, ctx))
     active = [f.cue for f in findings if f.active]
 
     hint = urgency_hint if urgency_hint in URGENCIES else None
@@ -313,13 +382,22 @@ def assess(text: str, urgency_hint: str | None = None, model=None) -> UrgencyAss
     urgency = min(candidates, key=_URGENCY_ORDER.__getitem__) if candidates else "normal"
     review = text_urgency != "emergency" and any(f.unsure for f in findings)
     live_probability = None
-    model_referral = None
+    suggestion = None  # the service suggested with a model-raised review
+    veto_note = None
+    raised = False
     if model is not None:
         live_probability, model_referral = model.live(text)
         # The model may raise what the rules missed, never what they explained away (去年着过火, 不是打架).
         explained = any(not f.active and not f.unsure for f in findings if f.cue.kind != "utility")
-        if text_urgency != "emergency" and live_probability >= model.threshold and not explained:
-            urgency, review = "emergency", True
+        veto = None if findings else _model_veto(normalized, ctx)
+        if text_urgency != "emergency" and live_probability >= model.threshold and veto:
+            veto_note = f"模型疑似紧急（{live_probability:.2f}），但{veto}，不提升"
+        elif text_urgency != "emergency" and live_probability >= model.threshold and not explained:
+            urgency, review, raised = "emergency", True, True
+            # The service to suggest to the agent: the one a scene the rules were unsure of points to
+            # (a scrape told without present evidence → 122), else the model's own guess.
+            unsure_services = {f.cue.referral for f in findings if f.unsure and f.cue.referral}
+            suggestion = next((r for r in _REFERRAL_PRIORITY if r in unsure_services), model_referral)
 
     if referrals:
         words = "、".join(dict.fromkeys(c.word for c in active if c.kind == "referral"))
@@ -334,8 +412,8 @@ def assess(text: str, urgency_hint: str | None = None, model=None) -> UrgencyAss
             )
         )
     if review:
-        if live_probability is not None and urgency == "emergency" and text_urgency != "emergency":
-            service = f"，可能需转{_SERVICE_NAMES[model_referral]}" if model_referral else ""
+        if raised:
+            service = f"，可能需转{_SERVICE_NAMES[suggestion]}" if suggestion else ""
             reasons.append(
                 f"模型判断疑似正在发生的紧急情况（{live_probability:.2f}）{service}，请坐席立即确认"
             )
@@ -345,6 +423,8 @@ def assess(text: str, urgency_hint: str | None = None, model=None) -> UrgencyAss
         reasons.append("类别时限等级为紧急，但文本所述为隐患、过去的事或设施缺陷，按一般事项处理")
     if hint is not None and urgency == hint and hint != text_urgency:
         reasons.append(f"按类别时限等级：{_URGENCY_NAMES[hint]}")
+    if veto_note:
+        reasons.append(veto_note)
     if urgency_hint is not None and urgency_hint not in URGENCIES:
         reasons.append(f"未知的时限等级“{urgency_hint}”已忽略")
     if not reasons:
@@ -352,10 +432,10 @@ def assess(text: str, urgency_hint: str | None = None, model=None) -> UrgencyAss
 
     return UrgencyAssessment(
         urgency=urgency,
-        referral=referrals[0] if referrals else None,
+        referral=referrals[0] if referrals else suggestion,
         reason="；".join(reasons),
         cues=tuple(dict.fromkeys(c.word for c in active)),
-        referrals=referrals,
+        referrals=referrals or ((suggestion,) if suggestion else ()),
         review=review,
         live_probability=live_probability,
     )

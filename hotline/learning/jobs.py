@@ -6,7 +6,9 @@ scores are stored (retraining_runs) and supervisors are notified.
 The urgency model is retrained in the same run from its labelled base set, the city's ordinary
 complaints and every urgency/referral label (an agent's urgency change at dispatch, a rejection
 referred to 110/119/120/122): a person's correction replaces the base label of the same text and
-counts three times (hotline.learning.service.train_urgency).
+counts three times (hotline.learning.service.retrain_urgency). That challenger replaces the current urgency
+model only if it is not worse on the labelled base set (routing.urgency_challenger); the run's message
+says which, with both models' live recall and false-alarm rate.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from hotline.database import session_factory
-from hotline.learning.service import forget_model, model_store, train_urgency
+from hotline.learning.service import forget_model, model_store, retrain_urgency
 from hotline.notifications.service import notify
 from hotline.queue.toolkit import job
 from models import Label, RetrainingRun, clock
@@ -65,8 +67,13 @@ def retrain(app: Flask, force: bool = False) -> RetrainingRun | None:
     urgency_note = ""
     if urgency_labels:
         try:
-            version = train_urgency(app, urgency_labels, source="retraining")
-            urgency_note = f"；紧急程度模型已用 {len(urgency_labels)} 条人工判断重新训练（{version}）"
+            urgency = retrain_urgency(app, urgency_labels)
+            if urgency.promoted:
+                urgency_note = (f"；紧急程度模型已用 {len(urgency_labels)} 条人工判断重新训练（{urgency.version}，"
+                                f"{urgency.reason}）")
+            else:
+                urgency_note = (f"；紧急程度新模型（{len(urgency_labels)} 条人工判断，{urgency.version}）未启用，"
+                                f"保留当前紧急程度模型：{urgency.reason}")
         except Exception as error:
             log.exception("urgency retraining failed")
             urgency_note = f"；紧急程度模型训练失败：{error}"

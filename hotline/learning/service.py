@@ -163,6 +163,39 @@ def train_urgency(app: Flask, corrections=(), *, source: str = "bootstrap") -> s
     return version
 
 
+@dataclass
+class UrgencyRetraining:
+    version: str  # the challenger's version (saved whether promoted or not)
+    promoted: bool
+    reason: str  # why it was or was not promoted, with both models' figures
+
+
+def retrain_urgency(app: Flask, corrections=()) -> UrgencyRetraining:
+    """Train a challenger on the labelled base set, the city's ordinary complaints and people's
+    corrections; promote it only if, with the rules, it is not worse than the current model on the
+    labelled base set (routing.urgency_challenger). Either way the challenger is saved with the verdict."""
+    from routing.urgency_challenger import judge_challenger
+    from routing.urgency_model import DEFAULT_EXAMPLES, read_examples, train_urgency_model
+
+    corrections = list(corrections)
+    ordinary = city_ordinary_examples(app.config["DEMO_CITY_PATH"])
+    challenger = train_urgency_model(corrections, ordinary=ordinary, extra_weight=3)
+    store = urgency_store(app)
+    current, _refused = store.loadable_version()
+    champion = store.load(current)[0] if current is not None else None
+    verdict = judge_challenger(champion, challenger, read_examples(DEFAULT_EXAMPLES))
+    version = store.save(
+        challenger,
+        {"source": "retraining", "n_city_ordinary": len(ordinary), "n_corrections": len(corrections),
+         "promotion": {"promoted": verdict.promote, "reason": verdict.reason, "champion": current,
+                       "champion_figures": verdict.champion, "challenger_figures": verdict.challenger}},
+        promote=verdict.promote)
+    if verdict.promote:
+        forget_urgency_model(app)
+    log.info("urgency challenger %s: promoted=%s (%s)", version, verdict.promote, verdict.reason)
+    return UrgencyRetraining(version, verdict.promote, verdict.reason)
+
+
 def ensure_urgency_model(app: Flask) -> str:
     """The current urgency model version; trained from the base set and the city when there is none
     (or it cannot be loaded safely). Used by `up`, beside ensure_bootstrap_model."""

@@ -228,7 +228,7 @@ def test_urgency__model_raises_what_the_rules_missed_to_review(fixtures_dir):
     from routing.urgency_model import read_examples, train_urgency_model
 
     model = train_urgency_model(base=DEFAULT_EXAMPLES)
-    text = "有个老大爷在菜场门口突然倒地，脸发紫"  # not in the set, no cue word of the rules
+    text = "小区门口有个人捂着胸口蹲在地上，脸色发白，满头大汗"  # not in the set, no cue or scene of the rules
     assert assess(text, None).urgency == "normal"
     result = assess(text, None, model=model)
     assert result.urgency == "emergency" and result.review and result.live_probability >= model.threshold
