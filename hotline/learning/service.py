@@ -90,17 +90,10 @@ def classify(app: Flask, title: str, body: str) -> Classified:
             return Classified([], 1.0)
         threshold = getattr(loaded.model, "threshold_for", lambda _title: loaded.threshold)(title)
         decision = loaded.model.route(title, body, k=TOP_K)
-        return Classified([(code, float(p)) for code, p in decision.suggestions], threshold,
-                          bool(getattr(decision, "familiar", True)))
+        return Classified([(code, float(p)) for code, p in decision.suggestions], threshold, decision.familiar)
     except Exception:
         log.exception("classifier unavailable; routing without predictions")
         return Classified([], 1.0)
-
-
-def predict(app: Flask, title: str, body: str) -> tuple[list[tuple[str, float]], float]:
-    """Top-k (category code, probability) and the auto-dispatch threshold (see `classify`)."""
-    classified = classify(app, title, body)
-    return classified.predictions, classified.threshold
 
 
 # -- urgency ---------------------------------------------------------------------------------------

@@ -21,13 +21,13 @@ log = logging.getLogger(__name__)
 def warm(app: Flask) -> None:
     from hotline.database import engine, session_factory
     from hotline.intake.routing import city_index
-    from hotline.learning.service import current_urgency_model, predict
+    from hotline.learning.service import classify, current_urgency_model
     from routing.duplicates import signature
 
     try:
         with app.app_context(), session_factory(app)() as session:
             index = city_index(app, session)
-            predict(app, "预热", "预热")  # the model and its tokenizer
+            classify(app, "预热", "预热")  # the model and its tokenizer
             current_urgency_model(app)  # shared by the workers too, not loaded by each at its first intake
             index.knowledge.best_answer("预热")  # the knowledge base's tokenizer
             signature("预热")

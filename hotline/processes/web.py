@@ -17,7 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from hotline import create_app
 from hotline.database import session_factory
 from hotline.intake.routing import city_index
-from hotline.learning.service import current_urgency_model, predict
+from hotline.learning.service import classify, current_urgency_model
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +32,7 @@ def warm_up(app: Flask) -> None:
             city_index(app, session)
     except SQLAlchemyError as error:
         log.warning("routing index not loaded before serving: %s", error)
-    predict(app, *WARM_UP_TEXT)  # never raises; loads the model and segments once (jieba's dictionary)
+    classify(app, *WARM_UP_TEXT)  # never raises; loads the model and segments once (jieba's dictionary)
     current_urgency_model(app)  # never raises either
 
 
