@@ -297,11 +297,12 @@ def evaluate_caller_set(
             data.titles, data.bodies, data.labels, prior=prior)
     y_index = np.searchsorted(labels, np.asarray(caller.labels))
     ours = _aligned(model.predict_proba(caller.titles, caller.bodies), model.labels, labels)
-    # Unfamiliar texts (novelty.py) get a threshold nothing reaches: a person decides.
+    # Unfamiliar texts (novelty.py) get a threshold nothing reaches: a person decides. Held back as
+    # unfamiliar = confident enough for its kind's threshold, but given the higher bar (read off the bars,
+    # not from a second familiarity pass, which would segment every text again).
     thresholds = model.dispatch_thresholds(caller.titles, caller.bodies)
     kind_thresholds = model.thresholds(caller.titles)
-    withheld = ours.max(axis=1) >= kind_thresholds
-    withheld &= ~model.familiar(caller.titles, caller.bodies)
+    withheld = (ours.max(axis=1) >= kind_thresholds) & (thresholds > kind_thresholds)
 
     y_train = np.asarray(data.labels)
     texts = _joined(data.titles, data.bodies)
