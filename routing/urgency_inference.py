@@ -77,7 +77,7 @@ class CompiledUrgencyModel:
     def _features(self, text: str) -> tuple[np.ndarray, np.ndarray]:
         """(columns, values) of the text's unit-length sublinear TF-IDF vector."""
         counts: Counter = Counter()
-        for gram in char_ngrams(normalize(normalize(text)), *self.ngrams):
+        for gram in char_ngrams(normalize(text), *self.ngrams):  # as UrgencyModel._features
             counts[abs(mmh3.hash(gram.encode("utf-8"), 0, signed=True)) % self.n_features] += 1
         if not counts:
             return np.zeros(0, dtype=np.int64), np.zeros(0)
