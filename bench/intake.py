@@ -49,6 +49,11 @@ from classifier.data import shared_data_dir  # noqa: E402
 
 SHARED = shared_data_dir()
 TARGET_SHARE, TARGET_TAIL, TARGET_STREET, TARGET_QUERY_MS = 0.30, 3.0, 1.2, 50.0
+# What is posted: the bare insert, a web channel's intake (routed by job), an agent's phone intake (routed in
+# the request). name, path, channel.
+KINDS = (("bare", "/bench/bare", "web"), ("full", "/api/v1/tickets", "web"), ("phone", "/api/v1/tickets", "phone"))
+ROUTING_WORKERS = 2  # RQ worker processes beside gunicorn's two
+ROUTING_TIMEOUT = 120.0  # seconds the workers get to route a slice's tickets; later counts as left
 STREET, STREET_ADDRESS = "望京街道", "朝阳区望京西园三区"
 
 
@@ -108,6 +113,7 @@ class Stack:
                     "HOTLINE_LOG_LEVEL": "ERROR", "HOTLINE_RATELIMIT_INTAKE": "1000000/minute",
                     "HOTLINE_RATELIMIT_DEFAULT": "1000000/minute", "PYTHONPATH": str(ROOT)}
         self.server: subprocess.Popen | None = None
+        self.workers: list[subprocess.Popen] = []
 
     def app(self):
         from hotline import create_app
@@ -115,10 +121,17 @@ class Stack:
         return create_app(DATABASE_URL=self.database_url, REDIS_URL=self.redis_url, INSTANCE_PATH=str(self.instance),
                           SECRET_KEY="bench", LOG_LEVEL="ERROR")
 
+    def start_workers(self, count: int) -> None:
+        """RQ workers (python -m hotline.processes.worker, as in production) on the same machine: they route
+        the web channel's tickets while gunicorn takes more."""
+        self.workers = [subprocess.Popen([sys.executable, "-m", "hotline.processes.worker"], env=self.env,
+                                         cwd=str(ROOT)) for _ in range(count)]
+
     def prepare(self) -> str:
         import redis
 
-        from hotline.auth import hash_api_key, new_api_key
+        from hotline.auth import hash_api_key, issue_token, new_api_key
+        from hotline.auth.accounts import create_user
         from hotline.database import session_factory
         from hotline.learning.service import ensure_bootstrap_model
         from hotline.processes.prepare import prepare_database
@@ -131,6 +144,9 @@ class Stack:
         key, prefix = new_api_key()
         with session_factory(app)() as session, session.begin():
             session.add(ApiKey(name="bench", channel="web", prefix=prefix, key_hash=hash_api_key(key)))
+            agent = create_user(session, "bench-agent", secrets.token_hex(8), "agent", None)
+        with app.app_context():
+            self.agent_token, _ = issue_token(agent)
         from hotline.intake.duplicates import duplicate_index
         from hotline.intake.routing import DUPLICATE_WINDOW
 
@@ -169,6 +185,13 @@ class Stack:
         return out
 
     def stop(self) -> None:
+        for worker in self.workers:
+            worker.terminate()
+        for worker in self.workers:
+            try:
+                worker.wait(20)
+            except subprocess.TimeoutExpired:
+                worker.kill()
         if self.server is not None and self.server.poll() is None:
             self.server.terminate()
             try:
@@ -200,13 +223,13 @@ class Bodies:
         self.lock = threading.Lock()
         self.next = 0
 
-    def take(self, address: str | None = None) -> dict:
+    def take(self, address: str | None = None, channel: str = "web") -> dict:
         with self.lock:
             i = self.next
             self.next += 1
             phone = f"13{self.rng.randrange(10**9):09d}"
         message = self.messages[i % len(self.messages)]
-        return {"channel": "web", "title": message["title"], "content": message["content"],
+        return {"channel": channel, "title": message["title"], "content": message["content"],
                 "address": address or self.addresses[i % len(self.addresses)],
                 "citizen": {"name": "市民", "phone": phone}}
 
@@ -217,7 +240,8 @@ def percentile(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1]
 
 
-def load(port: int, path: str, headers: dict, bodies: Bodies, clients: int, seconds: float) -> dict:
+def load(port: int, path: str, headers: dict, bodies: Bodies, clients: int, seconds: float,
+         channel: str = "web") -> dict:
     """`clients` threads posting back to back for `seconds`; latencies of the requests that finished."""
     latencies: list[float] = []
     errors: dict[str, int] = {}
@@ -228,7 +252,7 @@ def load(port: int, path: str, headers: dict, bodies: Bodies, clients: int, seco
     def client():
         nonlocal accepted
         while time.monotonic() < stop_at:
-            body = bodies.take()
+            body = bodies.take(channel=channel)
             started = time.perf_counter()
             try:
                 status, _ = request(port, "POST", path, body, headers)
@@ -263,7 +287,12 @@ def merge(parts: list[dict]) -> dict:
     for part in parts:
         for kind, count in part["error_kinds"].items():
             kinds[kind] = kinds.get(kind, 0) + count
-    return {"clients": parts[0]["clients"], "slices": len(parts), "seconds": round(wall, 1),
+    routing = {}
+    if "drain_s" in parts[0]:  # routed by job: the time the workers needed after the load, and what was left
+        drain = sum(p["drain_s"] for p in parts)
+        routing = {"drain_s": round(drain, 1), "left": sum(p["left"] for p in parts),
+                   "sustained_per_s": round(accepted / (wall + drain), 1)}
+    return {"clients": parts[0]["clients"], "slices": len(parts), "seconds": round(wall, 1), **routing,
             "requests_per_s": round(accepted / wall, 1), "accepted": accepted,
             "stored": sum(p["stored"] for p in parts), "errors": sum(kinds.values()), "error_kinds": kinds,
             "p50_ms": round(percentile(latencies, 50), 1), "p95_ms": round(percentile(latencies, 95), 1),
@@ -278,6 +307,42 @@ def stored(app, channel: str) -> int:
 
     with session_factory(app)() as session:
         return session.scalar(select(func.count()).select_from(Ticket).where(Ticket.channel == channel))
+
+
+def received_left(app, channel: str) -> int:
+    from sqlalchemy import func, select
+
+    from hotline.database import session_factory
+    from models import Ticket
+
+    with session_factory(app)() as session:
+        return session.scalar(select(func.count()).select_from(Ticket)
+                              .where(Ticket.channel == channel, Ticket.status == "received"))
+
+
+def wait_routed(app, channel: str, timeout: float) -> tuple[float, int]:
+    """Seconds until the workers have routed every ticket of the channel (none left `received`), and how
+    many were still waiting when the timeout ended that wait."""
+    started = time.perf_counter()
+    left = received_left(app, channel)
+    while left and time.perf_counter() - started < timeout:
+        time.sleep(0.05)
+        left = received_left(app, channel)
+    return time.perf_counter() - started, left
+
+
+def routing_lags(app, channel: str) -> list[float]:
+    """Per routed ticket of the channel, ms from its receipt to its routing (the first event after `receive`)."""
+    from sqlalchemy import func, select
+
+    from hotline.database import session_factory
+    from models import Ticket, TicketEvent
+
+    with session_factory(app)() as session:
+        rows = session.execute(
+            select(Ticket.received_at, func.min(TicketEvent.at)).join(TicketEvent, TicketEvent.ticket_id == Ticket.id)
+            .where(Ticket.channel == channel, TicketEvent.action != "receive").group_by(Ticket.id, Ticket.received_at))
+        return [(routed - received).total_seconds() * 1000 for received, routed in rows]
 
 
 # --- bulk rows --------------------------------------------------------------------------------------
@@ -361,7 +426,8 @@ def analyse_tickets(app) -> None:
 
 
 def street_cost(stack: Stack, app, headers: dict, messages: list[dict], sizes: tuple[int, int], probes: int) -> dict:
-    """Sequential intakes into two streets of one district, one holding sizes[0] open tickets of the window,
+    """Sequential intakes (an agent's, routed in the request: the duplicates are looked for in the answer's
+    time) into two streets of one district, one holding sizes[0] open tickets of the window,
     the other sizes[1]; the same real messages go to both, alternately, so that whatever else loads the
     machine weighs on both alike. p50 and mean of each."""
     import redis
@@ -388,7 +454,7 @@ def street_cost(stack: Stack, app, headers: dict, messages: list[dict], sizes: t
     rng = random.Random(7)
     for i, message in enumerate(probe_messages + probe_messages[:4]):  # the first four warm both workers
         for size, _, address in streets:
-            body = {"channel": "web", "title": message["title"], "content": message["content"], "address": address,
+            body = {"channel": "phone", "title": message["title"], "content": message["content"], "address": address,
                     "citizen": {"name": "市民", "phone": f"13{rng.randrange(10**9):09d}"}}
             t0 = time.perf_counter()
             status, answer = request(stack.port, "POST", "/api/v1/tickets", body, headers)
@@ -547,38 +613,59 @@ def main() -> int:
         stack = Stack(url, args.redis_url, args.port)
         key = stack.prepare()
         headers = {"Authorization": f"Bearer {key}"}
+        agent = {"Authorization": f"Bearer {stack.agent_token}"}
         app = stack.app()
         stack.start()
+        stack.start_workers(ROUTING_WORKERS)
         try:
             bodies = Bodies(messages[: len(messages) - 400], demo_addresses())
-            for path in ("/bench/bare", "/api/v1/tickets"):  # warm-up: imports, model, caches in both workers
-                load(stack.port, path, headers, bodies, 4, 1.0)
+            # warm-up: imports, model, caches in both web workers, and the routing workers' first jobs
+            for path, hdrs, channel in (("/bench/bare", headers, "web"), ("/api/v1/tickets", headers, "web"),
+                                        ("/api/v1/tickets", agent, "phone")):
+                load(stack.port, path, hdrs, bodies, 4, 1.0, channel)
+            wait_routed(app, "web", 60)
             print(f"{'':10} {'clients':>7} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'errors':>6}")
             runs = {}
             for clients in (8, 32):
-                slices: dict[str, list[dict]] = {"bare": [], "full": []}
+                kinds = KINDS if clients == 8 else KINDS[:2]  # the agents' path at 8 clients only (time)
+                slices: dict[str, list[dict]] = {name: [] for name, *_ in kinds}
                 for _ in range(repeats):  # alternating slices: a burst of other work weighs on both alike
-                    for name, path, channel in (("bare", "/bench/bare", "bench"), ("full", "/api/v1/tickets", "web")):
-                        before = stored(app, channel)
-                        run = load(stack.port, path, headers, bodies, clients, seconds)
-                        run["stored"] = stored(app, channel) - before  # must equal run["accepted"]
+                    for name, path, channel in kinds:
+                        stored_as = "bench" if name == "bare" else channel
+                        before = stored(app, stored_as)
+                        run = load(stack.port, path, agent if channel == "phone" else headers, bodies, clients,
+                                   seconds, channel)
+                        if name == "full":  # the workers finish routing what the slice took
+                            run["drain_s"], run["left"] = wait_routed(app, channel, ROUTING_TIMEOUT)
+                        run["stored"] = stored(app, stored_as) - before  # must equal run["accepted"]
                         slices[name].append(run)
                 for name, parts in slices.items():
                     run = merge(parts)
                     runs[f"{name}@{clients}"] = run
                     print(f"{name:10} {clients:>7} {run['requests_per_s']:>7} {run['p50_ms']:>7} "
                           f"{run['p95_ms']:>7} {run['p99_ms']:>7} {run['errors']:>6}  "
-                          f"stored {run['stored']}/{run['accepted']}")
+                          f"stored {run['stored']}/{run['accepted']}" + (
+                              f"  routed by {ROUTING_WORKERS} RQ workers {run['drain_s']} s after the slices "
+                              f"(sustained {run['sustained_per_s']} req/s), {run['left']} left" if "left" in run else ""))
             report["throughput"] = runs
+            lags = routing_lags(app, "web")
+            report["routing_lag_ms"] = {"tickets": len(lags), "p50": round(percentile(lags, 50), 1),
+                                        "p99": round(percentile(lags, 99), 1), "max": round(max(lags), 1)}
             report["memory"] = stack.worker_memory()
             share = runs["full@8"]["requests_per_s"] / runs["bare@8"]["requests_per_s"]
             tail = runs["full@8"]["p99_ms"] / runs["full@8"]["p50_ms"]
+            phone_share = runs["phone@8"]["requests_per_s"] / runs["bare@8"]["requests_per_s"]
+            sustained_share = runs["full@8"]["sustained_per_s"] / runs["bare@8"]["requests_per_s"]
             print(f"full / bare at 8 clients: {share:.0%} (target ≥ {TARGET_SHARE:.0%}); "
                   f"full p99 / p50: {tail:.2f} (target ≤ {TARGET_TAIL})")
+            print(f"  web channels (routed by job): accepted {share:.0%} of bare, sustained with the routing "
+                  f"{sustained_share:.0%}; routing lag p50 {report['routing_lag_ms']['p50']} ms, "
+                  f"p99 {report['routing_lag_ms']['p99']} ms over {len(lags)} tickets")
+            print(f"  agents (phone, routed in the request): {phone_share:.0%} of bare")
             print("worker memory: " + ", ".join(f"RSS {m['rss_mb']} MB (PSS {m['pss_mb']}, USS {m['uss_mb']})"
                                                 for m in report["memory"]))
 
-            street = street_cost(stack, app, headers, messages[-400:], street_sizes, 20 if args.quick else 60)
+            street = street_cost(stack, app, agent, messages[-400:], street_sizes, 20 if args.quick else 60)
             report["street"] = street
             small, large = street_sizes
             print(f"one intake into a street with {small:,} open tickets: p50 {street[str(small)]['p50_ms']} ms; "
@@ -613,6 +700,7 @@ def main() -> int:
         "street_ratio": street["ratio"] <= TARGET_STREET,
         "no_errors": errors == 0,
         "stored_equals_accepted": all(r["stored"] == r["accepted"] for r in runs.values()),
+        "web_tickets_all_routed": all(r.get("left", 0) == 0 for r in runs.values()),
         "queries_fast": all(r["ms"] <= TARGET_QUERY_MS for r in timings.values()),
         "queries_indexed": all(r["index"] for r in timings.values()),
     }

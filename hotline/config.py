@@ -70,8 +70,18 @@ class Config:
     # Page size limits for listings.
     PAGE_SIZE: int = 20
     PAGE_SIZE_MAX: int = 100
-    # The RQ queue names.
+    # The RQ queue names: routing jobs have a queue of their own, which the workers serve first and run
+    # in their own process (see hotline/processes/worker.py); every other job is on the default queue.
     QUEUE_DEFAULT: str = "hotline"
+    QUEUE_ROUTING: str = "hotline-routing"
+    # The niceness a worker process gives itself (0-19): on a machine shared with the web, the web answers
+    # people first at a peak and the workers catch up in the minutes after (their work waits seconds).
+    WORKER_NICE: int = 10
+    # Channels whose tickets are routed by a job right after the commit (comma-separated): their
+    # submitters (a web form, an app, WeChat, Open311) get their ticket number as soon as it is stored and
+    # the routing follows within a second or so. A phone agent waits for the routing, which the console
+    # shows at once. Empty: every channel is routed inside the request.
+    ROUTE_BY_JOB_CHANNELS: str = "web,app,wechat,open311"
     # Directory of trained classifier models; empty means <instance>/models.
     MODEL_DIR: str = ""
     # Demo city loaded by `up` into an empty database.

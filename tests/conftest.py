@@ -154,6 +154,10 @@ def make_app(migrated_database, redis_url, tmp_path):
         settings = dict(
             DATABASE_URL=migrated_database, REDIS_URL=redis_url, INSTANCE_PATH=str(tmp_path / "instance"),
             SECRET_KEY="test-secret", TESTING=True, RATELIMIT_STORAGE_URL="memory://",
+            # Channel tickets routed in the request, so a test reads the routing in the answer; the routing
+            # job that production uses for web channels runs the same route_new_ticket, and its own tests
+            # (tests/hotline/intake/test_route_by_job.py) turn it on with real RQ workers.
+            ROUTE_BY_JOB_CHANNELS="",
         )
         settings.update(overrides)
         application = create_app(**settings)

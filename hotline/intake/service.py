@@ -3,7 +3,10 @@ the simulator — becomes a ticket through `submit`.
 
 `submit` validates, analyses (classifier, place, urgency, duplicates, knowledge base — reads only, before
 any write), then creates and routes the ticket in one transaction, exactly once per Idempotency-Key (a
-retry returns the first ticket): one commit per complaint. Nothing that can fail may lose it: a failed
+retry returns the first ticket): one commit per complaint. A ticket from a channel routed by job
+(ROUTE_BY_JOB_CHANNELS: the web form, apps, WeChat, Open311 by default) is stored `received` without the
+analysis and routed by a job that its commit queues (hotline.intake.jobs): the submitter gets the ticket
+number at once, and at a morning peak the web processes keep taking complaints while workers route them. Nothing that can fail may lose it: a failed
 analysis means triage, and a failure while applying the routing is rolled back to a savepoint, leaving
 the ticket `received` with the reason (the periodic sweep routes tickets left `received`). Jobs follow
 the commit by themselves (hotline.workflow.effects); the ticket is filed in the duplicate index after it.
@@ -43,6 +46,7 @@ from models.enums import Role
 
 IDEMPOTENCY_KEY_MAX = 200
 ROUTING_PENDING = "自动分拨暂未完成，系统将在几分钟内重试；也可人工分拨。"
+ROUTING_QUEUED = "已受理，正在自动分拨，稍后可查询办理单位。"
 
 log = logging.getLogger(__name__)
 
@@ -52,24 +56,36 @@ class Submitted:
     ticket: Ticket
     created: bool  # False: a retry with a known Idempotency-Key, answered with the first ticket
     routing_pending: bool = False  # routing failed after the commit: still `received`, the sweep routes it
+    routing_queued: bool = False  # a channel routed by job: `received`, its routing job follows the commit
 
 
 def submit(session: Session, principal: Principal, body: dict | TicketIn, idempotency_key: str | None = None,
-           *, app: Flask | None = None, decide: bool = True) -> Submitted:
+           *, app: Flask | None = None, decide: bool = True, by_job: bool | None = None) -> Submitted:
     """Validate (422), create and commit the ticket, route it; see the module's docstring.
 
     `decide=False`: the caller (an agent who chose to dispatch, answer, reject or merge) takes the next
     action itself; routing records its facts and leaves the ticket `received` (the sweep routes it if the
-    caller's action does not follow)."""
+    caller's action does not follow). `by_job`: route by a job after the commit (True) or in the request
+    (False); None: by job for a channel client (API key, the web form) of a channel in
+    ROUTE_BY_JOB_CHANNELS, in the request for staff."""
     app = app or current_app._get_current_object()
     data = body if isinstance(body, TicketIn) else parse(TicketIn, body)
     step = Step(session, principal, sla(app))
+    if by_job is None:  # staff (a phone agent) always see the routing in the answer
+        by_job = (decide and not principal.is_staff
+                  and check_channel(principal, data) in channels_routed_by_job(app))
     ticket, created, routed = create_ticket(step, data, idempotency_key, app.config["TIMEZONE"], app=app,
-                                            decide=decide)
+                                            decide=decide, by_job=by_job)
     if not created:
         return Submitted(ticket, False)
     count_ticket(ticket.channel)
+    if by_job:
+        return Submitted(ticket, True, routing_queued=True)
     return Submitted(ticket, True, routing_pending=not routed)
+
+
+def channels_routed_by_job(app: Flask) -> frozenset[str]:
+    return frozenset(c.strip() for c in app.config["ROUTE_BY_JOB_CHANNELS"].split(",") if c.strip())
 
 
 def route_safely(app: Flask, session: Session, ticket: Ticket, *, decide: bool = True) -> bool:
@@ -152,9 +168,10 @@ def find_replay(session: Session, owner: str, key: str, fingerprint: str) -> Tic
 
 
 def create_ticket(step: Step, data: TicketIn, idempotency_key: str | None, timezone: str,
-                  app: Flask | None = None, decide: bool = True) -> tuple[Ticket, bool, bool]:
+                  app: Flask | None = None, decide: bool = True, by_job: bool = False) -> tuple[Ticket, bool, bool]:
     """Returns (ticket, created, routed). A replay of a known Idempotency-Key returns the first ticket.
-    With an app the ticket is analysed before and routed inside the transaction that creates it."""
+    With an app the ticket is analysed before and routed inside the transaction that creates it, unless
+    `by_job`: then its routing job follows the commit (routed is False)."""
     session, principal = step.session, step.actor
     fingerprint = request_fingerprint(data) if idempotency_key else None  # only a replay needs it
     owner = principal.ident  # the key's id: names are not identities
@@ -165,17 +182,18 @@ def create_ticket(step: Step, data: TicketIn, idempotency_key: str | None, timez
     channel = check_channel(principal, data)
     fields = ticket_fields(session, data, principal, channel, app)
     analysis = None
-    if app is not None:  # reads only, before the write: the numbering lock is held for the writes alone
+    route_here = app is not None and not by_job
+    if route_here:  # reads only, before the write: the numbering lock is held for the writes alone
         analysis = analyse_safely(app, session, Ticket(**fields, received_at=step.now))
     routed = app is None
     try:
         with write_transaction(session, continue_read=True):
-            ticket = receive(step, fields, timezone=timezone)
+            ticket = receive(step, fields, timezone=timezone, route_by_job=by_job)
             if idempotency_key:
                 session.add(IdempotencyRecord(owner=owner, key=idempotency_key,
                                               request_hash=fingerprint, ticket_id=ticket.id))
                 session.flush()  # a concurrent twin fails here, before any routing
-            if app is not None:
+            if route_here:
                 routed = _route_within(app, step, ticket, analysis, decide)
         if routed:
             file_duplicate(app, ticket, analysis)

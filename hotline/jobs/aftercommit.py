@@ -1,7 +1,8 @@
 """The drain of the after-commit mechanism (hotline.workflow.effects): what follows a committed change.
 
 For each ticket the transaction touched: its deadline jobs when it owes them (`jobs_owed`), and the jobs
-of its open follow-up round; for each notice with a webhook: the push. Everything is re-read from the
+of its open follow-up round; for each ticket received to be routed by job: that job; for each notice with
+a webhook: the push. Everything is re-read from the
 database as committed, so the drain works the same after an API call, a job, the simulator or a CLI
 command, and can be repeated: the sweep does the same from the rows when a drain could not run.
 """
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import logging
 
+import redis
 from flask import Flask
 from sqlalchemy import inspect
 from sqlalchemy.orm import Session
@@ -18,16 +20,20 @@ from sqlalchemy.orm.util import identity_key
 from hotline.database import session_factory
 from hotline.deadlines.jobs import schedule_ticket
 from hotline.followup.jobs import schedule_round
+from hotline.intake.jobs import route_job
 from hotline.notifications.service import enqueue_webhooks, pending_webhooks
-from hotline.queue.runtime import escalation_delay, queue, sla
+from hotline.queue.runtime import escalation_delay, queue, routing_queue, sla
+from hotline.queue.toolkit import enqueue, outage
 from hotline.workflow import effects
-from models import Ticket
+from models import Ticket, clock
 from models.enums import TicketStatus
 
 log = logging.getLogger(__name__)
 
 
 def drain(app: Flask, changed: dict[str, set[int]]) -> None:
+    if routes := changed.get("route"):
+        route_tickets(routing_queue(app), routes)
     target = queue(app)
     with session_factory(app)() as session:
         for ticket_id in sorted(changed.get("ticket", ())):
@@ -42,6 +48,17 @@ def drain(app: Flask, changed: dict[str, set[int]]) -> None:
             with session.begin():
                 pushes = pending_webhooks(session, sorted(notices))
             enqueue_webhooks(target, pushes)
+
+
+def route_tickets(target, ticket_ids: set[int]) -> None:
+    """Their routing jobs, first: nothing to read, and the submitter waits for nothing else. The ids
+    come from the committed transaction; on a Redis failure the sweep routes the tickets left `received`."""
+    try:
+        enqueue(target, [route_job(i, clock.now()) for i in sorted(ticket_ids)], replace=True, now=clock.now())
+    except (redis.RedisError, OSError) as error:
+        outage.failed("the routing jobs of new tickets", error)
+        return
+    outage.worked()
 
 
 def may_owe_jobs(session: Session, changed: dict[str, set[int]]) -> dict[str, set[int]]:

@@ -50,6 +50,11 @@ def queue(app: Flask | None = None) -> Queue:
     return Queue(app.config["QUEUE_DEFAULT"], connection=get_redis(app))
 
 
+def routing_queue(app: Flask | None = None) -> Queue:
+    app = app or job_app()
+    return Queue(app.config["QUEUE_ROUTING"], connection=get_redis(app))
+
+
 def sla(app: Flask | None = None) -> sla_service.Sla:
     return sla_service.sla(app or job_app())
 

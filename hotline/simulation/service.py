@@ -221,7 +221,8 @@ class Simulation:
         data = TicketIn(channel=channel, title=text.title or None, content=text.body, address=address,
                         citizen=caller)
         with self.factory() as session:
-            ticket = submit(session, actor, data, app=self.app).ticket  # the one intake path
+            # the one intake path; routed in the request: the simulated day has no worker between steps
+            ticket = submit(session, actor, data, app=self.app, by_job=False).ticket
             session.refresh(ticket)
             self.report.tickets += 1
             self.report.actions[f"intake→{ticket.status}"] += 1

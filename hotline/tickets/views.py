@@ -16,7 +16,7 @@ from hotline.database import db
 from hotline.errors import BadRequest, NotFound, Unprocessable
 from hotline.extensions import rate_limited
 from hotline.intake.routing import full_text
-from hotline.intake.service import IDEMPOTENCY_KEY_MAX, ROUTING_PENDING, submit
+from hotline.intake.service import IDEMPOTENCY_KEY_MAX, ROUTING_PENDING, ROUTING_QUEUED, submit
 from hotline.tickets.present import event_to_dict, ticket_to_dict
 from models import Assignment, Ticket, TicketEvent, Unit, clock
 from models.enums import Role, TicketStatus, values
@@ -45,6 +45,8 @@ def post_ticket():
     body = ticket_to_dict(result.ticket, principal)
     if result.routing_pending:
         body["routing_reason"] = ROUTING_PENDING
+    elif result.routing_queued:
+        body["routing_reason"] = ROUTING_QUEUED
     response = jsonify(body)
     response.status_code = 201 if result.created else 200
     response.headers["Location"] = body["url"]
