@@ -74,7 +74,7 @@ class Config:
     # in their own process (see hotline/processes/worker.py); every other job is on the default queue.
     QUEUE_DEFAULT: str = "hotline"
     QUEUE_ROUTING: str = "hotline-routing"
-    # The niceness a worker process gives itself (0-19): on a machine shared with the web, the web answers
+    # What a worker process adds to its niceness (0-19): on a machine shared with the web, the web answers
     # people first at a peak and the workers catch up in the minutes after (their work waits seconds).
     WORKER_NICE: int = 10
     # Channels whose tickets are routed by a job right after the commit (comma-separated): their

@@ -173,6 +173,20 @@ def test_worker__runs_scheduled_jobs_soon_after_a_redis_outage(tmp_path, own_red
     assert output.count("could not connect to Redis") <= 1, output
 
 
+def test_worker__lowers_its_own_priority_below_the_web(tmp_path, own_redis):
+    """At a peak on a machine shared with the web, people's requests come first; routing jobs catch up."""
+    worker = subprocess.Popen([sys.executable, "-m", "hotline.processes.worker"], cwd=ROOT, text=True,
+                              env={**_env(tmp_path, own_redis), "HOTLINE_WORKER_NICE": "7"},
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        client = own_redis.client()
+        assert _wait(lambda: client.exists("rq:scheduler-lock:hotline"), 60), "the worker never started"
+        niceness = int(Path(f"/proc/{worker.pid}/stat").read_text().rsplit(")", 1)[1].split()[16])
+        assert niceness == os.getpriority(os.PRIO_PROCESS, 0) + 7
+    finally:
+        _stop(worker)
+
+
 def test_worker__a_dead_scheduler_calls_for_maintenance_at_once():
     from hotline.processes.worker import HotlineWorker
 
