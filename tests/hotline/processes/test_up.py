@@ -72,6 +72,17 @@ def test_up__serves_intake_and_stops_every_process(tmp_path, stop_signal):
         )
         with urllib.request.urlopen(request, timeout=10) as response:
             assert response.status == 201
+            answer = json.loads(response.read())
+        # A web channel's ticket is answered `received`; up's worker routes it by a job within seconds.
+        assert answer["status"] == "received" and answer["routing_reason"].startswith("已受理")
+        lookup = urllib.request.Request(f"http://127.0.0.1:{port}/api/v1/tickets/{answer['ticket_no']}",
+                                        headers={"Authorization": f"Bearer {key}"})
+        deadline, status = time.monotonic() + 60, "received"
+        while status == "received" and time.monotonic() < deadline:
+            time.sleep(0.3)
+            with urllib.request.urlopen(lookup, timeout=10) as response:
+                status = json.loads(response.read())["status"]
+        assert status in ("dispatched", "triage"), f"still {status} a minute after intake"
     finally:
         up.send_signal(stop_signal)
         up.wait(60)
