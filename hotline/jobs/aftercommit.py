@@ -20,12 +20,12 @@ from sqlalchemy.orm.util import identity_key
 from hotline.database import session_factory
 from hotline.deadlines.jobs import schedule_ticket
 from hotline.followup.jobs import schedule_round
-from hotline.intake.jobs import route_job
+from hotline.intake.jobs import queue_routing
 from hotline.notifications.service import enqueue_webhooks, pending_webhooks
-from hotline.queue.runtime import escalation_delay, queue, routing_queue, sla
-from hotline.queue.toolkit import enqueue, outage
+from hotline.queue.runtime import escalation_delay, queue, sla
+from hotline.queue.toolkit import outage
 from hotline.workflow import effects
-from models import Ticket, clock
+from models import Ticket
 from models.enums import TicketStatus
 
 log = logging.getLogger(__name__)
@@ -33,7 +33,7 @@ log = logging.getLogger(__name__)
 
 def drain(app: Flask, changed: dict[str, set[int]]) -> None:
     if routes := changed.get("route"):
-        route_tickets(routing_queue(app), routes)
+        route_tickets(app, routes)
     target = queue(app)
     with session_factory(app)() as session:
         for ticket_id in sorted(changed.get("ticket", ())):
@@ -50,13 +50,13 @@ def drain(app: Flask, changed: dict[str, set[int]]) -> None:
             enqueue_webhooks(target, pushes)
 
 
-def route_tickets(target, ticket_ids: set[int]) -> None:
-    """Their routing jobs, first: nothing to read, and the submitter waits for nothing else. The ids
-    come from the committed transaction; on a Redis failure the sweep routes the tickets left `received`."""
+def route_tickets(app: Flask, ticket_ids: set[int]) -> None:
+    """Their routing, first: nothing to read, and the submitter waits for nothing else. On a Redis
+    failure the sweep routes the tickets left `received`."""
     try:
-        enqueue(target, [route_job(i, clock.now()) for i in sorted(ticket_ids)], replace=True, now=clock.now())
+        queue_routing(app, ticket_ids)
     except (redis.RedisError, OSError) as error:
-        outage.failed("the routing jobs of new tickets", error)
+        outage.failed("the routing of new tickets", error)
         return
     outage.worked()
 

@@ -60,9 +60,66 @@ def test_route_by_job__a_web_ticket_is_answered_received_with_its_routing_queued
     assert answer.json["status"] == "received"
     assert answer.json["routing_reason"] == ROUTING_QUEUED
     ticket = _ticket(app, answer.json["ticket_no"])
-    job = Job.fetch(f"route-{ticket.id}", connection=_queue(app).connection)
-    assert job.get_status() == "queued" and job.args == (ticket.id,)
+    shard = ticket.id % intake_jobs.SHARDS
+    redis = _queue(app).connection
+    assert redis.smembers(intake_jobs.pending_key(shard)) == {str(ticket.id).encode()}
+    job = Job.fetch(f"route-{shard}-for-{ticket.id}", connection=redis)
+    assert job.get_status() == "queued" and job.args == (shard,)
     assert _events(app, ticket.ticket_no) == ["receive"]  # nothing routed yet, nothing half-written
+
+
+def test_route_by_job__tickets_arriving_together_share_a_job_per_shard(by_job):
+    app, client, actors = by_job
+    headers = actors.key("web")
+    numbers = [client.post("/api/v1/tickets", json=dict(STREET_COMPLAINT, content=f"{STREET_COMPLAINT['content']}{i}号",
+                                                        citizen={"phone": f"1381234{i:04d}"}),
+                           headers=headers).json["ticket_no"] for i in range(7)]
+    assert _queue(app).count == intake_jobs.SHARDS  # one waiting job per shard, not one per ticket
+    SimpleWorker([_queue(app)], connection=_queue(app).connection).work(burst=True)
+    assert {_ticket(app, n).status for n in numbers} <= {"dispatched", "triage"}
+    assert _queue(app).count == 0 and not _queue(app).connection.exists(intake_jobs.queued_key(0))
+
+
+def test_route_by_job__a_ticket_committed_while_a_job_runs_is_routed_too(by_job, monkeypatch):
+    """Whether this job takes it or the next one (its flag was cleared before it took ids): never stranded."""
+    app, client, actors = by_job
+    headers = actors.key("web")
+    first = client.post("/api/v1/tickets", json=STREET_COMPLAINT, headers=headers).json["ticket_no"]
+    late: list[str] = []
+    route_one = intake_jobs.route_one
+
+    def route_and_receive_another(app_, session, ticket_id):
+        if not late:  # a submitter's commit lands while the job is routing
+            late.append(client.post("/api/v1/tickets", json=dict(STREET_COMPLAINT, citizen={"phone": "13900000001"},
+                                                                 content="另一个小区门口也有人摆摊卖烧烤，占了人行道。"),
+                                    headers=headers).json["ticket_no"])
+        return route_one(app_, session, ticket_id)
+
+    monkeypatch.setattr(intake_jobs, "route_one", route_and_receive_another)
+    SimpleWorker([_queue(app)], connection=_queue(app).connection).work(burst=True)
+    assert _ticket(app, first).status != "received"
+    assert _ticket(app, late[0]).status != "received"  # routed by the job its own commit queued
+
+
+def test_route_by_job__one_ticket_failing_does_not_stop_the_batch(by_job, monkeypatch):
+    app, client, actors = by_job
+    headers = actors.key("web")
+    numbers = [client.post("/api/v1/tickets", json=dict(STREET_COMPLAINT, content=f"{STREET_COMPLAINT['content']}{i}",
+                                                        citizen={"phone": f"1391234{i:04d}"}),
+                           headers=headers).json["ticket_no"] for i in range(4)]
+    broken = _ticket(app, numbers[0]).id
+    real = intake_jobs.route_new_ticket
+
+    def fail_one(app_, session, ticket, **kwargs):
+        if ticket.id == broken:
+            raise RuntimeError("the city index is broken")
+        return real(app_, session, ticket, **kwargs)
+
+    monkeypatch.setattr(intake_jobs, "route_new_ticket", fail_one)
+    SimpleWorker([_queue(app)], connection=_queue(app).connection).work(burst=True)
+    statuses = [_ticket(app, n).status for n in numbers]
+    assert statuses[0] == "received"  # left for the sweep
+    assert all(status != "received" for status in statuses[1:])
 
 
 def test_route_by_job__the_project_worker_routes_it_as_the_request_would_have(by_job):
@@ -90,15 +147,14 @@ def test_route_by_job__the_project_worker_routes_it_as_the_request_would_have(by
     assert not routed.jobs_owed and routed.next_check_at is not None
 
 
-def test_route_by_job__the_job_is_idempotent(by_job):
+def test_route_by_job__routing_a_ticket_twice_changes_nothing(by_job):
     app, client, actors = by_job
     number = client.post("/api/v1/tickets", json=STREET_COMPLAINT, headers=actors.key("web")).json["ticket_no"]
     ticket_id = _ticket(app, number).id
     with app.app_context(), session_factory(app)() as session:
-        assert intake_jobs.route_received.run(app, session, ticket_id) == "routed"
-    with app.app_context(), session_factory(app)() as session:
-        assert intake_jobs.route_received.run(app, session, ticket_id) == "routed already"
-        assert intake_jobs.route_received.run(app, session, ticket_id + 10_000) == "gone"
+        assert intake_jobs.route_one(app, session, ticket_id) is True
+        assert intake_jobs.route_one(app, session, ticket_id) is False  # routed already
+        assert intake_jobs.route_one(app, session, ticket_id + 10_000) is False  # gone
     SimpleWorker([_queue(app)], connection=_queue(app).connection).work(burst=True)  # the queued run too
     assert _events(app, number).count("dispatch") == 1
 
