@@ -3,13 +3,16 @@ the simulator — becomes a ticket through `submit`.
 
 `submit` validates, analyses (classifier, place, urgency, duplicates, knowledge base — reads only, before
 any write), then creates and routes the ticket in one transaction, exactly once per Idempotency-Key (a
-retry returns the first ticket): one commit per complaint. A ticket from a channel routed by job
-(ROUTE_BY_JOB_CHANNELS: the web form, apps, WeChat, Open311 by default) is stored `received` without the
-analysis and routed by a job that its commit queues (hotline.intake.jobs): the submitter gets the ticket
-number at once, and at a morning peak the web processes keep taking complaints while workers route them. Nothing that can fail may lose it: a failed
+retry returns the first ticket): one commit per complaint. Nothing that can fail may lose it: a failed
 analysis means triage, and a failure while applying the routing is rolled back to a savepoint, leaving
 the ticket `received` with the reason (the periodic sweep routes tickets left `received`). Jobs follow
 the commit by themselves (hotline.workflow.effects); the ticket is filed in the duplicate index after it.
+
+A channel client's ticket (an API key or the web form, of a channel in ROUTE_BY_JOB_CHANNELS: web, app,
+WeChat, Open311 by default) is stored `received` without the analysis, and its commit hands it to a
+routing job (hotline.intake.jobs): the submitter gets the ticket number at once, and at a morning peak the
+web processes keep taking complaints while the workers route them. Staff are always answered with the
+routing.
 """
 
 from __future__ import annotations

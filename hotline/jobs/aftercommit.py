@@ -1,10 +1,10 @@
 """The drain of the after-commit mechanism (hotline.workflow.effects): what follows a committed change.
 
-For each ticket the transaction touched: its deadline jobs when it owes them (`jobs_owed`), and the jobs
-of its open follow-up round; for each ticket received to be routed by job: that job; for each notice with
-a webhook: the push. Everything is re-read from the
-database as committed, so the drain works the same after an API call, a job, the simulator or a CLI
-command, and can be repeated: the sweep does the same from the rows when a drain could not run.
+For each ticket received to be routed by job: its routing (hotline.intake.jobs). For each ticket the
+transaction touched: its deadline jobs when it owes them (`jobs_owed`), and the jobs of its open follow-up
+round; for each notice with a webhook: the push. Everything is re-read from the database as committed, so
+the drain works the same after an API call, a job, the simulator or a CLI command, and can be repeated:
+the sweep does the same from the rows when a drain could not run.
 """
 
 from __future__ import annotations
