@@ -111,7 +111,7 @@ _CUES: list[_Cue] = [
 # Words that contain a cue but are not one (水带 is a fire hose, not a water outage).
 _DECOYS = word_list(
     "跳楼机 没有水带 停车 撞坏 打架叫唤 猫打架 狗打架 要死 要命 倒在门口 火苗都没有 火苗就一点 火苗很小 "
-    "火苗特别小 表没反应 表还是没反应 表也没反应 烫了个洞 烫了一个洞"
+    "火苗特别小 表没反应 表还是没反应 表也没反应 烫了个洞 烫了一个洞 我火大"
 )
 _CUE_BY_WORD = {c.word: c for c in _CUES}
 _CUE_PATTERN = re.compile(
@@ -174,6 +174,10 @@ _PAST = word_list(
     "月前 年前 昨天 昨晚 昨日 前天 之前 以前 曾经 当年 那年 那次 上次 上回 过去 多年前 早些年 听说 据说 新闻 "
     "有人说 发生过 着过 出过 遇到过 朋友圈 网上说 群里说 网上看到 视频里"
 )
+# Hearsay dates an event like a past word, unless the news is fresh: "同学刚在群里说宿舍有人割腕了" is a
+# live emergency reported by someone else (present word within a few characters before the hearsay).
+_HEARSAY = word_list("听说 据说 新闻 有人说 朋友圈 网上说 群里说 网上看到 视频里")
+_FRESH = ("刚", "现在", "正在", "此刻")
 # Past words that date an event whatever follows them ("过去" also means "go over": 走过去).
 _PAST_DATED = tuple(w for w in _PAST if w != "过去")
 _PRESENT = word_list("正在 现在 刚刚 刚才 此刻 目前 今天 今晚 今早 眼下 还在 马上 立刻 越来越 一直在")
@@ -240,8 +244,12 @@ def _clause_bounds(text: str, pos: int) -> tuple[int, int]:
 def _last_time_word(text: str, end: int) -> str | None:
     last = None
     for m in _TIME_PATTERN.finditer(text, 0, end):
-        last = m.group()
-    return last
+        last = m
+    if last is None:
+        return None
+    if last.group() in _HEARSAY and any(w in text[max(0, last.start() - 6) : last.start()] for w in _FRESH):
+        return "刚刚"  # fresh news of something happening now
+    return last.group()
 
 
 @dataclass(frozen=True)

@@ -328,3 +328,13 @@ def test_assess__a_cue_without_present_evidence_counts_in_a_short_text_but_not_i
     short = "我家楼下车库起火了"
     assert assess(short, None).referral == "119"
     assert assess(_LETTER_OPENING + "我家楼下车库起火了，物业说等消防来看，后面的维修谁来负责也没人管。", None).referral is None
+
+
+def test_urgency__fresh_news_from_a_group_chat_is_a_live_emergency_reported_by_someone_else():
+    assert assess("同学刚在群里说宿舍楼有人割腕了，流了一地血", None).referral == "120"
+    assert assess("群里说昨天宿舍楼有人割腕了", None).urgency == "normal"  # hearsay of the past stays past
+
+
+def test_urgency__being_furious_is_not_a_fire():
+    assert assess("物业啥也不干，我火大得很", None).referral is None
+    assert assess("俺家柴火垛着了，火大得很", None).referral == "119"
