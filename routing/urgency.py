@@ -104,12 +104,15 @@ _CUES: list[_Cue] = [
         "utility",
         None,
         "停水 断水 没水 没有水 来水 一滴水 上不来水 水压低 水压小 水压太低 水压还很小 停电 断电 没电 没有电 "
-        "停气 断气 没气 打不着火 点不着火 燃气停 燃气停供 停暖 不供暖 暖气不热 暖气不暖 不热 冰凉 没有暖气 没暖气 供暖不足 "
+        "停气 断气 没气 打不着火 点不着火 打不着 点不着 不走气 燃气停 燃气停供 停暖 不供暖 暖气不热 暖气不暖 不热 冰凉 没有暖气 没暖气 供暖不足 "
         "室温低 室温不达标 停热 下水道堵 堵了 往上返 返水 往外冒 积水",
     ),
 ]
 # Words that contain a cue but are not one (水带 is a fire hose, not a water outage).
-_DECOYS = word_list("跳楼机 没有水带 停车 撞坏 打架叫唤 猫打架 狗打架 要死 要命 倒在门口")
+_DECOYS = word_list(
+    "跳楼机 没有水带 停车 撞坏 打架叫唤 猫打架 狗打架 要死 要命 倒在门口 火苗都没有 火苗就一点 火苗很小 "
+    "火苗特别小 表没反应 表还是没反应 表也没反应 烫了个洞 烫了一个洞 我火大"
+)
 _CUE_BY_WORD = {c.word: c for c in _CUES}
 _CUE_PATTERN = re.compile(
     "|".join(sorted((re.escape(w) for w in [*_CUE_BY_WORD, *_DECOYS]), key=len, reverse=True))
@@ -147,27 +150,34 @@ _SCENES = load_scenes()
 _CLAUSE_BREAK = re.compile(r"[|。，！？；、\n]")
 _NEGATORS = word_list("没有 没 未 不是 并非 无 不会 不要 谨防 防止 预防 避免 没人 差点")
 _HYPOTHETICAL = word_list(
-    "如果 万一 假如 一旦 要是 担心 害怕 生怕 怕 容易 可能会 会不会 以免 隐患 迟早 早晚 要出 出了事 免得 防 就能 就会 提前"
+    "如果 万一 假如 一旦 要是 担心 害怕 生怕 怕 容易 可能会 会不会 以免 隐患 迟早 早晚 哪天 说不定 要出 出了事 免得 防 就能 就会 提前"
 )
 # Figurative use of an alarming word ("简直是抢劫", "多到爆炸", "气得我心脏病都要犯了").
-_FIGURATIVE = word_list("简直 像是 好比 多到 都要 快要 要把人 气得")
+_FIGURATIVE = word_list("简直 像是 好比 多到 都要 快要 要把人 气得 得要 得人要 得我要")
+# A simile ends on these right after the alarming word ("熏得跟着了火一样", "响得跟爆炸似的").
+_SIMILE_AFTER = ("一样", "似的", "一般")
 # Words right after a fire/medical/crime cue that make it a topic rather than an event.
 _TOPIC_AFTER = word_list(
     "隐患 风险 演练 演习 警报 报警器 宣传 知识 培训 预案 收费 费用 报销 电话 标准 保险 的风险 事故责任 "
-    "责任认定 的车 致人 拘留 的那个 的那段 的医药费 以后 之后 快处 做饭 取暖 作业"
+    "责任认定 的车 致人 拘留 的那个 的那段 的医药费 以后 之后 快处 做饭 取暖 作业 的话"
 )
 _AFTERMATH = word_list(
     "至今 已扑灭 已经扑灭 被扑灭 已灭 已处理 已经处理 处理完 已解决 后来 修好 补上 救出来 送到医院 灭了 "
-    "已经送 来过了 落下 挪到路边 已经挪 赔偿 索赔 找他赔 让他赔 怎么赔 不漏了 挪车了 挪开了"
+    "已经送 来过了 落下 挪到路边 已经挪 赔偿 索赔 找他赔 让他赔 怎么赔 不漏了 挪车了 挪开了 "
+    "不赔钱 起诉 出院 康复 抢通 清走 锯走 拖走"
 )
 # "到现在" is aftermath (到现在还没修, 到现在都是黑的), except after a verb of something still going on
 # ("从地铁站跟到现在，我躲在…", "堵到现在").
 _AFTERMATH_PATTERN = re.compile("(?<![跟追守蹲堵闹打吵烧流疼])到现在")
 _PAST = word_list(
-    "去年 前年 上个月 上月 上周 上星期 上礼拜 上个礼拜 前几天 前两天 前些天 前段时间 前阵子 几天前 天前 周前 "
+    "去年 前年 上个月 上月 上周 上星期 上礼拜 上个礼拜 前几天 前两天 前些天 前些日子 头些天 前段时间 前阵子 几天前 天前 周前 "
     "月前 年前 昨天 昨晚 昨日 前天 之前 以前 曾经 当年 那年 那次 上次 上回 过去 多年前 早些年 听说 据说 新闻 "
     "有人说 发生过 着过 出过 遇到过 朋友圈 网上说 群里说 网上看到 视频里"
 )
+# Hearsay dates an event like a past word, unless the news is fresh: "同学刚在群里说宿舍有人割腕了" is a
+# live emergency reported by someone else (present word within a few characters before the hearsay).
+_HEARSAY = word_list("听说 据说 新闻 有人说 朋友圈 网上说 群里说 网上看到 视频里")
+_FRESH = ("刚", "现在", "正在", "此刻")
 # Past words that date an event whatever follows them ("过去" also means "go over": 走过去).
 _PAST_DATED = tuple(w for w in _PAST if w != "过去")
 _PRESENT = word_list("正在 现在 刚刚 刚才 此刻 目前 今天 今晚 今早 眼下 还在 马上 立刻 越来越 一直在")
@@ -234,8 +244,12 @@ def _clause_bounds(text: str, pos: int) -> tuple[int, int]:
 def _last_time_word(text: str, end: int) -> str | None:
     last = None
     for m in _TIME_PATTERN.finditer(text, 0, end):
-        last = m.group()
-    return last
+        last = m
+    if last is None:
+        return None
+    if last.group() in _HEARSAY and any(w in text[max(0, last.start() - 6) : last.start()] for w in _FRESH):
+        return "刚刚"  # fresh news of something happening now
+    return last.group()
 
 
 @dataclass(frozen=True)
@@ -261,7 +275,7 @@ def _judge(text: str, start: int, end: int, cue: _Cue, ctx: _Context) -> _Findin
 
     if any(neg in before[-4:] for neg in _NEGATORS):
         return _Finding(cue, False, "否定")
-    if cue.kind != "utility" and any(f in before[-3:] for f in _FIGURATIVE):
+    if cue.kind != "utility" and (any(f in before[-3:] for f in _FIGURATIVE) or after.startswith(_SIMILE_AFTER)):
         return _Finding(cue, False, "比喻或夸张")
     hypothetical = any(h in before for h in _HYPOTHETICAL) or any(t in after[:5] for t in _TOPIC_AFTER)
     if cue.kind != "utility" and hypothetical:

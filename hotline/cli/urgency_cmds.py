@@ -18,7 +18,7 @@ from routing.urgency import assess
 
 # The model's module loads scikit-learn: imported when the command runs, so that every other flask
 # command (and the `up` supervisor) starts without it.
-DEFAULT_THRESHOLD = 0.25  # routing.urgency_model.DEFAULT_THRESHOLD (a test keeps them equal)
+DEFAULT_THRESHOLD = 0.3  # routing.urgency_model.DEFAULT_THRESHOLD (a test keeps them equal)
 
 urgency_cli = AppGroup("urgency", help="评估紧急程度与转接（110/119/120/122）判断。")
 
@@ -28,6 +28,7 @@ def _line(name: str, score: dict) -> str:
         f"{name}：正在发生的紧急情况召回率 {score['live_recall']:.1%}，"
         f"误报率 {score['false_alarm_rate']:.1%}，转接正确率 {score['referral_accuracy']:.1%}，"
         f"非紧急被标记复核 {score['review_rate_not_live']:.1%}"
+        + (f"，水电气热召回率 {score['utility_recall']:.1%}" if "utility_recall" in score else "")
     )
 
 
@@ -36,9 +37,8 @@ def _line(name: str, score: dict) -> str:
     "--data",
     "data_paths",
     multiple=True,
-    required=True,
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="标注 CSV：text、urgency、referral（可选 group、hint）列；可多次给出。",
+    help="标注 CSV：text、urgency、referral（可选 group、hint）列；可多次给出。默认：应用训练所用的全部标注文件。",
 )
 @click.option(
     "--holdout",
@@ -59,9 +59,9 @@ def _line(name: str, score: dict) -> str:
               help="模型把文本提为紧急（待复核）的概率阈值。")
 @click.option("--json", "as_json", is_flag=True, help="输出机器可读的 JSON（标准输出最后一行）。")
 def evaluate_command(data_paths, holdout_paths, folds, repeats, city_dir, threshold, as_json):
-    from routing.urgency_model import UrgencyModel, _score, evaluate_urgency, read_examples
+    from routing.urgency_model import DEFAULT_EXAMPLES, UrgencyModel, _score, evaluate_urgency, read_examples
 
-    examples = [e for path in data_paths for e in read_examples(path)]
+    examples = read_examples(data_paths or DEFAULT_EXAMPLES)
     ordinary = city_ordinary_examples(city_dir) if city_dir else []
     report = evaluate_urgency(examples, folds=folds, repeats=repeats, threshold=threshold,
                               extra_train=ordinary)
@@ -73,7 +73,7 @@ def evaluate_command(data_paths, holdout_paths, folds, repeats, city_dir, thresh
     if "rules_model_cv" in report:
         click.echo(_line(f"规则 + 模型（{folds} 折 × {repeats} 次交叉验证）", report["rules_model_cv"]))
     if holdout_paths:
-        held = [e for path in holdout_paths for e in read_examples(path)]
+        held = read_examples(holdout_paths)
         model = UrgencyModel(threshold=threshold).fit([*examples, *ordinary])
         report["holdout_rules"] = _score(held, [assess(e.text, e.hint) for e in held])
         report["holdout_rules_model"] = _score(held, [assess(e.text, e.hint, model=model) for e in held])
