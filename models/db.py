@@ -22,7 +22,26 @@ def make_engine(url: str, **kwargs) -> Engine:
     kwargs.setdefault("pool_pre_ping", True)
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 20)
-    return create_engine(url, **kwargs)
+    engine = create_engine(url, **kwargs)
+    if engine.dialect.driver == "psycopg":
+        _cache_wide_statements()
+    return engine
+
+
+WIDEST_CACHED_STATEMENT = 100  # parameters: a ticket's INSERT has 52; multi-row batches stay uncached
+
+
+def _cache_wide_statements() -> None:
+    """Let psycopg parse the ticket INSERT once per process, not once per intake.
+
+    psycopg turns a statement's `%(name)s` placeholders into `$n` once and caches the result — but only for
+    statements of at most 50 parameters (its guard against ORM multi-row INSERTs of ever-changing length
+    filling the cache). The INSERT of a ticket row has 52: it was parsed again on every intake, ≈ 0.4 ms
+    of CPU. A private setting of psycopg 3: if a version lacks it, nothing changes but that cost."""
+    import psycopg._queries as queries
+
+    if getattr(queries, "MAX_CACHED_STATEMENT_PARAMS", WIDEST_CACHED_STATEMENT) < WIDEST_CACHED_STATEMENT:
+        queries.MAX_CACHED_STATEMENT_PARAMS = WIDEST_CACHED_STATEMENT
 
 
 def _make_sqlite_transactions_immediate(engine: Engine) -> None:

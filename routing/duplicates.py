@@ -435,9 +435,11 @@ def band_keys(sig: bytes) -> list[str]:
     """The LSH bucket names of a signature within one scope: "<band>:<values in hex>"."""
     if not sig:
         return []
-    values = _numpy().frombuffer(sig, dtype="<u4")
-    return [f"{band}:" + "".join(f"{int(v):08x}" for v in values[band * LSH_ROWS:(band + 1) * LSH_ROWS])
-            for band in range(LSH_BANDS)]
+    # Each value as 8 hex digits, most significant first (f"{v:08x}"): the values' big-endian bytes in hex,
+    # in one call instead of 64 formattings in Python (two look-ups per intake).
+    digits = _numpy().frombuffer(sig, dtype="<u4").astype(">u4").tobytes().hex()
+    width = LSH_ROWS * 8
+    return [f"{band}:{digits[band * width:(band + 1) * width]}" for band in range(LSH_BANDS)]
 
 
 def rank_candidates(buckets: Iterable[Iterable[Hashable]], limit: int = INDEX_CANDIDATES_MAX) -> list:

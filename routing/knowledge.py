@@ -35,6 +35,8 @@ _STOPWORDS = frozenset(
     )
 )
 _TOKEN = re.compile(r"[\w]+")
+# How jieba splits a text into the blocks it cuts one by one (jieba.re_han_default, with HMM, not cut_all).
+_BLOCK = re.compile(r"([\u4E00-\u9FD5a-zA-Z0-9+#&\._%\-]+)")
 
 
 def _bm25_okapi() -> type:
@@ -82,11 +84,30 @@ class KnowledgeIndex:
             max(self._bm25.get_batch_scores(q, [i])[0], 1e-9) if self._bm25 and q else 1.0
             for i, q in enumerate(questions)
         ]
+        # Any word of the articles, found verbatim: a stretch of text without one yields no query word.
+        vocabulary = sorted(self._bm25.idf, key=len, reverse=True) if self._bm25 else []
+        self._vocabulary = re.compile("|".join(map(re.escape, vocabulary))) if vocabulary else None
 
     def _tokens(self, text: str) -> list[str]:
-        tokens = self._tokenizer.lcut_for_search(normalize(text))
+        return self._words(self._tokenizer.lcut_for_search(normalize(text)))
+
+    @staticmethod
+    def _words(tokens: list[str]) -> list[str]:
         # Single characters (交, 打, 上) match everything in a small knowledge base: words only.
         return [t for t in tokens if len(t) > 1 and _TOKEN.fullmatch(t) and t not in _STOPWORDS]
+
+    def _query(self, text: str) -> list[str]:
+        """The text's words that some article contains, in order: `_tokens(text)` less the others.
+
+        jieba cuts a text block by block (runs of Han characters, letters and digits between
+        punctuation), each on its own, and every word it yields is part of its block: a block where no
+        article word occurs verbatim yields no query word. Only the others are cut — a long complaint
+        has a handful of them (cutting all of a 400-character text took ≈ 1.5 ms)."""
+        if self._vocabulary is None:
+            return []
+        blocks = [block for block in _BLOCK.split(normalize(text)) if self._vocabulary.search(block)]
+        tokens = [token for block in blocks for token in self._tokenizer.lcut_for_search(block)]
+        return [word for word in self._words(tokens) if word in self._bm25.idf]
 
     @staticmethod
     def _keyword_hits(text: str, keywords: list[str]) -> int:
@@ -107,7 +128,7 @@ class KnowledgeIndex:
             return []
         # Words no article contains add exactly 0 to every score (rank-bm25 loops over every article for
         # each query word, in Python): left out, a long complaint costs a handful of words, not hundreds.
-        query = [word for word in self._tokens(text) if self._bm25 is not None and word in self._bm25.idf]
+        query = self._query(text)
         normalized = normalize(text)
         bm25 = self._bm25.get_scores(query) if query else [0.0] * len(self.articles)
         hits = []

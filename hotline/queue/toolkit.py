@@ -15,6 +15,7 @@ from __future__ import annotations
 import calendar
 import functools
 import logging
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -23,6 +24,8 @@ from typing import Any
 from rq import Queue, Retry
 from rq.job import Job, JobStatus
 from rq.registry import ScheduledJobRegistry
+from rq.utils import get_call_string, utcformat
+from rq.utils import now as rq_now
 
 from hotline.database import session_factory
 from hotline.queue.runtime import app_context
@@ -52,18 +55,38 @@ class PlannedJob:
     meta: dict = field(default_factory=dict, compare=False)
 
 
-def _schedule(queue: Queue, pipe, run_at: datetime, func: Callable[..., Any], args: tuple,
-              options: dict[str, Any]) -> Job:
-    """`queue.enqueue_at` with every write in `pipe`: rq 2.12's ScheduledJobRegistry.schedule ignores the
-    pipeline it is given and adds each job to the schedule in a round trip of its own."""
-    options = {key: value for key, value in options.items() if key != "pipeline"}
-    scheduled = queue.create_job(func, args=args, status=JobStatus.SCHEDULED, **options)
+def _options(planned: PlannedJob) -> dict[str, Any]:
+    options: dict[str, Any] = dict(result_ttl=RESULT_TTL, failure_ttl=FAILURE_TTL)
+    if planned.retry:
+        options["retry"] = Retry(max=len(planned.retry), interval=list(planned.retry))
+    return options
+
+
+def _schedule(queue: Queue, pipe, jobs: list[PlannedJob]) -> None:
+    """`queue.enqueue_at` for each of `jobs`, every write in `pipe`, in four commands and not four per job.
+
+    rq 2.12's ScheduledJobRegistry.schedule ignores the pipeline it is given (a round trip per job), and
+    building a Job, then `set_status` + `save` + `cleanup` + `zadd` + `sadd` for each, cost ≈ 0.1 ms of CPU
+    per job: a dispatched ticket owes nine. Here rq builds one job per kind (function and retry) as the
+    template of its hash; each job's hash is that template with what rq derives from the id and the
+    arguments — `created_at`, `data`, `description` — computed as rq does (tests compare the hashes
+    with rq's own, and run the jobs with rq workers). A `save` writes `status` in the hash already."""
+    templates: dict[tuple, tuple[str, dict[str, Any]]] = {}
+    for planned in jobs:
+        kind = (planned.func, planned.retry)
+        if kind not in templates:
+            made = queue.create_job(planned.func, args=(), status=JobStatus.SCHEDULED, **_options(planned))
+            templates[kind] = made.func_name, made.to_dict()
+        func_name, template = templates[kind]
+        pipe.hset(Job.key_for(planned.job_id), mapping={
+            **template,
+            "created_at": utcformat(rq_now()),
+            "data": zlib.compress(queue.serializer.dumps((func_name, None, planned.args, {}))),
+            "description": get_call_string(func_name, planned.args, {}, max_length=75),
+        })
     pipe.sadd(queue.redis_queues_keys, queue.key)
-    scheduled.set_status(JobStatus.SCHEDULED, pipeline=pipe)
-    scheduled.save(pipeline=pipe)
-    scheduled.cleanup(ttl=scheduled.ttl, pipeline=pipe)
-    pipe.zadd(ScheduledJobRegistry(queue=queue).key, {scheduled.id: calendar.timegm(run_at.utctimetuple())})
-    return scheduled
+    pipe.zadd(ScheduledJobRegistry(queue=queue).key,
+              {planned.job_id: calendar.timegm(planned.run_at.utctimetuple()) for planned in jobs})
 
 
 def active_job_ids(queue: Queue, job_ids: list[str]) -> set[str]:
@@ -85,14 +108,10 @@ def enqueue(queue: Queue, jobs: list[PlannedJob], *, replace: bool, now: datetim
     todo = [j for j in jobs if j.job_id not in present]
     with queue.connection.pipeline() as pipe:
         for planned in todo:
-            options: dict[str, Any] = dict(job_id=planned.job_id, result_ttl=RESULT_TTL, failure_ttl=FAILURE_TTL,
-                                           pipeline=pipe)
-            if planned.retry:
-                options["retry"] = Retry(max=len(planned.retry), interval=list(planned.retry))
             if planned.run_at <= now:
-                queue.enqueue(planned.func, *planned.args, **options)
-            else:
-                _schedule(queue, pipe, planned.run_at, planned.func, planned.args, options)
+                queue.enqueue(planned.func, *planned.args, job_id=planned.job_id, pipeline=pipe, **_options(planned))
+        if later := [planned for planned in todo if planned.run_at > now]:
+            _schedule(queue, pipe, later)
         pipe.execute()
     return [j.job_id for j in todo]
 

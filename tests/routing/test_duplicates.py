@@ -374,3 +374,17 @@ def test_find_duplicates__a_low_threshold_scores_every_candidate_exactly(monkeyp
     candidates = [signed(f"U{i}", t) for i, t in enumerate(UNRELATED)]
     find_duplicates(signed("N", FUME_AGAIN), candidates, min_score=0.05)
     assert len(scored) == 1 + len(UNRELATED)
+
+
+def test_band_keys__each_band_names_its_values_in_hex_most_significant_digit_first():
+    # The names are Redis keys of the live index: a changed spelling would orphan every bucket.
+    import struct
+
+    values = [0x01020304, 0xDEADBEEF, 0x0000000A, 0xFFFFFFFF] * (duplicates.LSH_BANDS * duplicates.LSH_ROWS // 4)
+    keys = duplicates.band_keys(struct.pack(f"<{len(values)}I", *values))
+    assert keys[:2] == ["0:01020304deadbeef", "1:0000000affffffff"]
+    assert len(keys) == duplicates.LSH_BANDS
+    sig = duplicates.signature(clean_text(FUME))
+    assert duplicates.band_keys(sig) == [
+        f"{band}:" + "".join(f"{v:08x}" for v in struct.unpack_from(f"<{duplicates.LSH_ROWS}I", sig, band * duplicates.LSH_ROWS * 4))
+        for band in range(duplicates.LSH_BANDS)]

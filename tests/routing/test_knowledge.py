@@ -84,6 +84,22 @@ def test_search__words_no_article_contains_change_no_score(index):
     assert [(h.code, h.score) for h in padded] == [(h.code, h.score) for h in asked]
 
 
+def test_query__is_the_texts_words_that_articles_contain_in_order(index):
+    # Only the blocks holding an article word are cut: the words are those of cutting the whole text.
+    texts = ["请问今年几号开始供暖？", "暖气费在哪里交，身份证丢了怎么补办?被狗咬了!",
+             "楼下饭店油烟太大，每天晚上熏得没法开窗。" * 3 + "暖气不热，供暖季什么时候开始",
+             "ＡＢＣ供暖123暖气费 身份证\n补办", "供暖供暖，供暖", "", "。。。"]
+    for text in texts:
+        assert index._query(text) == [w for w in index._tokens(text) if w in index._bm25.idf], text
+
+
+def test_query__blocks_are_those_jieba_cuts_one_by_one():
+    from routing.knowledge import _BLOCK
+
+    assert all(bool(_BLOCK.fullmatch(chr(c))) == bool(jieba.re_han_default.fullmatch(chr(c)))
+               for c in range(0x10000))
+
+
 def test_search__unrelated_text_finds_nothing(index):
     assert index.search("楼下饭店油烟太大，每天晚上熏得没法开窗") == []
 
