@@ -19,7 +19,7 @@ Three parts, one run, one PostgreSQL server, one Redis:
    query's time (median of 5) and whether its plan reads an index rather than scanning the table.
 
     python bench/intake.py            # ≈ 3–6 min
-    python bench/intake.py --quick    # ≤ 60 s (≈ 50 s): the street test with 1,000 vs 10,000
+    python bench/intake.py --quick    # ≤ 60 s: the street test with 1,000 vs 10,000
     python bench/intake.py --database-url postgresql+psycopg://postgres@localhost:5432/postgres \\
         --redis-url redis://localhost:6379/13 --port 5300
 
