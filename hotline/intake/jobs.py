@@ -23,7 +23,7 @@ import logging
 from flask import Flask
 from sqlalchemy.orm import Session
 
-from hotline.intake.routing import route_new_ticket
+from hotline.intake.service import route_safely
 from hotline.queue.runtime import routing_queue
 from hotline.queue.toolkit import PlannedJob, enqueue, job
 from hotline.redis_conn import get_redis
@@ -84,16 +84,13 @@ def route_pending(app: Flask, session: Session, shard: int) -> str:
 
 
 def route_one(app: Flask, session: Session, ticket_id: int) -> bool:
-    """Route one pending ticket; False when it is gone, routed already, or failed (then logged: it stays
-    `received` and the sweep routes it)."""
+    """Route one pending ticket as the sweep does (`route_safely`); False when it is gone, routed
+    already, or failed (then logged: it stays `received` and the sweep routes it)."""
     try:
         ticket = session.get(Ticket, ticket_id)
-        if ticket is None or ticket.status != TicketStatus.RECEIVED:
-            return False
-        route_new_ticket(app, session, ticket)
-        return True
-    except Exception:
-        log.exception("routing job: ticket %s failed; the sweep will route it", ticket_id)
+        return ticket is not None and ticket.status == TicketStatus.RECEIVED and route_safely(app, session, ticket)
+    except Exception:  # the ticket could not even be read (the database away)
+        log.exception("routing job: ticket %s could not be read; the sweep will route it", ticket_id)
         session.rollback()
         return False
     finally:

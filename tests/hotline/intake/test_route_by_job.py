@@ -12,6 +12,7 @@ from sqlalchemy import func, select, update
 
 from hotline.database import session_factory
 from hotline.intake import jobs as intake_jobs
+from hotline.intake import service as intake_service
 from hotline.intake.service import ROUTING_QUEUED
 from hotline.jobs.sweep import sweep, sweep_job
 from hotline.queue import runtime
@@ -108,14 +109,14 @@ def test_route_by_job__one_ticket_failing_does_not_stop_the_batch(by_job, monkey
                                                         citizen={"phone": f"1391234{i:04d}"}),
                            headers=headers).json["ticket_no"] for i in range(4)]
     broken = _ticket(app, numbers[0]).id
-    real = intake_jobs.route_new_ticket
+    real = intake_service.route_new_ticket
 
     def fail_one(app_, session, ticket, **kwargs):
         if ticket.id == broken:
             raise RuntimeError("the city index is broken")
         return real(app_, session, ticket, **kwargs)
 
-    monkeypatch.setattr(intake_jobs, "route_new_ticket", fail_one)
+    monkeypatch.setattr(intake_service, "route_new_ticket", fail_one)
     SimpleWorker([_queue(app)], connection=_queue(app).connection).work(burst=True)
     statuses = [_ticket(app, n).status for n in numbers]
     assert statuses[0] == "received"  # left for the sweep
