@@ -303,6 +303,8 @@ def _familiarity(cutoffs: Mapping | None, arrays: Mapping[str, np.ndarray], n_fe
 class CompiledClassifier(Predictor):
     """A trained TextClassifier as arrays: predicts the same probabilities, loads without scikit-learn."""
 
+    FORMAT, KIND = INFERENCE_FORMAT, "classifier"  # written by to_arrays; checked by the store before from_arrays
+
     @classmethod
     def from_model(cls, model: Any) -> CompiledClassifier:
         """The arrays of a fitted TextClassifier (or a CompiledClassifier), sharing them, not copying."""
@@ -336,8 +338,8 @@ class CompiledClassifier(Predictor):
         word_terms = words.terms()
         familiarity = getattr(self, "familiarity_", None)
         description = {
-            "format": INFERENCE_FORMAT,
-            "kind": "classifier",
+            "format": self.FORMAT,
+            "kind": self.KIND,
             "config": self.config,
             "threshold": self.threshold,
             "untitled_threshold": self.untitled_threshold,
@@ -373,8 +375,6 @@ class CompiledClassifier(Predictor):
 
     @classmethod
     def from_arrays(cls, description: Mapping, arrays: Mapping[str, np.ndarray]) -> CompiledClassifier:
-        if description.get("format") != INFERENCE_FORMAT or description.get("kind") != "classifier":
-            raise ValueError("无法识别的推理文件格式")
         compiled = cls()
         compiled.config = dict(description["config"])
         compiled.classes_ = np.asarray(arrays["classes"])

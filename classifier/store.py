@@ -161,7 +161,8 @@ class ModelStore:
         return TextClassifier
 
     def inference_kind(self) -> type:
-        """The arrays form's class: `from_arrays(description, arrays)` and `from_model(model)`."""
+        """The arrays form's class: `FORMAT` and `KIND` (what its description must say), `from_arrays(description,
+        arrays)` and `from_model(model)`."""
         from classifier.inference import CompiledClassifier
 
         return CompiledClassifier
@@ -393,7 +394,10 @@ class ModelStore:
             description = json.loads(paths[INFERENCE_DESCRIPTION_FILE].read_text(encoding="utf-8"))
             with np.load(paths[INFERENCE_ARRAYS_FILE], allow_pickle=False) as archive:
                 arrays = {key: archive[key] for key in archive.files}
-            model = self.inference_kind().from_arrays(description, arrays)
+            kind = self.inference_kind()
+            if description.get("format") != kind.FORMAT or description.get("kind") != kind.KIND:
+                raise ValueError("无法识别的推理文件格式")
+            model = kind.from_arrays(description, arrays)
         except Exception as exc:  # a malformed archive or description: refused, never half-loaded
             raise ModelLoadError(f"模型版本 {version} 的推理文件无法加载（{type(exc).__name__}: {exc}）") from exc
         self.check_loaded(model, meta, version)

@@ -38,6 +38,8 @@ def _expit(x: np.ndarray) -> np.ndarray:
 class CompiledUrgencyModel:
     """P(live emergency) and the likeliest referral, as UrgencyModel.live computes them."""
 
+    FORMAT, KIND = INFERENCE_FORMAT, "urgency"  # written by to_arrays; checked by the store before from_arrays
+
     @classmethod
     def from_model(cls, model: Any) -> CompiledUrgencyModel:
         """The arrays of a fitted UrgencyModel; refuses one whose features this module does not reproduce."""
@@ -103,7 +105,7 @@ class CompiledUrgencyModel:
         return p, referral
 
     def to_arrays(self) -> tuple[dict, dict[str, np.ndarray]]:
-        description = {"format": INFERENCE_FORMAT, "kind": "urgency", "threshold": self.threshold,
+        description = {"format": self.FORMAT, "kind": self.KIND, "threshold": self.threshold,
                        "n_features": self.n_features, "ngrams": list(self.ngrams),
                        "live_intercept": self.live_intercept}
         arrays = {"idf": self.idf, "live_coef": self.live_coef, "referral_classes": self.referral_classes,
@@ -112,8 +114,6 @@ class CompiledUrgencyModel:
 
     @classmethod
     def from_arrays(cls, description: Mapping, arrays: Mapping[str, np.ndarray]) -> CompiledUrgencyModel:
-        if description.get("format") != INFERENCE_FORMAT or description.get("kind") != "urgency":
-            raise ValueError("无法识别的推理文件格式")
         compiled = cls()
         compiled.threshold = float(description["threshold"])
         compiled.n_features = int(description["n_features"])

@@ -143,6 +143,19 @@ def test_load_inference__refuses_a_pickled_array_even_with_a_matching_hash(demo_
         store.load_inference(version_dir.name)
 
 
+@pytest.mark.parametrize("field, value", [("format", 99), ("kind", "urgency")])
+def test_load_inference__refuses_a_description_of_another_format_or_kind(demo_store, tmp_path, field, value):
+    store, version_dir = _copy_version(*demo_store, tmp_path)
+    described = version_dir / INFERENCE_DESCRIPTION_FILE
+    description = json.loads(described.read_text(encoding="utf-8"))
+    described.write_text(json.dumps({**description, field: value}), encoding="utf-8")
+    meta = json.loads((version_dir / METADATA_FILE).read_text(encoding="utf-8"))
+    meta[INFERENCE_FILES_KEY][INFERENCE_DESCRIPTION_FILE] = file_sha256(described)
+    (version_dir / METADATA_FILE).write_text(json.dumps(meta), encoding="utf-8")
+    with pytest.raises(ModelLoadError, match="无法识别的推理文件格式"):
+        store.load_inference(version_dir.name)
+
+
 def test_load_inference__version_saved_before_the_arrays_form_still_loads_and_up_adds_it(
         demo_store, demo_messages, tmp_path):
     store, version_dir = _copy_version(*demo_store, tmp_path)
