@@ -72,7 +72,10 @@ def make_app(redis_url: str):
     folder = Path(tempfile.mkdtemp(prefix="hotline-bench-routing-"))
     app = create_app(DATABASE_URL=f"sqlite:///{folder / 'bench.db'}", REDIS_URL=redis_url,
                      INSTANCE_PATH=str(folder), SECRET_KEY="bench", LOG_LEVEL="ERROR",
-                     RATELIMIT_INTAKE="100000/minute", RATELIMIT_STORAGE_URL="memory://")
+                     RATELIMIT_INTAKE="100000/minute", RATELIMIT_STORAGE_URL="memory://",
+                     # Route in the request: this bench measures the routing decisions, which a web
+                     # channel's ticket would otherwise only get from a worker (ROUTE_BY_JOB_CHANNELS).
+                     ROUTE_BY_JOB_CHANNELS="")
     migrate.upgrade(engine(app))
     with session_factory(app)() as session, session.begin():
         load_city(session, benchmark_city())
