@@ -111,7 +111,9 @@ _CUES: list[_Cue] = [
 # Words that contain a cue but are not one (水带 is a fire hose, not a water outage).
 _DECOYS = word_list(
     "跳楼机 没有水带 停车 撞坏 打架叫唤 猫打架 狗打架 要死 要命 倒在门口 火苗都没有 火苗就一点 火苗很小 "
-    "火苗特别小 表没反应 表还是没反应 表也没反应 烫了个洞 烫了一个洞 我火大"
+    "火苗特别小 表没反应 表还是没反应 表也没反应 烫了个洞 烫了一个洞 我火大 "
+    # 着了 inside a verb with 不着 ("can't"): 找不着了 is "could not find", not "caught fire".
+    "找不着了 睡不着了 够不着了 摸不着了 看不着了 用不着了"
 )
 _CUE_BY_WORD = {c.word: c for c in _CUES}
 _CUE_PATTERN = re.compile(
@@ -155,7 +157,7 @@ _HYPOTHETICAL = word_list(
 # Figurative use of an alarming word ("简直是抢劫", "多到爆炸", "气得我心脏病都要犯了").
 _FIGURATIVE = word_list("简直 像是 好比 多到 都要 快要 要把人 气得 得要 得人要 得我要")
 # A simile ends on these right after the alarming word ("熏得跟着了火一样", "响得跟爆炸似的").
-_SIMILE_AFTER = ("一样", "似的", "一般")
+_SIMILE_AFTER = re.compile("了?(一样|似的|一般)")
 # Words right after a fire/medical/crime cue that make it a topic rather than an event.
 _TOPIC_AFTER = word_list(
     "隐患 风险 演练 演习 警报 报警器 宣传 知识 培训 预案 收费 费用 报销 电话 标准 保险 的风险 事故责任 "
@@ -169,9 +171,24 @@ _AFTERMATH = word_list(
 # "到现在" is aftermath (到现在还没修, 到现在都是黑的), except after a verb of something still going on
 # ("从地铁站跟到现在，我躲在…", "堵到现在").
 _AFTERMATH_PATTERN = re.compile("(?<![跟追守蹲堵闹打吵烧流疼])到现在")
+# The danger told is over now ("刚才晕了一下，现在缓过来了", "落水的已经被捞上来了", "冒了个火花，没着也没烟"):
+# the caller reports it afterwards, unless something is still going on after it ("人都没事，后面车还在往这冲").
+_RESOLVED = re.compile(
+    "(现在|已经|又)(缓过来|醒了|醒过来|好了|好多了|没事|找到|找着|回来了|恢复)|缓过来了|没什么事了"
+    "|不用(叫)?救护车|不需要救护车|不用报警|已经(被)?(捞|救)(上来|出来)"
+    "|(救护车|120)[^，。！？]{0,3}(拉走|接走|送走|带走)|没(关|困)着人|没(砸|撞|伤|碰)(着|到)人|没着也没烟|没烧起来"
+)
+_STILL_GOING = word_list("还在 正在 越来越 一直在 还没出来 没出来 快来 赶紧 救命")
+# A standing defect: a state that has lasted or is only seen (一直开着, 好几天了没人修, 锈穿了, 歪着, 线露在外面)
+# with no event told now. A danger cue in such a text (歪了, 塌了) describes a hazard to repair, and the
+# model may not raise it: hazards and live dangers share their words, this is what tells them apart.
+_STANDING = re.compile(
+    "一直(开着|敞着|没人|没修|没管)|好几天|好些天|几天了|好久了|很久了|好长时间|几个月|半年了|"
+    "没人(修|管|扶|处理|清理)|锈|老化|歪着|斜着|斜靠|翘(起来|着)|露在外面|露着|露天|裸露|松了|松动|一推就晃|掉渣"
+)
 _PAST = word_list(
     "去年 前年 上个月 上月 上周 上星期 上礼拜 上个礼拜 前几天 前两天 前些天 前些日子 头些天 前段时间 前阵子 几天前 天前 周前 "
-    "月前 年前 昨天 昨晚 昨日 前天 之前 以前 曾经 当年 那年 那次 上次 上回 过去 多年前 早些年 听说 据说 新闻 "
+    "月前 年前 昨天 昨晚 昨日 前天 之前 以前 曾经 当年 那年 那天 那次 上次 上回 过去 多年前 早些年 听说 据说 新闻 "
     "有人说 发生过 着过 出过 遇到过 朋友圈 网上说 群里说 网上看到 视频里"
 )
 # Hearsay dates an event like a past word, unless the news is fresh: "同学刚在群里说宿舍有人割腕了" is a
@@ -189,7 +206,7 @@ _HABITUAL = word_list("已经有好几 好几次 经常 总是 老是 天天 每
 _INQUIRY = word_list(
     "咨询 请问 想问 问一下 问问 想了解 了解一下 怎么收费 收费 多少钱 费用 报销 如何办理 怎么办理 流程 政策 "
     "规定 标准 是否 能否 可以吗 哪里可以 电话是多少 热线 能不能 怎么赔 找谁 谁负责 谁赔 要负什么 "
-    "咋弄 怎么弄 怎么操作 在哪个 哪个APP 怎么申请 咋处理 怎么处理"
+    "咋弄 怎么弄 怎么操作 在哪个 哪个APP 怎么申请 咋处理 怎么处理 还是打 该打哪个 打哪个 怎么报警 咋报警"
 )
 # A complaint or request about a matter (投诉, 建议) is not a call for help with an event happening now.
 _COMPLAINT = word_list("投诉 建议 希望 要求 反映")
@@ -241,13 +258,33 @@ def _clause_bounds(text: str, pos: int) -> tuple[int, int]:
     return start, following.start() if following else len(text)
 
 
+def _resolved(text: str, start: int) -> bool:
+    """The text says, after ``start``, that the danger is over, and nothing after that is still going on."""
+    found = _RESOLVED.search(text, start)
+    return found is not None and not any(word in text[found.end() :] for word in _STILL_GOING)
+
+
+# Someone is exposed to a standing danger right now, or it is about to give way: not a hazard to repair.
+_EXPOSED = word_list("眼看 还有人 有人走 有人过 底下有人 下面有人")
+
+
+def _standing(text: str, ctx: _Context) -> bool:
+    """A standing defect (``_STANDING``) told with nothing going on now and nobody exposed to it."""
+    return bool(_STANDING.search(text)) and not (
+        ctx.urgent or ctx.ongoing or any(word in text for word in _EXPOSED)
+    )
+
+
 def _last_time_word(text: str, end: int) -> str | None:
     last = None
     for m in _TIME_PATTERN.finditer(text, 0, end):
         last = m
     if last is None:
         return None
-    if last.group() in _HEARSAY and any(w in text[max(0, last.start() - 6) : last.start()] for w in _FRESH):
+    if last.group() in _HEARSAY and (
+        any(w in text[max(0, last.start() - 6) : last.start()] for w in _FRESH)
+        or any(w in text[last.end() : end] for w in (*_FRESH, "还在"))  # 群里说路口刚撞了人
+    ):
         return "刚刚"  # fresh news of something happening now
     return last.group()
 
@@ -275,7 +312,7 @@ def _judge(text: str, start: int, end: int, cue: _Cue, ctx: _Context) -> _Findin
 
     if any(neg in before[-4:] for neg in _NEGATORS):
         return _Finding(cue, False, "否定")
-    if cue.kind != "utility" and (any(f in before[-3:] for f in _FIGURATIVE) or after.startswith(_SIMILE_AFTER)):
+    if cue.kind != "utility" and (any(f in before[-3:] for f in _FIGURATIVE) or _SIMILE_AFTER.match(after)):
         return _Finding(cue, False, "比喻或夸张")
     hypothetical = any(h in before for h in _HYPOTHETICAL) or any(t in after[:5] for t in _TOPIC_AFTER)
     if cue.kind != "utility" and hypothetical:
@@ -288,7 +325,7 @@ def _judge(text: str, start: int, end: int, cue: _Cue, ctx: _Context) -> _Findin
     # A utility outage "since last month, still now" (上个月停水至今) is still going on: only the
     # fire/medical/crime cues read "至今" as aftermath.
     if cue.kind != "utility" and (
-        any(a in text[end:] for a in _AFTERMATH) or _AFTERMATH_PATTERN.search(text, end)
+        any(a in text[end:] for a in _AFTERMATH) or _AFTERMATH_PATTERN.search(text, end) or _resolved(text, end)
     ):
         return _Finding(cue, False, "事后反映，并非正在发生")
     if time_word in _PAST and not (cue.kind == "utility" and ("至今" in after or "到现在" in text)):
@@ -303,6 +340,8 @@ def _judge(text: str, start: int, end: int, cue: _Cue, ctx: _Context) -> _Findin
         return _Finding(cue, False, "咨询或投诉类表述")
     if cue.kind == "emergency" and ctx.hypothetical and not present:
         return _Finding(cue, False, "隐患或假设，并非正在发生", unsure=True)
+    if cue.kind == "emergency" and _standing(text, ctx):
+        return _Finding(cue, False, "设施隐患或缺陷，并非正在发生")  # 围挡吹歪了一直没人扶
     if cue.kind != "utility" and ctx.habitual and not (time_word in _PRESENT or ctx.urgent):
         return _Finding(cue, False, "反映经常发生的情况，并非正在发生")
     if cue.weak and not present:
@@ -327,6 +366,12 @@ def _model_veto(normalized: str, ctx: _Context) -> str | None:
         return "所述为经历过的事"
     if _HYPERBOLE.search(normalized) and not ctx.urgent:
         return "夸张的说法"
+    if ctx.inquiry and not (ctx.ongoing or ctx.urgent):
+        return "咨询类表述，未表明正在发生"
+    if _resolved(normalized, 0) and not ctx.urgent:
+        return "所述情况已经过去"
+    if _standing(normalized, ctx):
+        return "所述为设施隐患或缺陷，并非正在发生"
     return None
 
 

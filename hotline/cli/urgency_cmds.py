@@ -57,11 +57,44 @@ def _line(name: str, score: dict) -> str:
 )
 @click.option("--threshold", default=DEFAULT_THRESHOLD, show_default=True,
               help="模型把文本提为紧急（待复核）的概率阈值。")
+@click.option("--by-file", is_flag=True,
+              help="按文件交叉验证：--data 与 --holdout 的每个文件轮流留出，模型用其余文件训练（每个文件出自不同作者）。")
 @click.option("--json", "as_json", is_flag=True, help="输出机器可读的 JSON（标准输出最后一行）。")
-def evaluate_command(data_paths, holdout_paths, folds, repeats, city_dir, threshold, as_json):
-    from routing.urgency_model import DEFAULT_EXAMPLES, UrgencyModel, _score, evaluate_urgency, read_examples
+def evaluate_command(data_paths, holdout_paths, folds, repeats, city_dir, threshold, by_file, as_json):
+    from routing.urgency_model import DEFAULT_EXAMPLES, read_examples
 
-    examples = read_examples(data_paths or DEFAULT_EXAMPLES)
+    try:  # a labelled file with a missing column or an unknown label: one line naming the file and row
+        if by_file:
+            _evaluate_by_file([*(data_paths or DEFAULT_EXAMPLES), *holdout_paths], city_dir, threshold, as_json)
+            return
+        _evaluate(read_examples(data_paths or DEFAULT_EXAMPLES), holdout_paths, folds, repeats, city_dir,
+                  threshold, as_json)
+    except ValueError as error:
+        raise click.ClickException(str(error)) from None
+
+
+def _evaluate_by_file(paths, city_dir, threshold, as_json):
+    from routing.urgency_model import evaluate_by_file, read_examples
+
+    if len(paths) < 2:
+        raise click.ClickException("按文件交叉验证至少需要两个标注文件（--data 与 --holdout 合计）。")
+    ordinary = city_ordinary_examples(city_dir) if city_dir else []
+    files = {Path(path).name: read_examples(path) for path in paths}
+    report = evaluate_by_file(files, extra_train=ordinary, threshold=threshold)
+    click.echo(f"按文件交叉验证：{len(files)} 个标注文件，每个由其余文件训练的模型判断"
+               + (f"；另有城市普通诉求 {len(ordinary)} 条仅用于训练" if ordinary else ""))
+    for name, score in report["files"].items():
+        click.echo(_line(f"  {name}（{score['n']} 条，紧急 {score['n_live']} 条）规则 + 模型", score))
+    click.echo(_line("合计 规则 + 模型", report["pooled"]))
+    if report["pooled"]["live_missed"]:
+        click.echo("漏判：" + " | ".join(report["pooled"]["live_missed"][:10]), err=True)
+    if as_json:
+        click.echo(json.dumps(report, ensure_ascii=False))
+
+
+def _evaluate(examples, holdout_paths, folds, repeats, city_dir, threshold, as_json):
+    from routing.urgency_model import UrgencyModel, _score, evaluate_urgency, read_examples
+
     ordinary = city_ordinary_examples(city_dir) if city_dir else []
     report = evaluate_urgency(examples, folds=folds, repeats=repeats, threshold=threshold,
                               extra_train=ordinary)

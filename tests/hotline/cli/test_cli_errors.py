@@ -60,6 +60,8 @@ WRONG_ARGUMENTS = [
     (["simulate", "--start", "2026-99-01", "--days", "1", "--per-day", "1"], "YYYY-MM-DD"),
     (["city", "load", "{tmp}/no-such-city"], "目录不存在"),
     (["classifier", "evaluate", "--data", "{tmp}/bad.csv"], "label"),
+    (["urgency", "evaluate", "--data", "{tmp}/bad.csv", "--folds", "0"], "缺少列 urgency"),
+    (["urgency", "evaluate", "--by-file", "--data", "{tmp}/bad.csv"], "至少需要两个标注文件"),
 ]
 
 
@@ -125,7 +127,7 @@ def test_empty_database__listing_nothing_says_how_to_add_it(instance, tmp_path, 
     assert any(expected in line and CHINESE.search(line) for line in result.output.splitlines()), result.output
 
 
-@pytest.mark.parametrize(("args", "expected"), WRONG_ARGUMENTS, ids=[" ".join(a[:2]) for a, _ in WRONG_ARGUMENTS])
+@pytest.mark.parametrize(("args", "expected"), WRONG_ARGUMENTS, ids=[" ".join(a[:3]) for a, _ in WRONG_ARGUMENTS])
 def test_wrong_arguments__say_what_is_wrong_in_chinese(instance, tmp_path, args, expected):
     assert_one_chinese_line(run(instance(migrated=True), args, tmp_path), expected)
 
