@@ -150,6 +150,7 @@ def load_scenes(path: str | Path = SCENES_PATH) -> tuple[_Scene, ...]:
 _SCENES = load_scenes()
 
 _CLAUSE_BREAK = re.compile(r"[|。，！？；、\n]")
+_SPACED_CLAUSES = re.compile(r"(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])")
 _NEGATORS = word_list("没有 没 未 不是 并非 无 不会 不要 谨防 防止 预防 避免 没人 差点")
 _HYPOTHETICAL = word_list(
     "如果 万一 假如 一旦 要是 担心 害怕 生怕 怕 容易 可能会 会不会 以免 隐患 迟早 早晚 哪天 说不定 要出 出了事 免得 防 就能 就会 提前"
@@ -176,7 +177,8 @@ _AFTERMATH_PATTERN = re.compile("(?<![跟追守蹲堵闹打吵烧流疼])到现�
 _RESOLVED = re.compile(
     "(现在|已经|又)(缓过来|醒了|醒过来|好了|好多了|没事|找到|找着|回来了|恢复)|缓过来了|没什么事了"
     "|不用(叫)?救护车|不需要救护车|不用报警|已经(被)?(捞|救)(上来|出来)"
-    "|(救护车|120)[^，。！？]{0,3}(拉走|接走|送走|带走)|没(关|困)着人|没(砸|撞|伤|碰)(着|到)人|没着也没烟|没烧起来"
+    "|(救护车|120)[^|]{0,3}(拉走|接走|送走|带走)|没(关|困)着人|没(砸|撞|伤|碰)(着|到)人|没着也没烟|没烧起来"
+    "|(自己|已经)[^|]{0,4}出来了|已经[^|]{0,4}(拉走|拖走|运走|清走|锯开|修好|关了|关掉|灭了|扑灭|送走)"
 )
 _STILL_GOING = word_list("还在 正在 越来越 一直在 还没出来 没出来 快来 赶紧 救命")
 # A standing defect: a state that has lasted or is only seen (一直开着, 好几天了没人修, 锈穿了, 歪着, 线露在外面)
@@ -184,7 +186,8 @@ _STILL_GOING = word_list("还在 正在 越来越 一直在 还没出来 没出�
 # model may not raise it: hazards and live dangers share their words, this is what tells them apart.
 _STANDING = re.compile(
     "一直(开着|敞着|没人|没修|没管)|好几天|好些天|几天了|好久了|很久了|好长时间|几个月|半年了|"
-    "没人(修|管|扶|处理|清理)|锈|老化|歪着|斜着|斜靠|翘(起来|着)|露在外面|露着|露天|裸露|松了|松动|一推就晃|掉渣"
+    "没人(修|管|扶|处理|清理)|锈|老化|歪着|斜着|斜靠|翘(起来|着)|露在外面|露着|露天|裸露|松了|松动|一推就晃|掉渣|"
+    "裂了(一|条|道|个|好)|裂缝|鼓起来|鼓包"
 )
 _PAST = word_list(
     "去年 前年 上个月 上月 上周 上星期 上礼拜 上个礼拜 前几天 前两天 前些天 前些日子 头些天 前段时间 前阵子 几天前 天前 周前 "
@@ -265,14 +268,12 @@ def _resolved(text: str, start: int) -> bool:
 
 
 # Someone is exposed to a standing danger right now, or it is about to give way: not a hazard to repair.
-_EXPOSED = word_list("眼看 还有人 有人走 有人过 底下有人 下面有人")
+_EXPOSED = re.compile("眼看|还有人|有人走|有人过|底下有人|下面有人|有[^|]{0,4}人在|人在(中间|上面|下面|里面|底下)|不敢动")
 
 
 def _standing(text: str, ctx: _Context) -> bool:
     """A standing defect (``_STANDING``) told with nothing going on now and nobody exposed to it."""
-    return bool(_STANDING.search(text)) and not (
-        ctx.urgent or ctx.ongoing or any(word in text for word in _EXPOSED)
-    )
+    return bool(_STANDING.search(text)) and not (ctx.urgent or ctx.ongoing or _EXPOSED.search(text))
 
 
 def _last_time_word(text: str, end: int) -> str | None:
@@ -324,8 +325,10 @@ def _judge(text: str, start: int, end: int, cue: _Cue, ctx: _Context) -> _Findin
     just_happened = after.startswith(("了", "着", "啦")) or "正在" in before
     # A utility outage "since last month, still now" (上个月停水至今) is still going on: only the
     # fire/medical/crime cues read "至今" as aftermath.
+    # The people are safe is no end to a crash: the vehicles still block the road (司机自己爬出来了，没大事).
+    resolved = cue.referral != "122" and _resolved(text, end)
     if cue.kind != "utility" and (
-        any(a in text[end:] for a in _AFTERMATH) or _AFTERMATH_PATTERN.search(text, end) or _resolved(text, end)
+        any(a in text[end:] for a in _AFTERMATH) or _AFTERMATH_PATTERN.search(text, end) or resolved
     ):
         return _Finding(cue, False, "事后反映，并非正在发生")
     if time_word in _PAST and not (cue.kind == "utility" and ("至今" in after or "到现在" in text)):
@@ -346,6 +349,8 @@ def _judge(text: str, start: int, end: int, cue: _Cue, ctx: _Context) -> _Findin
         return _Finding(cue, False, "反映经常发生的情况，并非正在发生")
     if cue.weak and not present:
         return _Finding(cue, False, "未表明正在发生", unsure=not (ctx.inquiry or ctx.complaint))
+    if cue.weak and ctx.inquiry and not (time_word in _PRESENT or ctx.urgent or ctx.ongoing):
+        return _Finding(cue, False, "咨询或投诉类表述")  # 老人走丢了，是不是要等满24小时才能报警
     return _Finding(cue, True, "")
 
 
@@ -368,6 +373,8 @@ def _model_veto(normalized: str, ctx: _Context) -> str | None:
         return "夸张的说法"
     if ctx.inquiry and not (ctx.ongoing or ctx.urgent):
         return "咨询类表述，未表明正在发生"
+    if any(word in normalized for word in _PAST_DATED) and not (ctx.ongoing or ctx.urgent):
+        return "所述为过去的事"
     if _resolved(normalized, 0) and not ctx.urgent:
         return "所述情况已经过去"
     if _standing(normalized, ctx):
@@ -401,7 +408,9 @@ def assess(text: str, urgency_hint: str | None = None, model=None) -> UrgencyAss
     the rules find no live emergency but the model thinks one likely, the result is ``emergency`` with
     ``review=True`` — a person decides, the ticket is never left as ``normal``.
     """
-    normalized = normalize(text)
+    # Voice-to-text and hurried typing separate clauses with spaces ("燃气突然没了 灶打不着火"), which
+    # normalize() removes: the rules judge each cue in its clause, so such a space becomes a comma first.
+    normalized = normalize(_SPACED_CLAUSES.sub("，", text))
     ctx = _context(normalized)
 
     findings: list[_Finding] = []

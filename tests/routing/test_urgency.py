@@ -430,3 +430,42 @@ def test_urgency_examples__a_file_without_the_urgency_column_or_with_an_unknown_
         read_examples(tmp_path / "no_column.csv")
     with pytest.raises(ValueError, match="第 3 行"):
         read_examples(tmp_path / "bad_label.csv")
+
+
+def test_urgency__a_space_between_chinese_clauses_is_a_clause_break():
+    # voice-to-text: the 没 of the first clause does not negate the second
+    assert assess("燃气突然没了 灶打不着火 卡里还有钱", None).urgency == "utility"
+
+
+@pytest.mark.parametrize("text", [
+    "厨房水管爆了，已经关了总阀，地上还有水，请物业来处理",  # already shut off
+    "楼下倒的那棵树已经锯开拉走了，树坑还没填",  # already cleared
+    "电梯刚才卡了一下，我们自己按开门出来了",  # already out
+])
+def test_urgency__a_danger_already_dealt_with_is_not_live(text):
+    result = assess(text, None, model=_Suspicious())
+    assert result.urgency != "emergency" and result.referral is None, result
+
+
+def test_urgency__a_crash_stays_live_when_the_people_are_safe():
+    result = assess("高速上一辆货车侧翻了，司机自己爬出来了，货撒了一路", None)
+    assert result.urgency == "emergency" and result.referral == "122", result
+
+
+def test_urgency__a_weak_cue_in_a_question_needs_a_present_word():
+    assert assess("想问问孩子走丢了要等多久才能报警", None).referral is None
+    assert assess("孩子现在走丢了，请问怎么报警", None).referral == "110"
+
+
+def test_urgency__the_model_may_not_raise_a_story_dated_in_the_past():
+    result = assess("我儿子上个月在学校摔断了胳膊，学校说不关他们的事", None, model=_Suspicious())
+    assert result.urgency != "emergency" and "过去" in result.reason, result
+
+
+@pytest.mark.parametrize(("text", "live"), [
+    ("我们楼外墙裂了一条大缝，请派人来看看", False),  # a crack: a hazard to repair
+    ("冰面裂了，有两个人在中间站着不敢动", True),  # people on it now
+])
+def test_urgency__a_crack_is_a_hazard_unless_people_are_on_it(text, live):
+    result = assess(text, None, model=_Suspicious())
+    assert (result.urgency == "emergency") is live, result
