@@ -97,7 +97,7 @@ _CUES: list[_Cue] = [
         "井盖缺失 没有井盖 井盖塌陷 井盖没了 井盖翻了 井盖碎了 电线掉落 电线掉在 电线断了 电线裸露 高压线断 "
         "出不来 被困电梯 困在电梯 电梯困人 困在电梯里 困着人 电梯卡在 下坠 坍塌 塌陷 倒塌 塌方 塌了 要塌 墙体开裂 "
         "大树倒 树倒了 树木倒伏 吹倒 倒在电线上 砸伤 砸到人 爆管 水管爆裂 水管爆了 自来水管爆 倒灌 "
-        "往里灌 冒火花 往下掉 快掉下来 掉下来 摇摇晃晃 滑坡 泥石流 渗水 水位 裂缝越来越大 嘶嘶响 味道特别冲 "
+        "往里灌 水管炸了 水管炸裂 管子爆了 管子炸了 冒火花 往下掉 快掉下来 掉下来 摇摇晃晃 滑坡 泥石流 渗水 水位 裂缝越来越大 嘶嘶响 味道特别冲 "
         "歪了 断了个 挂在半空 下面是空的 积水一米 泡在里面",
     ),
     *_cues(
@@ -179,6 +179,7 @@ _RESOLVED = re.compile(
     "|不用(叫)?救护车|不需要救护车|不用报警|已经(被)?(捞|救)(上来|出来)"
     "|(救护车|120)[^|]{0,3}(拉走|接走|送走|带走)|没(关|困)着人|没(砸|撞|伤|碰)(着|到)人|没着也没烟|没烧起来"
     "|(自己|已经)[^|]{0,4}出来了|已经[^|]{0,4}(拉走|拖走|运走|清走|锯开|修好|关了|关掉|灭了|扑灭|送走)"
+    "|没大事|人没事|不用了|不用派人|(拉|送)到医院|送医院了"
 )
 _STILL_GOING = word_list("还在 正在 越来越 一直在 还没出来 没出来 快来 赶紧 救命")
 # A standing defect: a state that has lasted or is only seen (一直开着, 好几天了没人修, 锈穿了, 歪着, 线露在外面)
@@ -203,7 +204,7 @@ _PAST_DATED = tuple(w for w in _PAST if w != "过去")
 _PRESENT = word_list("正在 现在 刚刚 刚才 此刻 目前 今天 今晚 今早 眼下 还在 马上 立刻 越来越 一直在")
 # Sudden onset: present evidence, unless the text asks about it (请问老人突然晕倒怎么急救).
 _SUDDEN = word_list("突然")
-_URGENT = word_list("救命 快来 赶紧 快点 紧急 求救 来人 快快 出事了 怎么办 不知道咋办 求求")
+_URGENT = word_list("救命 快来 赶紧 快点 紧急 求救 来人 快快 出事了 怎么办 不知道咋办 求求 快派 快叫")
 # A live event is told once; habits and counts are reports ("已经有好几个人摔倒了", "天天在楼道充电").
 _HABITUAL = word_list("已经有好几 好几次 经常 总是 老是 天天 每天 多次 几次 常常 长期 时有发生 频发 频繁 屡次 屡屡")
 _INQUIRY = word_list(
@@ -264,27 +265,48 @@ def _clause_bounds(text: str, pos: int) -> tuple[int, int]:
 def _resolved(text: str, start: int) -> bool:
     """The text says, after ``start``, that the danger is over, and nothing after that is still going on."""
     found = _RESOLVED.search(text, start)
-    return found is not None and not any(word in text[found.end() :] for word in _STILL_GOING)
+    return found is not None and not (
+        any(word in text[found.end() :] for word in _STILL_GOING) or _DANGER_NOW.search(text, found.end())
+    )
 
 
-# Someone is exposed to a standing danger right now, or it is about to give way: not a hazard to repair.
-_EXPOSED = re.compile("眼看|还有人|有人走|有人过|底下有人|下面有人|有[^|]{0,4}人在|人在(中间|上面|下面|里面|底下)|不敢动")
+# Someone is in danger right now, or the danger is about to strike: then a text is no standing defect, no
+# story that is over and no mere question, whatever else it says ("按铃没人管…困了二十多分钟",
+# "自己爬出来了…可桥上谁都过不去", "群里说电梯困了个小孩，还没出来").
+_DANGER_NOW = re.compile(
+    "眼看|还有人|有人走|有人过|底下有人|下面有人|有[^|]{0,4}人在|人在(中间|上面|下面|里面|底下)|在里(头|面)|不敢动|"
+    "还没出来|出不来|过不去|[孩子]在(玩|下面|底下)|困了(个|一|两|二|三|好|半|十|[0-9])|路堵|横在|半条路|路中间|撒了[^|]{0,4}路"
+)
 
 
 def _standing(text: str, ctx: _Context) -> bool:
     """A standing defect (``_STANDING``) told with nothing going on now and nobody exposed to it."""
-    return bool(_STANDING.search(text)) and not (ctx.urgent or ctx.ongoing or _EXPOSED.search(text))
+    return bool(_STANDING.search(text)) and not (ctx.urgent or ctx.ongoing or _DANGER_NOW.search(text))
+
+
+# "过去" is "the past", or "go over" after a verb of motion or before what one does there (俺过去一看).
+_GO_OVER_BEFORE = "走跑赶冲爬挤凑飞游开追奔我俺他她你咱"
+_GO_OVER_AFTER = ("一看", "看", "了", "帮", "扶", "拉", "叫", "问", "瞧", "救")
+
+
+def _is_time_word(text: str, m: re.Match) -> bool:
+    if m.group() != "过去":
+        return True
+    return not (text[m.start() - 1 : m.start()] in tuple(_GO_OVER_BEFORE) or text.startswith(_GO_OVER_AFTER, m.end()))
 
 
 def _last_time_word(text: str, end: int) -> str | None:
     last = None
     for m in _TIME_PATTERN.finditer(text, 0, end):
-        last = m
+        if _is_time_word(text, m):
+            last = m
     if last is None:
         return None
+    # Fresh news: a present word just before the hearsay (刚在群里说) or anywhere after it (群里说路口刚撞了人,
+    # 群里说她家门口煤气味特别大，现在还有).
     if last.group() in _HEARSAY and (
         any(w in text[max(0, last.start() - 6) : last.start()] for w in _FRESH)
-        or any(w in text[last.end() : end] for w in (*_FRESH, "还在"))  # 群里说路口刚撞了人
+        or any(w in text[last.end() :] for w in (*_FRESH, "还在"))
     ):
         return "刚刚"  # fresh news of something happening now
     return last.group()
@@ -312,7 +334,9 @@ def _judge(text: str, start: int, end: int, cue: _Cue, ctx: _Context) -> _Findin
     after = text[end:c_end]
 
     if any(neg in before[-4:] for neg in _NEGATORS):
-        return _Finding(cue, False, "否定")
+        # A near miss (差点撞上) is no crash, but the danger that nearly struck may still be there
+        # ("车道正中间抛锚…后面车差点撞上"): the model may still raise it for a person to look.
+        return _Finding(cue, False, "否定", unsure="差点" in before[-4:] and not (ctx.inquiry or ctx.complaint))
     if cue.kind != "utility" and (any(f in before[-3:] for f in _FIGURATIVE) or _SIMILE_AFTER.match(after)):
         return _Finding(cue, False, "比喻或夸张")
     hypothetical = any(h in before for h in _HYPOTHETICAL) or any(t in after[:5] for t in _TOPIC_AFTER)
@@ -371,6 +395,8 @@ def _model_veto(normalized: str, ctx: _Context) -> str | None:
         return "所述为经历过的事"
     if _HYPERBOLE.search(normalized) and not ctx.urgent:
         return "夸张的说法"
+    if _DANGER_NOW.search(normalized):
+        return None
     if ctx.inquiry and not (ctx.ongoing or ctx.urgent):
         return "咨询类表述，未表明正在发生"
     if any(word in normalized for word in _PAST_DATED) and not (ctx.ongoing or ctx.urgent):
@@ -380,6 +406,42 @@ def _model_veto(normalized: str, ctx: _Context) -> str | None:
     if _standing(normalized, ctx):
         return "所述为设施隐患或缺陷，并非正在发生"
     return None
+
+
+# A caller who rambles buries the emergency after unrelated talk ("我打了好多回都没人管流浪狗…今天先不说这个…
+# 空调外机的铁架子断了一半…底下好几个小孩在玩"): the model, trained on texts of a sentence or two, reads
+# the whole as ordinary. A long text is also judged a few clauses at a time, and its most alarming window
+# counts; every veto of the rules still applies to the whole text.
+# Characters: shorter texts are judged whole only; so are letters of over _LONG_TEXT characters, which
+# narrate rather than call for help (see _LONG_TEXT) and would cost a model call per clause.
+_WINDOW_FROM = 50
+_WINDOW_SIZE = 30  # a window is the clauses from one clause on, up to about this many characters
+_WINDOW_MIN = 0.6  # a window raises only a clear suspicion: windows are many draws, each may err
+_CLAUSES = re.compile(r"[^，。！？；、,.!?;\s]+")
+
+
+def _windows(text: str) -> list[str]:
+    clauses = _CLAUSES.findall(text)
+    windows = []
+    for first in range(len(clauses)):
+        window = clauses[first]
+        for clause in clauses[first + 1 :]:
+            if len(window) >= _WINDOW_SIZE:
+                break
+            window += "，" + clause
+        windows.append(window)
+    return windows
+
+
+def _model_live(model, text: str) -> tuple[float, str | None]:
+    """The model's P(live emergency) and service: of the whole text, or of its most alarming window."""
+    best = model.live(text)
+    if _WINDOW_FROM <= len(text) <= _LONG_TEXT:
+        for window in _windows(text):
+            judged = model.live(window)
+            if judged[0] > best[0] and judged[0] >= _WINDOW_MIN:
+                best = judged
+    return best
 
 
 def _context(normalized: str) -> _Context:
@@ -454,7 +516,7 @@ def assess(text: str, urgency_hint: str | None = None, model=None) -> UrgencyAss
     veto_note = None
     raised = False
     if model is not None:
-        live_probability, model_referral = model.live(text)
+        live_probability, model_referral = _model_live(model, text)
         # The model may raise what the rules missed, never what they explained away (去年着过火, 不是打架).
         explained = any(not f.active and not f.unsure for f in findings if f.cue.kind != "utility")
         veto = None if findings else _model_veto(normalized, ctx)

@@ -469,3 +469,52 @@ def test_urgency__the_model_may_not_raise_a_story_dated_in_the_past():
 def test_urgency__a_crack_is_a_hazard_unless_people_are_on_it(text, live):
     result = assess(text, None, model=_Suspicious())
     assert (result.urgency == "emergency") is live, result
+
+
+def test_urgency__fresh_hearsay_has_its_present_word_after_the_cue():
+    result = assess("楼上阿姨在群里说她家门口煤气味特别大，现在还有，她不敢动", None)
+    assert result.urgency == "emergency", result
+
+
+def test_urgency__guo_qu_after_a_verb_of_motion_is_going_over_not_the_past():
+    result = assess("老伴在地里突然坐地上了，我过去一看，嘴歪了，说话说不清楚", None)
+    assert result.urgency == "emergency" and result.referral == "120", result
+
+
+@pytest.mark.parametrize("text", [
+    "电梯卡在12楼跟13楼中间了，我和我妈在里头，困了二十多分钟，按铃没人管",  # 没人管, but people inside
+    "农用三轮翻在桥上了，开车的自己爬出来了说没事，可桥上车都过不去",  # safe, but the road is blocked
+    "业主群里说3号楼电梯困了个小孩，还没出来",  # hearsay, still inside
+])
+def test_urgency__someone_in_danger_now_overrides_the_vetoes(text):
+    result = assess(text, None, model=_Suspicious())
+    assert result.urgency == "emergency", result
+
+
+class _Scored:
+    """A model that scores a text by its words: what the long-text windows show it."""
+
+    threshold = 0.3
+
+    def __init__(self, alarming: str):
+        self.alarming = alarming
+
+    def live(self, text):
+        return (0.9 if self.alarming in text and len(text) < 40 else 0.1), None
+
+
+def test_urgency__a_long_text_is_also_judged_a_few_clauses_at_a_time():
+    text = ("你们那个热线我打了好多回都没人回我们小区流浪狗的事，今天先不说这个，我现在在楼下，"
+            "六楼那家空调外机的铁架子断了一半，整个机子吊在那晃，底下好几个小孩在玩")
+    model = _Scored("吊在那晃")
+    result = assess(text, None, model=model)
+    assert result.urgency == "emergency" and result.review and result.live_probability == 0.9, result
+    # a short text is judged whole only
+    assert assess("空调外机吊在那晃", None, model=_Scored("不会出现的词")).urgency != "emergency"
+
+
+def test_urgency__a_near_miss_is_no_crash_but_the_model_may_raise_the_danger_left():
+    text = "隧道里有辆车抛锚停在车道正中间，后面车差点撞上好几回了"
+    assert assess(text, None).referral is None  # the rules: no crash happened
+    result = assess(text, None, model=_Suspicious())
+    assert result.urgency == "emergency" and result.review, result
