@@ -157,6 +157,9 @@ _HYPOTHETICAL = word_list(
 )
 # Figurative use of an alarming word ("简直是抢劫", "多到爆炸", "气得我心脏病都要犯了").
 _FIGURATIVE = word_list("简直 像是 好比 多到 都要 快要 要把人 气得 得要 得人要 得我要")
+# A degree complement is figurative for feelings (等得人要爆炸) but literal for a thing about to give way
+# (被风吹得要掉下来了): it does not explain away a danger cue without a service.
+_DEGREE = word_list("得要 得人要 得我要")
 # A simile ends on these right after the alarming word ("熏得跟着了火一样", "响得跟爆炸似的").
 _SIMILE_AFTER = re.compile("了?(一样|似的|一般)")
 # Words right after a fire/medical/crime cue that make it a topic rather than an event.
@@ -171,7 +174,7 @@ _AFTERMATH = word_list(
 )
 # "到现在" is aftermath (到现在还没修, 到现在都是黑的), except after a verb of something still going on
 # ("从地铁站跟到现在，我躲在…", "堵到现在").
-_AFTERMATH_PATTERN = re.compile("(?<![跟追守蹲堵闹打吵烧流疼])到现在")
+_AFTERMATH_PATTERN = re.compile("(?<![跟追守蹲堵闹打吵烧流疼])到现在(?!(还|都)(在|没醒|没出来|没找到|没回来|困|昏|不醒))")
 # The danger told is over now ("刚才晕了一下，现在缓过来了", "落水的已经被捞上来了", "冒了个火花，没着也没烟"):
 # the caller reports it afterwards, unless something is still going on after it ("人都没事，后面车还在往这冲").
 _RESOLVED = re.compile(
@@ -179,8 +182,10 @@ _RESOLVED = re.compile(
     "|不用(叫)?救护车|不需要救护车|不用报警|已经(被)?(捞|救)(上来|出来)"
     "|(救护车|120)[^|]{0,3}(拉走|接走|送走|带走)|没(关|困)着人|没(砸|撞|伤|碰)(着|到)人|没着也没烟|没烧起来"
     "|(自己|已经)[^|]{0,4}出来了|已经[^|]{0,4}(拉走|拖走|运走|清走|锯开|修好|关了|关掉|灭了|扑灭|送走)"
-    "|没大事|人没事|不用了|不用派人|(拉|送)到医院|送医院了"
+    "|没大事|人没事|不用了|不用派人|(拉|送)到医院|送医院了|人都没事|都没事了|放出来了|拉开了|缝(好|上)|没大碍"
+    "|没(啥|什么)大事|抽干|私了|拍出来了|跟没事人一样|精神(挺好|好着|还好)|虚惊一场"
 )
+_CRASH_OVER = re.compile("(?<![不没肯给愿])(私了|挪(车|开|走))|拖走|已经走了|都走了|快处")
 _STILL_GOING = word_list("还在 正在 越来越 一直在 还没出来 没出来 快来 赶紧 救命")
 # A standing defect: a state that has lasted or is only seen (一直开着, 好几天了没人修, 锈穿了, 歪着, 线露在外面)
 # with no event told now. A danger cue in such a text (歪了, 塌了) describes a hazard to repair, and the
@@ -275,7 +280,7 @@ def _resolved(text: str, start: int) -> bool:
 # "自己爬出来了…可桥上谁都过不去", "群里说电梯困了个小孩，还没出来").
 _DANGER_NOW = re.compile(
     "眼看|还有人|有人走|有人过|底下有人|下面有人|有[^|]{0,4}人在|人在(中间|上面|下面|里面|底下)|在里(头|面)|不敢动|"
-    "还没出来|出不来|过不去|[孩子]在(玩|下面|底下)|困了(个|一|两|二|三|好|半|十|[0-9])|路堵|横在|半条路|路中间|撒了[^|]{0,4}路"
+    "还没出来|出不来|过不去|[孩子]在(玩|下面|底下)|困了(个|一|两|二|三|好|半|十|[0-9])|路堵|横在|半条路|路中间|撒了[^|]{0,4}路|吊在|悬在|困在"
 )
 
 
@@ -337,7 +342,8 @@ def _judge(text: str, start: int, end: int, cue: _Cue, ctx: _Context) -> _Findin
         # A near miss (差点撞上) is no crash, but the danger that nearly struck may still be there
         # ("车道正中间抛锚…后面车差点撞上"): the model may still raise it for a person to look.
         return _Finding(cue, False, "否定", unsure="差点" in before[-4:] and not (ctx.inquiry or ctx.complaint or ctx.habitual))
-    if cue.kind != "utility" and (any(f in before[-3:] for f in _FIGURATIVE) or _SIMILE_AFTER.match(after)):
+    figurative = [f for f in _FIGURATIVE if f in before[-3:] and not (cue.kind == "emergency" and f in _DEGREE)]
+    if cue.kind != "utility" and (figurative or _SIMILE_AFTER.match(after)):
         return _Finding(cue, False, "比喻或夸张")
     hypothetical = any(h in before for h in _HYPOTHETICAL) or any(t in after[:5] for t in _TOPIC_AFTER)
     if cue.kind != "utility" and hypothetical:
@@ -349,8 +355,9 @@ def _judge(text: str, start: int, end: int, cue: _Cue, ctx: _Context) -> _Findin
     just_happened = after.startswith(("了", "着", "啦")) or "正在" in before
     # A utility outage "since last month, still now" (上个月停水至今) is still going on: only the
     # fire/medical/crime cues read "至今" as aftermath.
-    # The people are safe is no end to a crash: the vehicles still block the road (司机自己爬出来了，没大事).
-    resolved = cue.referral != "122" and _resolved(text, end)
+    # The people are safe is no end to a crash: the vehicles still block the road (司机自己爬出来了，没大事);
+    # a crash is over when the vehicles are gone (私了走了, 拖走了).
+    resolved = _CRASH_OVER.search(text, end) if cue.referral == "122" else _resolved(text, end)
     if cue.kind != "utility" and (
         any(a in text[end:] for a in _AFTERMATH) or _AFTERMATH_PATTERN.search(text, end) or resolved
     ):
@@ -431,6 +438,12 @@ def _windows(text: str) -> list[str]:
                 break
             window += "，" + clause
         windows.append(window)
+    # Voice-to-text often has no punctuation at all: a clause longer than a window is also read in
+    # overlapping slices of a window's length.
+    step = _WINDOW_SIZE // 2
+    for clause in clauses:
+        if len(clause) > _WINDOW_SIZE:
+            windows += [clause[start : start + _WINDOW_SIZE] for start in range(0, len(clause) - step, step)]
     return windows
 
 

@@ -518,3 +518,39 @@ def test_urgency__a_near_miss_is_no_crash_but_the_model_may_raise_the_danger_lef
     assert assess(text, None).referral is None  # the rules: no crash happened
     result = assess(text, None, model=_Suspicious())
     assert result.urgency == "emergency" and result.review, result
+
+
+def test_urgency__a_thing_blown_about_to_fall_is_literal_not_a_figure_of_speech():
+    result = assess("楼顶的太阳能热水器被风吹得要掉下来了，正在晃，底下就是人行道", None)
+    assert result.urgency == "emergency", result
+
+
+@pytest.mark.parametrize(("text", "live"), [
+    ("刚才路口两个车蹭了一下，没人受伤，双方私了走了，就是路口太窄", False),  # the vehicles are gone
+    ("我在路口跟人撞车了，对方不肯挪车还骂人", True),  # not gone: 不肯挪车
+    ("我刚刚在停车场倒车被人撞了，他不给私了", True),
+])
+def test_urgency__a_crash_is_over_when_the_vehicles_are_gone(text, live):
+    result = assess(text, None)
+    assert (result.referral == "122") is live, result
+
+
+@pytest.mark.parametrize("text", [
+    "刚才电梯困人，十分钟就放出来了，人都没事，可这电梯老坏",
+    "刚才小区里有人打架，保安来了已经拉开了",
+    "厂里工友手被铁皮划了，已经缝好针了，没啥大事，工伤咋报",
+])
+def test_urgency__more_ways_of_saying_it_is_over(text):
+    result = assess(text, None, model=_Suspicious())
+    assert result.urgency != "emergency" and result.referral is None, result
+
+
+def test_urgency__still_unconscious_until_now_is_not_aftermath():
+    result = assess("工友刚在群里说仓库有人从货架上摔下来了，到现在还没醒", None)
+    assert result.urgency == "emergency" and result.referral == "120", result
+
+
+def test_urgency__a_text_without_punctuation_is_cut_into_windows():
+    text = "你好我是楼下开小卖部的想问下那个我们这栋楼的物业费怎么收的另外楼顶那个东西一边已经悬在外面在晃底下人来人往"
+    result = assess(text, None, model=_Scored("悬在外面在晃"))
+    assert result.urgency == "emergency", result
