@@ -113,7 +113,7 @@ _DECOYS = word_list(
     "跳楼机 没有水带 停车 撞坏 打架叫唤 猫打架 狗打架 要死 要命 倒在门口 火苗都没有 火苗就一点 火苗很小 "
     "火苗特别小 表没反应 表还是没反应 表也没反应 烫了个洞 烫了一个洞 我火大 "
     # 着了 inside a verb with 不着 ("can't"): 找不着了 is "could not find", not "caught fire".
-    "找不着了 睡不着了 够不着了 摸不着了 看不着了 用不着了"
+    "找不着了 睡不着了 够不着了 摸不着了 看不着了 用不着了 找着了 找着啦"
 )
 _CUE_BY_WORD = {c.word: c for c in _CUES}
 _CUE_PATTERN = re.compile(
@@ -181,11 +181,11 @@ _RESOLVED = re.compile(
     "(现在|已经|又)(缓过来|醒了|醒过来|好了|好多了|没事|找到|找着|回来了|恢复)|缓过来了|没什么事了"
     "|不用(叫)?救护车|不需要救护车|不用报警|已经(被)?(捞|救)(上来|出来)"
     "|(救护车|120)[^|]{0,3}(拉走|接走|送走|带走)|没(关|困)着人|没(砸|撞|伤|碰)(着|到)人|没着也没烟|没烧起来"
-    "|(自己|已经)[^|]{0,4}出来了|已经[^|]{0,4}(拉走|拖走|运走|清走|锯开|修好|关了|关掉|灭了|扑灭|送走)"
+    "|(自己|已经)[^|]{0,4}出来了|已经[^|]{0,4}(拉走|拖走|运走|清走|锯开|修好|关了|关掉|灭了|扑灭|送走|带走)"
     "|没大事|人没事|不用了|不用派人|(拉|送)到医院|送医院了|人都没事|都没事了|放出来了|拉开了|缝(好|上)|没大碍"
     "|没(啥|什么)大事|抽干|私了|拍出来了|跟没事人一样|精神(挺好|好着|还好)|虚惊一场"
 )
-_CRASH_OVER = re.compile("(?<![不没肯给愿])(私了|挪(车|开|走))|拖走|已经走了|都走了|快处")
+_CRASH_OVER = re.compile("(?<![不没肯给愿要我])(私了|挪(车|开|走|边|到))|拖走|已经走了|都走了|快处")
 _STILL_GOING = word_list("还在 正在 越来越 一直在 还没出来 没出来 快来 赶紧 救命")
 # A standing defect: a state that has lasted or is only seen (一直开着, 好几天了没人修, 锈穿了, 歪着, 线露在外面)
 # with no event told now. A danger cue in such a text (歪了, 塌了) describes a hazard to repair, and the
@@ -193,7 +193,7 @@ _STILL_GOING = word_list("还在 正在 越来越 一直在 还没出来 没出�
 _STANDING = re.compile(
     "一直(开着|敞着|没人|没修|没管)|好几天|好些天|几天了|好久了|很久了|好长时间|几个月|半年了|"
     "没人(修|管|扶|处理|清理)|锈|老化|歪着|斜着|斜靠|翘(起来|着)|露在外面|露着|露天|裸露|松了|松动|一推就晃|掉渣|"
-    "裂了(一|条|道|个|好)|裂缝|鼓起来|鼓包"
+    "裂了(一|条|道|个|好)|裂缝|鼓起来|鼓包|歪得厉害"
 )
 _PAST = word_list(
     "去年 前年 上个月 上月 上周 上星期 上礼拜 上个礼拜 前几天 前两天 前些天 前些日子 头些天 前段时间 前阵子 几天前 天前 周前 "
@@ -280,7 +280,7 @@ def _resolved(text: str, start: int) -> bool:
 # "自己爬出来了…可桥上谁都过不去", "群里说电梯困了个小孩，还没出来").
 _DANGER_NOW = re.compile(
     "眼看|还有人|有人走|有人过|底下有人|下面有人|有[^|]{0,4}人在|人在(中间|上面|下面|里面|底下)|在里(头|面)|不敢动|"
-    "还没出来|出不来|过不去|[孩子]在(玩|下面|底下)|困了(个|一|两|二|三|好|半|十|[0-9])|路堵|横在|半条路|路中间|撒了[^|]{0,4}路|吊在|悬在|困在"
+    "还没出来|出不来|过不去|[孩子]在(玩|下面|底下)|困了(个|一|两|二|三|好|半|十|[0-9])|路堵|横在|半条路|路中间|撒了[^|]{0,4}路|吊在|悬在|困在|人(站|坐|躺|趴)在|还没下来"
 )
 
 
@@ -345,7 +345,8 @@ def _judge(text: str, start: int, end: int, cue: _Cue, ctx: _Context) -> _Findin
     figurative = [f for f in _FIGURATIVE if f in before[-3:] and not (cue.kind == "emergency" and f in _DEGREE)]
     if cue.kind != "utility" and (figurative or _SIMILE_AFTER.match(after)):
         return _Finding(cue, False, "比喻或夸张")
-    hypothetical = any(h in before for h in _HYPOTHETICAL) or any(t in after[:5] for t in _TOPIC_AFTER)
+    hypothetical = (any(h in before for h in _HYPOTHETICAL) or any(t in after[:5] for t in _TOPIC_AFTER)
+                    or before.endswith("真"))  # 真着火了人都跑不出去: "if it really caught fire"
     if cue.kind != "utility" and hypothetical:
         return _Finding(cue, False, "隐患或假设，并非正在发生")
     if after.startswith("过"):  # 着过火, 撞过人: an experience, not an event

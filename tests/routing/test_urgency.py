@@ -554,3 +554,17 @@ def test_urgency__a_text_without_punctuation_is_cut_into_windows():
     text = "你好我是楼下开小卖部的想问下那个我们这栋楼的物业费怎么收的另外楼顶那个东西一边已经悬在外面在晃底下人来人往"
     result = assess(text, None, model=_Scored("悬在外面在晃"))
     assert result.urgency == "emergency", result
+
+
+@pytest.mark.parametrize(("text", "live"), [
+    ("邻居刚跟我说对面楼顶有个人站在边上，站了好久了，还没下来", True),  # a person, not a defect
+    ("学校门口那棵大杨树歪得厉害，一直没人管", False),
+    ("楼道里堆满了纸箱，消防通道堵死了，真着火了人都跑不出去", False),  # 真着火了: if it really did
+    ("刚才商场走丢的孩子已经找着了，广播太不管用", False),  # 找着了 is found, not on fire
+    ("刚撞了个车，已经拍照挪边上了，问下保险咋走", False),
+    ("我倒车把别人车蹭了，对方要我私了，不依不饶，我想叫交警来", True),  # the other wants to settle: not over
+    ("刚刚店门口有人打架，警察已经把人带走了，桌子被砸坏了找谁赔", False),
+])
+def test_urgency__people_at_an_edge_real_hypotheticals_and_things_already_settled(text, live):
+    result = assess(text, None, model=_Suspicious())
+    assert (result.urgency == "emergency") is live, result
