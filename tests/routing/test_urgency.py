@@ -568,3 +568,9 @@ def test_urgency__a_text_without_punctuation_is_cut_into_windows():
 def test_urgency__people_at_an_edge_real_hypotheticals_and_things_already_settled(text, live):
     result = assess(text, None, model=_Suspicious())
     assert (result.urgency == "emergency") is live, result
+
+
+def test_urgency__a_vehicle_in_a_ditch_with_children_inside_is_live():
+    result = assess("校车在乡道上滑到沟里去了，车斜着，里面孩子在哭，有个孩子额头破了在流血", None,
+                    model=_Suspicious())
+    assert result.urgency == "emergency", result
