@@ -242,8 +242,11 @@ def test_urgency__callers_words_set__covers_every_group_and_the_rules_rarely_cry
 def test_urgency__the_package_data_is_read_from_one_place():
     from routing.urgency_model import read_examples
 
-    first, callers = (read_examples(path) for path in DEFAULT_EXAMPLES)
-    assert read_examples(DEFAULT_EXAMPLES) == first + callers
+    files = [read_examples(path) for path in DEFAULT_EXAMPLES]
+    assert read_examples(DEFAULT_EXAMPLES) == [example for rows in files for example in rows]
+    # the two sets written as training data first, then every evaluation set whose blind measurement is spent
+    assert [path.name for path in DEFAULT_EXAMPLES[:2]] == ["urgency_examples.csv", "urgency_callers.csv"]
+    assert {path.name for path in DEFAULT_EXAMPLES[2:]} >= {f"urgency_holdout_{n}.csv" for n in range(2, 11)}
 
 
 @pytest.mark.parametrize("text", [
@@ -406,10 +409,11 @@ def test_urgency__hearsay_story_simile_and_decoys(text, live):
     assert (result.referral is not None) is live, result
 
 
-def test_urgency_evaluation__leave_one_file_out_judges_each_file_by_a_model_that_never_saw_it(fixtures_dir):
+def test_urgency_evaluation__leave_one_file_out_judges_each_file_by_a_model_that_never_saw_it():
     from routing.urgency_model import evaluate_by_file, read_examples
 
-    files = {"first": read_examples(DEFAULT_EXAMPLES[0]), "held": read_examples(fixtures_dir / "urgency_holdout.csv")}
+    held = DEFAULT_EXAMPLES[0].parent / "urgency_sets" / "urgency_holdout.csv"
+    files = {"first": read_examples(DEFAULT_EXAMPLES[0]), "held": read_examples(held)}
     report = evaluate_by_file(files)
     assert set(report["files"]) == {"first", "held"}
     assert report["pooled"]["n"] == len(files["first"]) + len(files["held"])

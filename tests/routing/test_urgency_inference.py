@@ -3,8 +3,6 @@ scikit-learn."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import mmh3
 import numpy as np
 import pytest
@@ -14,12 +12,11 @@ from routing.text import normalize
 from routing.urgency_inference import CompiledUrgencyModel, char_ngrams
 from routing.urgency_model import DEFAULT_EXAMPLES, read_examples, train_urgency_model
 
-HOLDOUT = Path(__file__).resolve().parent / "fixtures" / "urgency_holdout.csv"
 
 @pytest.fixture(scope="module")
 def texts() -> list[str]:
-    """Real hotline texts: the labelled base set and the held-out set, plus edge cases."""
-    rows = read_examples(DEFAULT_EXAMPLES) + read_examples(HOLDOUT)
+    """Real hotline texts: every labelled file the model trains on, plus edge cases."""
+    rows = read_examples(DEFAULT_EXAMPLES)
     return [e.text for e in rows] + ["", "   ", "ABC  def\tGHI", "１２３４５６"]
 
 @pytest.fixture(scope="module")
