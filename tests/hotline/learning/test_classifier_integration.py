@@ -277,7 +277,7 @@ def test_retraining__urgency_challenger_worse_on_the_labelled_set_is_not_promote
     # Wrong corrections: the labelled set's everyday complaints (the ones no rule explains) marked as
     # live emergencies. A model trained on them raises those complaints: more false alarms.
     everyday = [e.text for e in read_examples(DEFAULT_EXAMPLES)
-                if not e.live and assess(e.text, e.hint).urgency == "normal" and not e.hint][:40]
+                if not e.live and assess(e.text, e.hint).urgency == "normal" and not e.hint][:120]
     store = urgency_store(modelled_app)
     before_version = store.current_version()
     with session_factory(modelled_app)() as session, session.begin():
