@@ -284,20 +284,15 @@ _DANGER_NOW = re.compile(
 )
 
 
-def _standing(text: str, ctx: _Context) -> bool:
-    """A standing defect (``_STANDING``) told with nothing going on now and nobody exposed to it."""
-    return bool(_STANDING.search(text)) and not (ctx.urgent or ctx.ongoing or _DANGER_NOW.search(text))
-
-
 # "过去" is "the past", or "go over" after a verb of motion or before what one does there (俺过去一看).
-_GO_OVER_BEFORE = "走跑赶冲爬挤凑飞游开追奔我俺他她你咱"
+_GO_OVER_BEFORE = frozenset("走跑赶冲爬挤凑飞游开追奔我俺他她你咱")
 _GO_OVER_AFTER = ("一看", "看", "了", "帮", "扶", "拉", "叫", "问", "瞧", "救")
 
 
 def _is_time_word(text: str, m: re.Match) -> bool:
     if m.group() != "过去":
         return True
-    return not (text[m.start() - 1 : m.start()] in tuple(_GO_OVER_BEFORE) or text.startswith(_GO_OVER_AFTER, m.end()))
+    return not (text[m.start() - 1 : m.start()] in _GO_OVER_BEFORE or text.startswith(_GO_OVER_AFTER, m.end()))
 
 
 def _last_time_word(text: str, end: int) -> str | None:
@@ -325,6 +320,9 @@ class _Context:
     ongoing: bool  # any present-time word anywhere (现在, 还在, 突然…)
     habitual: bool  # habits and counts (天天, 经常, 已经有好几…)
     hypothetical: bool  # a worry or a condition anywhere in the text (万一, 早晚, 怕…)
+    # a standing defect (_STANDING: 一直没人管, 锈, 翘起来) told with nothing going on now and nobody
+    # exposed to it (_DANGER_NOW): a hazard to repair
+    standing: bool
 
 
 def _present_near(text: str, start: int, end: int) -> bool:
@@ -375,7 +373,7 @@ def _judge(text: str, start: int, end: int, cue: _Cue, ctx: _Context) -> _Findin
         return _Finding(cue, False, "咨询或投诉类表述")
     if cue.kind == "emergency" and ctx.hypothetical and not present:
         return _Finding(cue, False, "隐患或假设，并非正在发生", unsure=True)
-    if cue.kind == "emergency" and _standing(text, ctx):
+    if cue.kind == "emergency" and ctx.standing:
         return _Finding(cue, False, "设施隐患或缺陷，并非正在发生")  # 围挡吹歪了一直没人扶
     if cue.kind != "utility" and ctx.habitual and not (time_word in _PRESENT or ctx.urgent):
         return _Finding(cue, False, "反映经常发生的情况，并非正在发生")
@@ -411,7 +409,7 @@ def _model_veto(normalized: str, ctx: _Context) -> str | None:
         return "所述为过去的事"
     if _resolved(normalized, 0) and not ctx.urgent:
         return "所述情况已经过去"
-    if _standing(normalized, ctx):
+    if ctx.standing:
         return "所述为设施隐患或缺陷，并非正在发生"
     return None
 
@@ -461,14 +459,19 @@ def _model_live(model, text: str) -> tuple[float, str | None]:
 
 def _context(normalized: str) -> _Context:
     inquiry = any(word in normalized for word in _INQUIRY)
+    urgent = any(word in normalized for word in _URGENT)
+    ongoing = any(word in normalized for word in _PRESENT) or (
+        not inquiry and any(word in normalized for word in _SUDDEN)
+    )
     return _Context(
         inquiry=inquiry,
         complaint=any(word in normalized for word in _COMPLAINT),
-        urgent=any(word in normalized for word in _URGENT),
-        ongoing=any(word in normalized for word in _PRESENT)
-        or (not inquiry and any(word in normalized for word in _SUDDEN)),
+        urgent=urgent,
+        ongoing=ongoing,
         habitual=any(word in normalized for word in _HABITUAL),
         hypothetical=any(word in normalized for word in _HYPOTHETICAL),
+        standing=bool(_STANDING.search(normalized))
+        and not (urgent or ongoing or _DANGER_NOW.search(normalized)),
     )
 
 

@@ -90,11 +90,21 @@ def _read_csv(path: str | Path) -> list[UrgencyExample]:
                 group=row.get("group") or "",
                 hint=row.get("hint") or None,
             )
-            if example.urgency not in URGENCIES or example.referral not in (None, *REFERRALS):
-                raise ValueError(f"{path} 第 {line} 行：未知的紧急程度或转接服务"
+            problem = _label_problem(example)
+            if problem:
+                raise ValueError(f"{path} 第 {line} 行：{problem}"
                                  f"（urgency 应为 {'/'.join(URGENCIES)}，referral 应为空或 {'/'.join(REFERRALS)}）")
             examples.append(example)
         return examples
+
+
+def _label_problem(example: UrgencyExample) -> str | None:
+    """What is wrong with an example's labels (a bad label must not train the model), or None."""
+    if example.urgency not in URGENCIES:
+        return f"未知的紧急程度“{example.urgency}”"
+    if example.referral is not None and example.referral not in REFERRALS:
+        return f"未知的转接服务“{example.referral}”"
+    return None
 
 
 def as_examples(rows: Iterable) -> list[UrgencyExample]:
@@ -111,10 +121,9 @@ def as_examples(rows: Iterable) -> list[UrgencyExample]:
         else:
             text, urgency, referral = row
             example = UrgencyExample(text, urgency, referral or None)
-        if example.urgency not in URGENCIES:
-            raise ValueError(f"未知的紧急程度“{example.urgency}”：{example.text[:30]}")
-        if example.referral is not None and example.referral not in REFERRALS:
-            raise ValueError(f"未知的转接服务“{example.referral}”：{example.text[:30]}")
+        problem = _label_problem(example)
+        if problem:
+            raise ValueError(f"{problem}：{example.text[:30]}")
         if example.text.strip():
             out.append(example)
     return out
