@@ -359,6 +359,12 @@ class _Suspicious:
     "厨房插座刚冒了一下火花就跳闸了，没着也没烟，明天想找电工",  # nothing caught fire
     "工地上掉下来一块木板，没砸着人，就是吓了一跳",  # nobody hit
     "河里落水的小孩已经被捞上来了，人是清醒的",  # rescued
+    "厨房水管爆了，已经关了总阀，地上还有水，请物业来处理",  # already shut off
+    "楼下倒的那棵树已经锯开拉走了，树坑还没填",  # already cleared
+    "电梯刚才卡了一下，我们自己按开门出来了",  # already out
+    "刚才电梯困人，十分钟就放出来了，人都没事，可这电梯老坏",  # let out
+    "刚才小区里有人打架，保安来了已经拉开了",  # pulled apart
+    "厂里工友手被铁皮划了，已经缝好针了，没啥大事，工伤咋报",  # stitched up
 ])
 def test_urgency__a_danger_told_as_over_is_not_live__and_the_model_may_not_raise_it(text):
     for result in (assess(text, None), assess(text, None, model=_Suspicious())):
@@ -439,16 +445,6 @@ def test_urgency_examples__a_file_without_the_urgency_column_or_with_an_unknown_
 def test_urgency__a_space_between_chinese_clauses_is_a_clause_break():
     # voice-to-text: the 没 of the first clause does not negate the second
     assert assess("燃气突然没了 灶打不着火 卡里还有钱", None).urgency == "utility"
-
-
-@pytest.mark.parametrize("text", [
-    "厨房水管爆了，已经关了总阀，地上还有水，请物业来处理",  # already shut off
-    "楼下倒的那棵树已经锯开拉走了，树坑还没填",  # already cleared
-    "电梯刚才卡了一下，我们自己按开门出来了",  # already out
-])
-def test_urgency__a_danger_already_dealt_with_is_not_live(text):
-    result = assess(text, None, model=_Suspicious())
-    assert result.urgency != "emergency" and result.referral is None, result
 
 
 def test_urgency__a_crash_stays_live_when_the_people_are_safe():
@@ -537,16 +533,6 @@ def test_urgency__a_thing_blown_about_to_fall_is_literal_not_a_figure_of_speech(
 def test_urgency__a_crash_is_over_when_the_vehicles_are_gone(text, live):
     result = assess(text, None)
     assert (result.referral == "122") is live, result
-
-
-@pytest.mark.parametrize("text", [
-    "刚才电梯困人，十分钟就放出来了，人都没事，可这电梯老坏",
-    "刚才小区里有人打架，保安来了已经拉开了",
-    "厂里工友手被铁皮划了，已经缝好针了，没啥大事，工伤咋报",
-])
-def test_urgency__more_ways_of_saying_it_is_over(text):
-    result = assess(text, None, model=_Suspicious())
-    assert result.urgency != "emergency" and result.referral is None, result
 
 
 def test_urgency__still_unconscious_until_now_is_not_aftermath():
