@@ -98,7 +98,7 @@ _CUES: list[_Cue] = [
         "出不来 被困电梯 困在电梯 电梯困人 困在电梯里 困着人 电梯卡在 下坠 坍塌 塌陷 倒塌 塌方 塌了 要塌 墙体开裂 "
         "大树倒 树倒了 树木倒伏 吹倒 倒在电线上 砸伤 砸到人 爆管 水管爆裂 水管爆了 自来水管爆 倒灌 "
         "往里灌 水管炸了 水管炸裂 管子爆了 管子炸了 冒火花 往下掉 快掉下来 掉下来 摇摇晃晃 滑坡 泥石流 渗水 水位 裂缝越来越大 嘶嘶响 味道特别冲 "
-        "歪了 断了个 挂在半空 下面是空的 积水一米 泡在里面",
+        "歪了 断了个 挂在半空 悬在半空 随风晃 随风摆 下面是空的 积水一米 泡在里面",
     ),
     *_cues(
         "utility",
@@ -184,6 +184,8 @@ _RESOLVED = re.compile(
     "|(自己|已经)[^|]{0,4}出来了|已经[^|]{0,4}(拉走|拖走|运走|清走|锯开|修好|关了|关掉|灭了|扑灭|送走|带走)"
     "|没大事|人没事|不用了|不用派人|(拉|送)到医院|送医院了|人都没事|都没事了|放出来了|拉开了|缝(好|上)|没大碍"
     "|没(啥|什么)大事|抽干|私了|拍出来了|跟没事人一样|精神(挺好|好着|还好)|虚惊一场"
+    "|已(经)?被[^|]{0,6}(扑灭|救出|救上来|抓住|抓到|控制住)|(已经|已)[^|]{0,4}(抓住|抓到|拿回来)"
+    "|(送至|送往|送进)[^|]{0,8}医院|情况稳定|已无大碍|脱离(生命)?危险|(里面|里头)没(有)?人(?!应|回|开|接|答)"
 )
 _CRASH_OVER = re.compile("(?<![不没肯给愿要我])(私了|挪(车|开|走|边|到))|拖走|已经走了|都走了|快处")
 _STILL_GOING = word_list("还在 正在 越来越 一直在 还没出来 没出来 快来 赶紧 救命")
@@ -197,7 +199,7 @@ _STANDING = re.compile(
 )
 _PAST = word_list(
     "去年 前年 上个月 上月 上周 上星期 上礼拜 上个礼拜 前几天 前两天 前些天 前些日子 头些天 前段时间 前阵子 几天前 天前 周前 "
-    "月前 年前 昨天 昨晚 昨日 前天 之前 以前 曾经 当年 那年 那天 那次 上次 上回 过去 多年前 早些年 听说 据说 新闻 "
+    "月前 年前 月份 昨天 昨晚 昨日 前天 之前 以前 曾经 当年 那年 那天 那次 上次 上回 过去 多年前 早些年 听说 据说 新闻 "
     "有人说 发生过 着过 出过 遇到过 朋友圈 网上说 群里说 网上看到 视频里"
 )
 # Hearsay dates an event like a past word, unless the news is fresh: "同学刚在群里说宿舍有人割腕了" is a
@@ -210,6 +212,7 @@ _PRESENT = word_list("正在 现在 刚刚 刚才 此刻 目前 今天 今晚 �
 # Sudden onset: present evidence, unless the text asks about it (请问老人突然晕倒怎么急救).
 _SUDDEN = word_list("突然")
 _URGENT = word_list("救命 快来 赶紧 快点 紧急 求救 来人 快快 出事了 怎么办 不知道咋办 求求 快派 快叫")
+_ASKING = word_list("怎么办 不知道咋办")  # a cry for help, or the end of a question
 # A live event is told once; habits and counts are reports ("已经有好几个人摔倒了", "天天在楼道充电").
 _HABITUAL = word_list("已经有好几 好几次 经常 总是 老是 天天 每天 多次 几次 常常 长期 时有发生 频发 频繁 屡次 屡屡")
 _INQUIRY = word_list(
@@ -459,7 +462,8 @@ def _model_live(model, text: str) -> tuple[float, str | None]:
 
 def _context(normalized: str) -> _Context:
     inquiry = any(word in normalized for word in _INQUIRY)
-    urgent = any(word in normalized for word in _URGENT)
+    # "怎么办" is a cry for help, except in a question (想问一下，看到有人晕倒去扶，万一被讹了怎么办).
+    urgent = any(word in normalized for word in _URGENT if not (inquiry and word in _ASKING))
     ongoing = any(word in normalized for word in _PRESENT) or (
         not inquiry and any(word in normalized for word in _SUDDEN)
     )
@@ -536,7 +540,13 @@ def assess(text: str, urgency_hint: str | None = None, model=None) -> UrgencyAss
     if model is not None:
         live_probability, model_referral = _model_live(model, text)
         # The model may raise what the rules missed, never what they explained away (去年着过火, 不是打架).
-        explained = any(not f.active and not f.unsure for f in findings if f.cue.kind != "utility")
+        # A cue the rules explained away explains away its own service only: 没受伤 explains the injury,
+        # not the scrape the rules were unsure of, still blocking the crossing (两边人都没受伤…车也不挪，
+        # 路口堵死了); 没着火 does explain the burnt smell.
+        explained_services = {f.cue.referral for f in findings
+                              if not f.active and not f.unsure and f.cue.kind != "utility"}
+        unsure_services = {f.cue.referral for f in findings if f.unsure}
+        explained = bool(explained_services) and (not unsure_services or bool(explained_services & unsure_services))
         veto = None if findings else _model_veto(normalized, ctx)
         if text_urgency != "emergency" and live_probability >= model.threshold and veto:
             veto_note = f"模型疑似紧急（{live_probability:.2f}），但{veto}，不提升"
@@ -544,7 +554,6 @@ def assess(text: str, urgency_hint: str | None = None, model=None) -> UrgencyAss
             urgency, review, raised = "emergency", True, True
             # The service to suggest to the agent: the one a scene the rules were unsure of points to
             # (a scrape told without present evidence → 122), else the model's own guess.
-            unsure_services = {f.cue.referral for f in findings if f.unsure and f.cue.referral}
             suggestion = next((r for r in _REFERRAL_PRIORITY if r in unsure_services), model_referral)
 
     if referrals:

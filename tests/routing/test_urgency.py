@@ -564,3 +564,51 @@ def test_urgency__a_vehicle_in_a_ditch_with_children_inside_is_live():
     result = assess("校车在乡道上滑到沟里去了，车斜着，里面孩子在哭，有个孩子额头破了在流血", None,
                     model=_Suspicious())
     assert result.urgency == "emergency", result
+
+
+@pytest.mark.parametrize(("text", "referral"), [
+    # a written letter: formal words for a live event (持铁棍, 此刻正在…泄漏, 请立即派)
+    ("本人系商场保安，目前一楼有一名男子手持铁棍追打顾客，请立即派警力处置。", "110"),
+    ("兹反映：工业园一液氨储罐此刻正在往外喷，气味刺鼻，请立即处置。", "119"),
+])
+def test_urgency__a_formal_letter_about_a_live_event_is_an_emergency(text, referral):
+    result = assess(text, None)
+    assert result.urgency == "emergency" and result.referral == referral, result
+
+
+def test_urgency__a_thing_hanging_in_mid_air_swaying_is_a_danger_now():
+    result = assess("对面楼一块广告牌悬在半空随风晃，底下是公交站", None)
+    assert result.urgency == "emergency", result
+
+
+def test_urgency__a_negated_cue_explains_away_its_own_service_only():
+    # 没受伤 explains the injury away, not the scrape still blocking the road: the model may raise it
+    crash = "路口一辆小车跟三轮刮了，两边都没受伤，车停在路中间吵架，路口全堵了"
+    result = assess(crash, None, model=_Suspicious())
+    assert result.urgency == "emergency" and result.review and result.referral == "122", result
+    # 没着火 does explain the burnt smell
+    smell = "闻到一股焦糊味，家里查了一圈没着火，估计是外面烧秸秆"
+    assert assess(smell, None, model=_Suspicious()).urgency != "emergency"
+
+
+@pytest.mark.parametrize("text", [
+    "今天下午我父亲在公园晕倒，已由救护车送至区医院，目前情况稳定，建议公园多设座椅。",
+    "今晚小区门口烧烤店起火，已被消防扑灭，请查一下这家店的证照。",
+    "刚才抢我包的那个人已经被保安抓住了，想反映这条路没有监控",
+    "电梯停在九楼不动了，里面没人，麻烦派人修一下",
+])
+def test_urgency__a_written_aftermath_is_not_live__and_the_model_may_not_raise_it(text):
+    for result in (assess(text, None), assess(text, None, model=_Suspicious())):
+        assert result.urgency != "emergency" and result.referral is None, result
+
+
+def test_urgency__a_month_dates_the_story():
+    result = assess("我妈五月份在小区台阶上摔伤了，就是台阶边上缺了一块", None)
+    assert result.urgency != "emergency" and result.referral is None, result
+
+
+def test_urgency__what_to_do_in_a_question_is_no_cry_for_help():
+    result = assess("想问一下，路上看到有人晕倒要不要去扶，万一被讹了怎么办", None)
+    assert result.urgency != "emergency" and result.referral is None, result
+    # and still one without a question (孩子抽搐了怎么办)
+    assert assess("孩子突然抽搐了怎么办", None).referral == "120"
