@@ -63,8 +63,9 @@ _CUES: list[_Cue] = [
         "referral",
         "119",
         "着火 起火 失火 火灾 大火 火势 浓烟 烧起来 爆炸 冒火 自燃 烧着了 着了火 火很大 火大得很 明火 火苗 "
-        "往外冒火 救火 都是火 放火 越烧越 火往 消防车",
-        weak="冒烟 冒黑烟 燃烧 烧焦味 焦糊味 焦味 着了",
+        "往外冒火 救火 都是火 放火 越烧越 火往",
+        # 消防车 is weak: callers name the engine after the fire too (消防车把绿化带压坏了)
+        weak="消防车 冒烟 冒黑烟 燃烧 烧焦味 焦糊味 焦味 着了",
     ),
     *_cues(
         "referral",
@@ -80,14 +81,14 @@ _CUES: list[_Cue] = [
         "referral",
         "122",
         "车祸 追尾 撞人 撞车 被车撞 交通事故 肇事逃逸 翻车 相撞 撞了 撞翻 撞倒 撞上 撞断 撞到 侧翻 逆行 "
-        "撞护栏 醉驾",
+        "撞护栏 醉驾 画龙 蛇形",
         weak="剐蹭 刮蹭 刮倒",
     ),
     *_cues(
         "referral",
         "110",
         "打架 斗殴 群殴 围殴 抢劫 抢包 抢了 入室盗窃 入室抢劫 撬门 撬锁 撬了 持刀 拿刀 拿着刀 砍人 行凶 绑架 "
-        "非法拘禁 跳楼 自杀 打起来 打群架 见人就打 弄死 砸门 砸车 拖上车 翻到栏杆外 跟着我 不让走 打我 撬",
+        "非法拘禁 跳楼 自杀 打斗 打起来 打群架 见人就打 弄死 砸门 砸车 拖上车 翻到栏杆外 跟着我 不让走 打我 撬",
         weak="打人 家暴 小偷 偷东西 偷手机 走丢 找不到人 鬼鬼祟祟",
     ),
     *_cues(
@@ -113,7 +114,10 @@ _DECOYS = word_list(
     "跳楼机 没有水带 停车 撞坏 打架叫唤 猫打架 狗打架 要死 要命 倒在门口 火苗都没有 火苗就一点 火苗很小 "
     "火苗特别小 表没反应 表还是没反应 表也没反应 烫了个洞 烫了一个洞 我火大 "
     # 着了 inside a verb with 不着 ("can't"): 找不着了 is "could not find", not "caught fire".
-    "找不着了 睡不着了 够不着了 摸不着了 看不着了 用不着了 找着了 找着啦"
+    "找不着了 睡不着了 够不着了 摸不着了 看不着了 用不着了 找着了 找着啦 "
+    # 找不到人 is also "nobody to call" (物业下班了找不到人); 水位不高 is no rising water; blood left on the
+    # ground after a fight is a scene to clean, not a person bleeding
+    "下班了找不到人 物业找不到人 找不到人管 找不到人修 找不到人来 水位不高 水位不算高 水位正常 地上全是血 地上都是血"
 )
 _CUE_BY_WORD = {c.word: c for c in _CUES}
 _CUE_PATTERN = re.compile(
@@ -165,7 +169,7 @@ _SIMILE_AFTER = re.compile("了?(一样|似的|一般)")
 # Words right after a fire/medical/crime cue that make it a topic rather than an event.
 _TOPIC_AFTER = word_list(
     "隐患 风险 演练 演习 警报 报警器 宣传 知识 培训 预案 收费 费用 报销 电话 标准 保险 的风险 事故责任 "
-    "责任认定 的车 致人 拘留 的那个 的那段 的医药费 以后 之后 快处 做饭 取暖 作业 的话"
+    "责任认定 认定 的车 致人 拘留 的那个 的那段 的医药费 以后 之后 快处 做饭 取暖 作业 的话"
 )
 _AFTERMATH = word_list(
     "至今 已扑灭 已经扑灭 被扑灭 已灭 已处理 已经处理 处理完 已解决 后来 修好 补上 救出来 送到医院 灭了 "
@@ -186,20 +190,24 @@ _RESOLVED = re.compile(
     "|没(啥|什么)大事|抽干|私了|拍出来了|跟没事人一样|精神(挺好|好着|还好)|虚惊一场"
     "|已(经)?被[^|]{0,6}(扑灭|救出|救上来|抓住|抓到|控制住)|(已经|已)[^|]{0,4}(抓住|抓到|拿回来)"
     "|(送至|送往|送进)[^|]{0,8}医院|情况稳定|已无大碍|脱离(生命)?危险|(里面|里头)没(有)?人(?!应|回|开|接|答)"
+    "|(被|给)[^|]{0,4}(拉|捞|救|抱|拽)(上来|出来)了|没(有)?人(被)?(埋|困|压|砸|烧)(?!着)"
+    "|不是(泄漏|泄露|漏气|着火|起火|失火|煤气|燃气)|走近一看|原来是|一看(是|原来|才知道)"
+    "|(阀门|总阀|闸|气)[^|]{0,2}(关了|关掉了|关上了)|(消防车|消防|警察|民警|救护车)[^|]{0,2}(都|也|已经)?走了"
+    "|(捞|拉|救|抱)了上来|带回家了|没(啥|什么)事"
 )
 _CRASH_OVER = re.compile("(?<![不没肯给愿要我])(私了|挪(车|开|走|边|到))|拖走|已经走了|都走了|快处")
-_STILL_GOING = word_list("还在 正在 越来越 一直在 还没出来 没出来 快来 赶紧 救命")
+_STILL_GOING = word_list("还在 正在 越来越 一直在 还没出来 没出来 快来 赶紧 救命 还有味 还有烟 还有气味 还冒 还往外")
 # A standing defect: a state that has lasted or is only seen (一直开着, 好几天了没人修, 锈穿了, 歪着, 线露在外面)
 # with no event told now. A danger cue in such a text (歪了, 塌了) describes a hazard to repair, and the
 # model may not raise it: hazards and live dangers share their words, this is what tells them apart.
 _STANDING = re.compile(
     "一直(开着|敞着|没人|没修|没管)|好几天|好些天|几天了|好久了|很久了|好长时间|几个月|半年了|"
     "没人(修|管|扶|处理|清理)|锈|老化|歪着|斜着|斜靠|翘(起来|着)|露在外面|露着|露天|裸露|松了|松动|一推就晃|掉渣|"
-    "裂了(一|条|道|个|好)|裂缝|鼓起来|鼓包|歪得厉害"
+    "裂了(一|条|道|个|好)|裂缝|鼓起来|鼓包|歪得厉害|私拉|乱拉|飞线|一两年|两三年|好几年|好多年|一年多|半年多"
 )
 _PAST = word_list(
     "去年 前年 上个月 上月 上周 上星期 上礼拜 上个礼拜 前几天 前两天 前些天 前些日子 头些天 前段时间 前阵子 几天前 天前 周前 "
-    "月前 年前 月份 昨天 昨晚 昨日 前天 之前 以前 曾经 当年 那年 那天 那次 上次 上回 过去 多年前 早些年 听说 据说 新闻 "
+    "月前 年前 月份 今年 当时 昨天 昨晚 昨日 前天 之前 以前 曾经 当年 那年 那天 那次 上次 上回 过去 多年前 早些年 听说 据说 新闻 "
     "有人说 发生过 着过 出过 遇到过 朋友圈 网上说 群里说 网上看到 视频里"
 )
 # Hearsay dates an event like a past word, unless the news is fresh: "同学刚在群里说宿舍有人割腕了" is a
@@ -209,19 +217,40 @@ _FRESH = ("刚", "现在", "正在", "此刻")
 # Past words that date an event whatever follows them ("过去" also means "go over": 走过去).
 _PAST_DATED = tuple(w for w in _PAST if w != "过去")
 _PRESENT = word_list("正在 现在 刚刚 刚才 此刻 目前 今天 今晚 今早 眼下 还在 马上 立刻 越来越 一直在")
+
+
+def _time_word_pattern(words) -> re.Pattern:
+    """Time words as one pattern, without the letters that only look like one: 现在 inside 出现在/体现在
+    ("appears in"), and an experience (着过, 出过, 遇到过) before 去/来, a verb of motion (擦着过去)."""
+    def one(word: str) -> str:
+        if word == "现在":
+            return "(?<![出体表实])现在"
+        return re.escape(word) + ("(?![去来])" if word.endswith("过") and word != "过去" else "")
+
+    return re.compile("|".join(one(w) for w in sorted(words, key=len, reverse=True)))
+
+
+_PRESENT_PATTERN = _time_word_pattern(_PRESENT)
 # Sudden onset: present evidence, unless the text asks about it (请问老人突然晕倒怎么急救).
 _SUDDEN = word_list("突然")
-_URGENT = word_list("救命 快来 赶紧 快点 紧急 求救 来人 快快 出事了 怎么办 不知道咋办 求求 快派 快叫")
+# 来人 alone is also "someone came" (燃气公司来人把阀门关了): only the cry counts.
+_URGENT = word_list(
+    "救命 快来 赶紧 快点 紧急 求救 呼救 快来人 来人啊 来人呐 快快 出事了 怎么办 不知道咋办 求求 快派 快叫 立即处置 立即出警"
+)
 _ASKING = word_list("怎么办 不知道咋办")  # a cry for help, or the end of a question
 # A live event is told once; habits and counts are reports ("已经有好几个人摔倒了", "天天在楼道充电").
 _HABITUAL = word_list("已经有好几 好几次 经常 总是 老是 天天 每天 多次 几次 常常 长期 时有发生 频发 频繁 屡次 屡屡")
 _INQUIRY = word_list(
     "咨询 请问 想问 问一下 问问 想了解 了解一下 怎么收费 收费 多少钱 费用 报销 如何办理 怎么办理 流程 政策 "
     "规定 标准 是否 能否 可以吗 哪里可以 电话是多少 热线 能不能 怎么赔 找谁 谁负责 谁赔 要负什么 "
-    "咋弄 怎么弄 怎么操作 在哪个 哪个APP 怎么申请 咋处理 怎么处理 还是打 该打哪个 打哪个 怎么报警 咋报警"
+    "咋弄 怎么弄 怎么操作 在哪个 哪个APP 怎么申请 咋处理 怎么处理 还是打 该打哪个 打哪个 怎么报警 咋报警 "
+    "是不是要 是不是得 才能报警 才可以报警"
 )
 # A complaint or request about a matter (投诉, 建议) is not a call for help with an event happening now.
 _COMPLAINT = word_list("投诉 建议 希望 要求 反映")
+# An agent's summary opens with the caller's framing (市民反映…, 来电人反映…): that 反映 reports, it does not
+# complain; the complaint words are looked for after it.
+_AGENT_FRAME = re.compile("^(市民|居民|群众|来电人|来电|网民|网友)[^|]{0,2}(反映|称|表示)")
 # Evidence that a text describes a hazard or a standing defect, not an event: the category's
 # "emergency" hint does not apply to it (消防通道被堵, 灭火器过期, 应急灯不亮).
 _NOT_LIVE = (
@@ -231,6 +260,7 @@ _NOT_LIVE = (
     *word_list("危险 过期 不亮 堵死 挡得 被锁 没有消防 查一查 查查 整改 风险 坏了 乱接 违规"),
 )
 _TIME_WORDS = sorted(_PAST + _PRESENT, key=len, reverse=True)
+_PAST_DATED_PATTERN = _time_word_pattern(_PAST_DATED)
 # A caller reporting a live emergency says it in a sentence or two (every live text of the labelled and
 # held-out sets is under 40 characters); a letter of several hundred characters that mentions 火灾 or
 # 行凶 narrates what happened or what is feared. In such a text a present-time word elsewhere in the
@@ -238,7 +268,7 @@ _TIME_WORDS = sorted(_PAST + _PRESENT, key=len, reverse=True)
 # near it (from `_NEAR` characters before it to the end of its clause).
 _LONG_TEXT = 200
 _NEAR = 40
-_TIME_PATTERN = re.compile("|".join(map(re.escape, _TIME_WORDS)))
+_TIME_PATTERN = _time_word_pattern(_TIME_WORDS)
 
 
 @dataclass(frozen=True)
@@ -274,17 +304,28 @@ def _resolved(text: str, start: int) -> bool:
     """The text says, after ``start``, that the danger is over, and nothing after that is still going on."""
     found = _RESOLVED.search(text, start)
     return found is not None and not (
-        any(word in text[found.end() :] for word in _STILL_GOING) or _DANGER_NOW.search(text, found.end())
+        any(word in text[found.end() :] for word in _STILL_GOING) or _danger_now(text, found.end())
     )
 
 
 # Someone is in danger right now, or the danger is about to strike: then a text is no standing defect, no
 # story that is over and no mere question, whatever else it says ("按铃没人管…困了二十多分钟",
 # "自己爬出来了…可桥上谁都过不去", "群里说电梯困了个小孩，还没出来").
-_DANGER_NOW = re.compile(
+_PEOPLE_EXPOSED = re.compile(
     "眼看|还有人|有人走|有人过|底下有人|下面有人|有[^|]{0,4}人在|人在(中间|上面|下面|里面|底下)|在里(头|面)|不敢动|"
-    "还没出来|出不来|过不去|[孩子]在(玩|下面|底下)|困了(个|一|两|二|三|好|半|十|[0-9])|路堵|横在|半条路|路中间|撒了[^|]{0,4}路|吊在|悬在|困在|人(站|坐|躺|趴)在|还没下来|里面[^|]{0,2}(有人|孩子|老人|人在)"
+    "还没出来|出不来|过不去|[孩子]在(玩|下面|底下|上面|上头|边上|里面)|困了(个|一|两|二|三|好|半|十|[0-9])|吊在|悬在|困在|"
+    "人(站|坐|躺|趴)在|(人|他|她|孩子|老人)[^|]{0,6}还没下来|里面[^|]{0,2}(有人|孩子|老人|人在)|人[^|]{0,3}(边上|旁边)(走|过)"
 )
+# Something lying across a road now (横在路中间, 撒了半条路): a danger now, unless the text says it has lain
+# there for days (路中间有个大坑，好几天了): then it is a standing hazard.
+_OBSTACLE = re.compile("路堵|横在|半条路|路中间|撒了[^|]{0,4}路")
+_DURATION = re.compile("好几天|好些天|几天了|好久了|很久了|好长时间|几个月|半年了|一两年|两三年|好几年|好多年|一年多|半年多")
+
+
+def _danger_now(text: str, start: int = 0) -> bool:
+    return bool(_PEOPLE_EXPOSED.search(text, start)) or (
+        bool(_OBSTACLE.search(text, start)) and not _DURATION.search(text)
+    )
 
 
 # "过去" is "the past", or "go over" after a verb of motion or before what one does there (俺过去一看).
@@ -324,14 +365,20 @@ class _Context:
     habitual: bool  # habits and counts (天天, 经常, 已经有好几…)
     hypothetical: bool  # a worry or a condition anywhere in the text (万一, 早晚, 怕…)
     # a standing defect (_STANDING: 一直没人管, 锈, 翘起来) told with nothing going on now and nobody
-    # exposed to it (_DANGER_NOW): a hazard to repair
+    # exposed to it (_danger_now): a hazard to repair
     standing: bool
 
 
 def _present_near(text: str, start: int, end: int) -> bool:
     _, c_end = _clause_bounds(text, start)
     near = text[max(0, start - _NEAR) : c_end]
-    return any(word in near for word in (*_PRESENT, *_URGENT))
+    return bool(_PRESENT_PATTERN.search(near)) or any(word in near for word in _URGENT)
+
+
+def _topic_after(after: str, word: str) -> bool:
+    """A topic word just after the cue; one that starts with 的 only right after it (撞人的车, not
+    蹭了我的车头)."""
+    return after.startswith(word) if word.startswith("的") else word in after[:5]
 
 
 def _judge(text: str, start: int, end: int, cue: _Cue, ctx: _Context) -> _Finding:
@@ -346,7 +393,7 @@ def _judge(text: str, start: int, end: int, cue: _Cue, ctx: _Context) -> _Findin
     figurative = [f for f in _FIGURATIVE if f in before[-3:] and not (cue.kind == "emergency" and f in _DEGREE)]
     if cue.kind != "utility" and (figurative or _SIMILE_AFTER.match(after)):
         return _Finding(cue, False, "比喻或夸张")
-    hypothetical = (any(h in before for h in _HYPOTHETICAL) or any(t in after[:5] for t in _TOPIC_AFTER)
+    hypothetical = (any(h in before for h in _HYPOTHETICAL) or any(_topic_after(after, t) for t in _TOPIC_AFTER)
                     or before.endswith("真"))  # 真着火了人都跑不出去: "if it really caught fire"
     if cue.kind != "utility" and hypothetical:
         return _Finding(cue, False, "隐患或假设，并非正在发生")
@@ -359,12 +406,17 @@ def _judge(text: str, start: int, end: int, cue: _Cue, ctx: _Context) -> _Findin
     # fire/medical/crime cues read "至今" as aftermath.
     # The people are safe is no end to a crash: the vehicles still block the road (司机自己爬出来了，没大事);
     # a crash is over when the vehicles are gone (私了走了, 拖走了).
-    resolved = _CRASH_OVER.search(text, end) if cue.referral == "122" else _resolved(text, end)
+    # (read from the cue itself: 消防车也走了 tells the engine gone)
+    resolved = _CRASH_OVER.search(text, end) if cue.referral == "122" else _resolved(text, start)
     if cue.kind != "utility" and (
         any(a in text[end:] for a in _AFTERMATH) or _AFTERMATH_PATTERN.search(text, end) or resolved
     ):
         return _Finding(cue, False, "事后反映，并非正在发生")
-    if time_word in _PAST and not (cue.kind == "utility" and ("至今" in after or "到现在" in text)):
+    # A utility outage "since last month, still now" (上个月停水至今) or "this year" (今年暖气一直不热) is
+    # still going on.
+    if time_word in _PAST and not (
+        cue.kind == "utility" and ("至今" in after or "到现在" in text or time_word == "今年")
+    ):
         return _Finding(cue, False, f"“{time_word}”发生的事")
 
     if cue.kind != "utility" and any(h in text[c_start:c_end] for h in _HABITUAL) and not ctx.urgent:
@@ -391,7 +443,10 @@ def _judge(text: str, start: int, end: int, cue: _Cue, ctx: _Context) -> _Findin
 # not raise it: a worry with nothing happening now (怕它哪天倒了), an experience (电梯关过人), a
 # nuisance told in hyperbole (喊得我头疼欲裂, 心脏病都快被吓出来了).
 _EXPERIENCE = re.compile("[关困砸撞烧淹摔伤着]过(人|一次|两次|好几次|几次)")
-_HYPERBOLE = re.compile("(吵|喊|叫|闹|响|震)得(我|人|全家|一家|孩子|老人)|(吓|气|急)(出病|出来|出毛病)")
+_HYPERBOLE = re.compile(
+    "(吵|喊|叫|闹|响|震)得(我|人|全家|一家|孩子|老人)|(吓|气|急)(出病|出来|出毛病)|火烧火燎"
+    "|(差|烦|吵|热|冷|贵|慢|臭|挤|堵)得要(死|命)"
+)
 # A worry about what may happen; not "害怕" (afraid, now) nor "怕是" (probably): a caller in danger says both.
 _WORRY = re.compile("万一|如果|假如|一旦|要是|担心|生怕|迟早|早晚|隐患|哪天|(?<!害)怕(?!是|得|死)")
 
@@ -404,13 +459,15 @@ def _model_veto(normalized: str, ctx: _Context) -> str | None:
         return "所述为经历过的事"
     if _HYPERBOLE.search(normalized) and not ctx.urgent:
         return "夸张的说法"
-    if _DANGER_NOW.search(normalized):
+    if _danger_now(normalized):
         return None
     if ctx.inquiry and not (ctx.ongoing or ctx.urgent):
         return "咨询类表述，未表明正在发生"
-    if any(word in normalized for word in _PAST_DATED) and not (ctx.ongoing or ctx.urgent):
+    if _PAST_DATED_PATTERN.search(normalized) and not (ctx.ongoing or ctx.urgent):
         return "所述为过去的事"
-    if _resolved(normalized, 0) and not ctx.urgent:
+    # a cry before the danger is told over is part of the story (听到有人喊救命，下去一看是小孩在玩); one
+    # after it is still going on, which _resolved sees
+    if _resolved(normalized, 0):
         return "所述情况已经过去"
     if ctx.standing:
         return "所述为设施隐患或缺陷，并非正在发生"
@@ -460,22 +517,35 @@ def _model_live(model, text: str) -> tuple[float, str | None]:
     return best
 
 
+# With people exposed to a danger now, told in present words (现在天黑了，好多人就从坑边上走), the model's doubt
+# weighs less: it raises from this P(live) for a person to look at once. Among the labelled texts judged
+# by models that never saw them (leave-one-file-out), no text outside a live emergency that the rules
+# did not explain away falls between this and the model's threshold.
+_EXPOSED_THRESHOLD = 0.2
+
+
+def _threshold(model, normalized: str, ctx: _Context) -> float:
+    if _PEOPLE_EXPOSED.search(normalized) and (ctx.ongoing or ctx.urgent):
+        return min(model.threshold, _EXPOSED_THRESHOLD)
+    return model.threshold
+
+
 def _context(normalized: str) -> _Context:
     inquiry = any(word in normalized for word in _INQUIRY)
     # "怎么办" is a cry for help, except in a question (想问一下，看到有人晕倒去扶，万一被讹了怎么办).
     urgent = any(word in normalized for word in _URGENT if not (inquiry and word in _ASKING))
-    ongoing = any(word in normalized for word in _PRESENT) or (
+    ongoing = bool(_PRESENT_PATTERN.search(normalized)) or (
         not inquiry and any(word in normalized for word in _SUDDEN)
     )
     return _Context(
         inquiry=inquiry,
-        complaint=any(word in normalized for word in _COMPLAINT),
+        complaint=any(word in _AGENT_FRAME.sub("", normalized) for word in _COMPLAINT),
         urgent=urgent,
         ongoing=ongoing,
         habitual=any(word in normalized for word in _HABITUAL),
         hypothetical=any(word in normalized for word in _HYPOTHETICAL),
         standing=bool(_STANDING.search(normalized))
-        and not (urgent or ongoing or _DANGER_NOW.search(normalized)),
+        and not (urgent or ongoing or _danger_now(normalized)),
     )
 
 
@@ -526,7 +596,7 @@ def assess(text: str, urgency_hint: str | None = None, model=None) -> UrgencyAss
     if (
         hint == "emergency"
         and text_urgency != "emergency"
-        and (not_live or any(word in normalized for word in (*_NOT_LIVE, *_PAST_DATED)))
+        and (not_live or any(word in normalized for word in _NOT_LIVE) or _PAST_DATED_PATTERN.search(normalized))
     ):
         hint, demoted = None, True
 
@@ -548,9 +618,10 @@ def assess(text: str, urgency_hint: str | None = None, model=None) -> UrgencyAss
         unsure_services = {f.cue.referral for f in findings if f.unsure}
         explained = bool(explained_services) and (not unsure_services or bool(explained_services & unsure_services))
         veto = None if findings else _model_veto(normalized, ctx)
-        if text_urgency != "emergency" and live_probability >= model.threshold and veto:
+        threshold = _threshold(model, normalized, ctx)
+        if text_urgency != "emergency" and live_probability >= threshold and veto:
             veto_note = f"模型疑似紧急（{live_probability:.2f}），但{veto}，不提升"
-        elif text_urgency != "emergency" and live_probability >= model.threshold and not explained:
+        elif text_urgency != "emergency" and live_probability >= threshold and not explained:
             urgency, review, raised = "emergency", True, True
             # The service to suggest to the agent: the one a scene the rules were unsure of points to
             # (a scrape told without present evidence → 122), else the model's own guess.

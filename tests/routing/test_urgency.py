@@ -612,3 +612,95 @@ def test_urgency__what_to_do_in_a_question_is_no_cry_for_help():
     assert result.urgency != "emergency" and result.referral is None, result
     # and still one without a question (孩子抽搐了怎么办)
     assert assess("孩子突然抽搐了怎么办", None).referral == "120"
+
+
+class _Doubtful:
+    """A model that gives every text the same modest P(live), below its threshold."""
+
+    threshold = 0.3
+
+    def __init__(self, p):
+        self.p = p
+
+    def live(self, text):
+        return self.p, None
+
+
+@pytest.mark.parametrize("text", ["前面一辆黑色轿车一直在画龙，刚才差点刮到人", "高架上有辆货车蛇形走位，忽快忽慢"])
+def test_urgency__weaving_on_the_road_is_a_dangerous_driver_now(text):
+    result = assess(text, None)
+    assert result.urgency == "emergency" and result.referral == "122", result
+
+
+def test_urgency__an_obstacle_that_has_lain_for_days_is_a_hazard__one_lying_there_now_is_live():
+    standing = assess("学校门口路中间有个大坑，好几天了，下雨积满水看不出来", None, model=_Suspicious())
+    assert standing.urgency != "emergency", standing
+    now = assess("路中间有个大坑，车一辆接一辆地往里掉", None, model=_Suspicious())
+    assert now.urgency == "emergency" and now.review, now
+
+
+def test_urgency__people_exposed_now_let_a_doubtful_model_raise_the_text():
+    exposed = "河边刚挖开一个深坑，没有围挡，现在天黑了，好多散步的人就从坑边上走"
+    result = assess(exposed, None, model=_Doubtful(0.25))
+    assert result.urgency == "emergency" and result.review, result
+    # without a present word the model's own threshold holds
+    assert assess("河边那个深坑没有围挡，散步的人就从坑边上走", None, model=_Doubtful(0.25)).urgency != "emergency"
+
+
+@pytest.mark.parametrize(("text", "referral"), [
+    ("市民反映一名老人在公交站被电动车撞倒，腿上伤口很深，血流不止。", "120"),
+    ("市民反映其朋友刚发消息称高架上有辆车在逆行，让他代为报警。", "122"),
+])
+def test_urgency__the_agents_framing_is_no_complaint(text, referral):
+    result = assess(text, None)
+    assert result.urgency == "emergency" and result.referral == referral, result
+
+
+def test_urgency__appears_in_is_not_now():
+    letter = _LETTER_OPENING + ("我于去年驾车在路口等灯，对方车辆违规左转，" * 6
+                                + "对方车辆出现在路口监控范围内到撞上我的车为止完全没有减速，交警的认定不公，请复查。")
+    assert len(letter) > 200
+    result = assess(letter, None)
+    assert result.urgency != "emergency" and result.referral is None, result
+
+
+@pytest.mark.parametrize(("text", "live"), [
+    ("刚才家里燃气泄漏，燃气公司来人把阀门关了，说明天来修，今晚做不了饭", False),  # shut off
+    ("燃气管子接头嘶嘶响，阀门关了还有味，我先开窗了", True),  # shut off, still smelling
+    ("刚刚楼下饭店着了一下火，已经灭了，消防车也走了，楼道一股烟味找谁处理", False),
+    ("下午有个孩子掉进喷泉池，保安马上下去捞了上来，孩子没什么事，想让商场加个围栏", False),
+    ("听到有人喊救命，我下去一看是邻居家电视开得太大声", False),  # the cry was before it was explained
+    ("楼道里像有煤气味，燃气公司测了说不是泄漏，是下水道的味", False),
+])
+def test_urgency__over_or_explained_in_the_callers_words(text, live):
+    result = assess(text, None, model=_Suspicious())
+    assert (result.urgency == "emergency") is live, result
+
+
+def test_urgency__this_year_dates_an_event__but_not_an_outage_still_going_on():
+    fire = assess("今年三月隔壁商铺着了一场火，把我家招牌烧坏了，想问哪里出火灾认定书", None)
+    assert fire.urgency != "emergency" and fire.referral is None, fire
+    assert assess("今年暖气一直不热，屋里才十几度", None).urgency == "utility"
+
+
+@pytest.mark.parametrize("text", [
+    "卧室暖气片接口漏水，地板都泡了，物业下班了找不到人",  # nobody to call, not a missing person
+    "河堤冲出一个缺口，现在水位不高，汛期前请来加固",  # the water is not rising
+    "刚才闹事那人已经被派出所带走了，被他砸坏的玻璃门找谁赔",  # damage left behind
+    "一辆面包车从侧面蹭了我的车头，对方赔了钱，已经私了走了",  # 的车 after the cue's object
+])
+def test_urgency__words_that_only_look_like_a_live_emergency(text):
+    result = assess(text, None)
+    assert result.urgency != "emergency" and result.referral is None, result
+
+
+def test_urgency__brushing_past_is_no_experience_word():
+    text = "隧道里有辆车熄火停在正中间，也不开双闪，后面的车都是擦着过去的"
+    result = assess(text, None, model=_Suspicious())
+    assert result.urgency == "emergency" and result.review, result
+
+
+@pytest.mark.parametrize("text", ["老人走丢了是不是要满24小时才能报警", "手机信号差得要死，打个电话要跑到阳台上",
+                                  "对面空调外机对着我家窗户吹，火烧火燎的"])
+def test_urgency__questions_and_hyperbole_are_not_raised_by_the_model(text):
+    assert assess(text, None, model=_Suspicious()).urgency != "emergency"
