@@ -105,7 +105,7 @@ _CUES: list[_Cue] = [
         "utility",
         None,
         "停水 断水 没水 没有水 来水 一滴水 上不来水 水压低 水压小 水压太低 水压还很小 停电 断电 没电 没有电 "
-        "停气 断气 没气 打不着火 点不着火 打不着 点不着 不走气 燃气停 燃气停供 停暖 不供暖 暖气不热 暖气不暖 不热 冰凉 没有暖气 没暖气 供暖不足 "
+        "水是黄的 水发黄 出黄水 水很浑 水浑浊 停气 断气 没气 天然气停 煤气停 没来电 暖气停 暖气全停 打不着火 点不着火 打不着 点不着 不走气 燃气停 燃气停供 停暖 不供暖 暖气不热 暖气不暖 不热 冰凉 没有暖气 没暖气 供暖不足 "
         "室温低 室温不达标 停热 下水道堵 堵了 往上返 返水 往外冒 积水",
     ),
 ]
@@ -117,7 +117,8 @@ _DECOYS = word_list(
     "找不着了 睡不着了 够不着了 摸不着了 看不着了 用不着了 找着了 找着啦 "
     # 找不到人 is also "nobody to call" (物业下班了找不到人); 水位不高 is no rising water; blood left on the
     # ground after a fight is a scene to clean, not a person bleeding
-    "下班了找不到人 物业找不到人 找不到人管 找不到人修 找不到人来 水位不高 水位不算高 水位正常 地上全是血 地上都是血"
+    "下班了找不到人 物业找不到人 找不到人管 找不到人修 找不到人来 水位不高 水位不算高 水位正常 地上全是血 地上都是血 "
+    "地砖撬了 砖撬了"
 )
 _CUE_BY_WORD = {c.word: c for c in _CUES}
 _CUE_PATTERN = re.compile(
@@ -157,7 +158,7 @@ _CLAUSE_BREAK = re.compile(r"[|。，！？；、\n]")
 _SPACED_CLAUSES = re.compile(r"(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])")
 _NEGATORS = word_list("没有 没 未 不是 并非 无 不会 不要 谨防 防止 预防 避免 没人 差点")
 _HYPOTHETICAL = word_list(
-    "如果 万一 假如 一旦 要是 担心 害怕 生怕 怕 容易 可能会 会不会 以免 隐患 迟早 早晚 哪天 说不定 要出 出了事 免得 防 就能 就会 提前"
+    "非得 如果 万一 假如 一旦 要是 担心 害怕 生怕 怕 容易 可能会 会不会 以免 隐患 迟早 早晚 哪天 说不定 要出 出了事 免得 防 就能 就会 提前"
 )
 # Figurative use of an alarming word ("简直是抢劫", "多到爆炸", "气得我心脏病都要犯了").
 _FIGURATIVE = word_list("简直 像是 好比 多到 都要 快要 要把人 气得 得要 得人要 得我要")
@@ -174,7 +175,7 @@ _TOPIC_AFTER = word_list(
 _AFTERMATH = word_list(
     "至今 已扑灭 已经扑灭 被扑灭 已灭 已处理 已经处理 处理完 已解决 后来 修好 补上 救出来 送到医院 灭了 "
     "已经送 来过了 落下 挪到路边 已经挪 赔偿 索赔 找他赔 让他赔 怎么赔 不漏了 挪车了 挪开了 "
-    "不赔钱 起诉 出院 康复 抢通 清走 锯走 拖走"
+    "不赔钱 起诉 出院 康复 抢通 清走 锯走 拖走 调解走了 已经调解 灭完"
 )
 # "到现在" is aftermath (到现在还没修, 到现在都是黑的), except after a verb of something still going on
 # ("从地铁站跟到现在，我躲在…", "堵到现在").
@@ -193,10 +194,15 @@ _RESOLVED = re.compile(
     "|(被|给)[^|]{0,4}(拉|捞|救|抱|拽)(上来|出来)了|没(有)?人(被)?(埋|困|压|砸|烧)(?!着)"
     "|不是(泄漏|泄露|漏气|着火|起火|失火|煤气|燃气)|走近一看|原来是|一看(是|原来|才知道)"
     "|(阀门|总阀|闸|气)[^|]{0,2}(关了|关掉了|关上了)|(消防车|消防|警察|民警|救护车)[^|]{0,2}(都|也|已经)?走了"
-    "|(捞|拉|救|抱)了上来|带回家了|没(啥|什么)事"
+    "|(捞|拉|救|抱)了上来|(捞|拉|救|拽)上来了|带回家了|没(啥|什么)事|(家长|家人|家属)[^|]{0,4}(接走|带走|领走)"
 )
 _CRASH_OVER = re.compile("(?<![不没肯给愿要我])(私了|挪(车|开|走|边|到))|拖走|已经走了|都走了|快处")
-_STILL_GOING = word_list("还在 正在 越来越 一直在 还没出来 没出来 快来 赶紧 救命 还有味 还有烟 还有气味 还冒 还往外")
+_STILL_GOING = word_list(
+    "还在 正在 越来越 一直在 还没出来 没出来 快来 赶紧 救命 还有味 还有烟 还有气味 还冒 还往外 "
+    "没气 不喘气 没呼吸 没反应 按胸口 心肺复苏 叫不醒"
+)
+# 还在 of a thing left behind (他的电动车还在我门口) is nothing still going on.
+_LEFT_BEHIND = re.compile("还在(我|我家|我店|店|家)?门口")
 # A standing defect: a state that has lasted or is only seen (一直开着, 好几天了没人修, 锈穿了, 歪着, 线露在外面)
 # with no event told now. A danger cue in such a text (歪了, 塌了) describes a hazard to repair, and the
 # model may not raise it: hazards and live dangers share their words, this is what tells them apart.
@@ -216,7 +222,7 @@ _HEARSAY = word_list("听说 据说 新闻 有人说 朋友圈 网上说 群里�
 _FRESH = ("刚", "现在", "正在", "此刻")
 # Past words that date an event whatever follows them ("过去" also means "go over": 走过去).
 _PAST_DATED = tuple(w for w in _PAST if w != "过去")
-_PRESENT = word_list("正在 现在 刚刚 刚才 此刻 目前 今天 今晚 今早 眼下 还在 马上 立刻 越来越 一直在")
+_PRESENT = word_list("正在 现在 刚刚 刚才 刚 此刻 目前 今天 今晚 今早 眼下 还在 尚在 仍在 马上 立刻 越来越 一直在")
 
 
 def _time_word_pattern(words) -> re.Pattern:
@@ -225,12 +231,17 @@ def _time_word_pattern(words) -> re.Pattern:
     def one(word: str) -> str:
         if word == "现在":
             return "(?<![出体表实])现在"
+        if word == "刚":  # 刚到站, 刚从水里: not 刚好, 刚需, 刚性, 刚开始 (and 刚才/刚刚 are words of their own)
+            return "刚(?![好需性开刚才])"
         return re.escape(word) + ("(?![去来])" if word.endswith("过") and word != "过去" else "")
 
     return re.compile("|".join(one(w) for w in sorted(words, key=len, reverse=True)))
 
 
 _PRESENT_PATTERN = _time_word_pattern(_PRESENT)
+# In a long letter 刚, 仍在 and 尚在 are the letter's narrative (刚交房, 仍在医院照顾父亲, 土仍在道路上), not
+# evidence that an event is happening now.
+_PRESENT_IN_LETTER = _time_word_pattern([w for w in _PRESENT if w not in ("刚", "仍在", "尚在")])
 # Sudden onset: present evidence, unless the text asks about it (请问老人突然晕倒怎么急救).
 _SUDDEN = word_list("突然")
 # 来人 alone is also "someone came" (燃气公司来人把阀门关了): only the cry counts.
@@ -239,14 +250,15 @@ _URGENT = word_list(
 )
 _ASKING = word_list("怎么办 不知道咋办")  # a cry for help, or the end of a question
 # A live event is told once; habits and counts are reports ("已经有好几个人摔倒了", "天天在楼道充电").
-_HABITUAL = word_list("已经有好几 好几次 经常 总是 老是 天天 每天 多次 几次 常常 长期 时有发生 频发 频繁 屡次 屡屡")
+_HABITUAL = word_list("已经有好几 好几次 经常 总是 老是 老在 天天 每天 多次 几次 常常 长期 时有发生 频发 频繁 屡次 屡屡")
 _INQUIRY = word_list(
     "咨询 请问 想问 问一下 问问 想了解 了解一下 怎么收费 收费 多少钱 费用 报销 如何办理 怎么办理 流程 政策 "
     "规定 标准 是否 能否 可以吗 哪里可以 电话是多少 热线 能不能 怎么赔 找谁 谁负责 谁赔 要负什么 "
     "咋弄 怎么弄 怎么操作 在哪个 哪个APP 怎么申请 咋处理 怎么处理 还是打 该打哪个 打哪个 怎么报警 咋报警 "
-    "是不是要 是不是得 才能报警 才可以报警"
+    "是不是要 是不是得 才能报警 才可以报警 哪个部门 什么部门 哪个单位"
 )
 # A complaint or request about a matter (投诉, 建议) is not a call for help with an event happening now.
+_TOLL = re.compile("收费(站|口)")  # a toll gate is a place, not a question about fees
 _COMPLAINT = word_list("投诉 建议 希望 要求 反映")
 # An agent's summary opens with the caller's framing (市民反映…, 来电人反映…): that 反映 reports, it does not
 # complain; the complaint words are looked for after it.
@@ -303,9 +315,10 @@ def _clause_bounds(text: str, pos: int) -> tuple[int, int]:
 def _resolved(text: str, start: int) -> bool:
     """The text says, after ``start``, that the danger is over, and nothing after that is still going on."""
     found = _RESOLVED.search(text, start)
-    return found is not None and not (
-        any(word in text[found.end() :] for word in _STILL_GOING) or _danger_now(text, found.end())
-    )
+    if found is None:
+        return False
+    rest = _LEFT_BEHIND.sub("", text[found.end() :])
+    return not (any(word in rest for word in _STILL_GOING) or _danger_now(text, found.end()))
 
 
 # Someone is in danger right now, or the danger is about to strike: then a text is no standing defect, no
@@ -322,10 +335,12 @@ _OBSTACLE = re.compile("路堵|横在|半条路|路中间|撒了[^|]{0,4}路")
 _DURATION = re.compile("好几天|好些天|几天了|好久了|很久了|好长时间|几个月|半年了|一两年|两三年|好几年|好多年|一年多|半年多")
 
 
+def _obstacle_now(text: str, start: int = 0) -> bool:
+    return bool(_OBSTACLE.search(text, start)) and not _DURATION.search(text)
+
+
 def _danger_now(text: str, start: int = 0) -> bool:
-    return bool(_PEOPLE_EXPOSED.search(text, start)) or (
-        bool(_OBSTACLE.search(text, start)) and not _DURATION.search(text)
-    )
+    return bool(_PEOPLE_EXPOSED.search(text, start)) or _obstacle_now(text, start)
 
 
 # "过去" is "the past", or "go over" after a verb of motion or before what one does there (俺过去一看).
@@ -372,7 +387,18 @@ class _Context:
 def _present_near(text: str, start: int, end: int) -> bool:
     _, c_end = _clause_bounds(text, start)
     near = text[max(0, start - _NEAR) : c_end]
-    return bool(_PRESENT_PATTERN.search(near)) or any(word in near for word in _URGENT)
+    return bool(_PRESENT_IN_LETTER.search(near)) or any(word in near for word in _URGENT)
+
+
+# Utility cues that are themselves a negation: a negator before them is another lack in a list (没热水也
+# 没暖气), while one before 停水 denies the outage (没有停水).
+_LACK = ("没", "不", "打不", "点不", "上不")
+
+
+def _since(text: str, time_word: str) -> bool:
+    """The time word starts a state still going on: 从前天起, 昨晚开始, 上周以来."""
+    at = text.find(time_word)
+    return at >= 0 and text.startswith(("起", "开始", "以来", "到现在"), at + len(time_word))
 
 
 def _topic_after(after: str, word: str) -> bool:
@@ -386,7 +412,9 @@ def _judge(text: str, start: int, end: int, cue: _Cue, ctx: _Context) -> _Findin
     before = text[c_start:start]
     after = text[end:c_end]
 
-    if any(neg in before[-4:] for neg in _NEGATORS):
+    # A lack told as a list (没热水也没暖气) is no negation of the outage: the cue is itself the lack.
+    lack = cue.kind == "utility" and cue.word.startswith(_LACK)
+    if not lack and any(neg in before[-4:] for neg in _NEGATORS):
         # A near miss (差点撞上) is no crash, but the danger that nearly struck may still be there
         # ("车道正中间抛锚…后面车差点撞上"): the model may still raise it for a person to look.
         return _Finding(cue, False, "否定", unsure="差点" in before[-4:] and not (ctx.inquiry or ctx.complaint or ctx.habitual))
@@ -401,7 +429,7 @@ def _judge(text: str, start: int, end: int, cue: _Cue, ctx: _Context) -> _Findin
         return _Finding(cue, False, "过去发生的事")
 
     time_word = _last_time_word(text, start)
-    just_happened = after.startswith(("了", "着", "啦")) or "正在" in before
+    just_happened = after.startswith(("了", "着", "啦")) or "正在" in before or before.endswith("正")
     # A utility outage "since last month, still now" (上个月停水至今) is still going on: only the
     # fire/medical/crime cues read "至今" as aftermath.
     # The people are safe is no end to a crash: the vehicles still block the road (司机自己爬出来了，没大事);
@@ -415,7 +443,7 @@ def _judge(text: str, start: int, end: int, cue: _Cue, ctx: _Context) -> _Findin
     # A utility outage "since last month, still now" (上个月停水至今) or "this year" (今年暖气一直不热) is
     # still going on.
     if time_word in _PAST and not (
-        cue.kind == "utility" and ("至今" in after or "到现在" in text or time_word == "今年")
+        cue.kind == "utility" and ("至今" in after or "到现在" in text or time_word == "今年" or _since(text, time_word))
     ):
         return _Finding(cue, False, f"“{time_word}”发生的事")
 
@@ -426,6 +454,8 @@ def _judge(text: str, start: int, end: int, cue: _Cue, ctx: _Context) -> _Findin
     present = time_word in _PRESENT or just_happened or ctx.urgent or ctx.ongoing
     if cue.kind == "referral" and (ctx.inquiry or ctx.complaint) and not present:
         return _Finding(cue, False, "咨询或投诉类表述")
+    if cue.kind == "emergency" and ctx.inquiry and not present:
+        return _Finding(cue, False, "咨询类表述")  # 发现路边井盖丢了应该找哪个部门
     if cue.kind == "emergency" and ctx.hypothetical and not present:
         return _Finding(cue, False, "隐患或假设，并非正在发生", unsure=True)
     if cue.kind == "emergency" and ctx.standing:
@@ -459,18 +489,21 @@ def _model_veto(normalized: str, ctx: _Context) -> str | None:
         return "所述为经历过的事"
     if _HYPERBOLE.search(normalized) and not ctx.urgent:
         return "夸张的说法"
+    # a cry or someone in danger before the danger is told over is part of the story (听到有人喊救命，下去一看
+    # 是电视声; 电梯把老人关在里面…后来消防把人弄出来了，人没事); one after it is still going on, which
+    # _resolved sees. People safe do not clear a road (翻了…砖撒了半条路…开车的人没事).
+    if _resolved(normalized, 0) and not _obstacle_now(normalized):
+        return "所述情况已经过去"
     if _danger_now(normalized):
         return None
     if ctx.inquiry and not (ctx.ongoing or ctx.urgent):
         return "咨询类表述，未表明正在发生"
     if _PAST_DATED_PATTERN.search(normalized) and not (ctx.ongoing or ctx.urgent):
         return "所述为过去的事"
-    # a cry before the danger is told over is part of the story (听到有人喊救命，下去一看是小孩在玩); one
-    # after it is still going on, which _resolved sees
-    if _resolved(normalized, 0):
-        return "所述情况已经过去"
     if ctx.standing:
         return "所述为设施隐患或缺陷，并非正在发生"
+    if ctx.habitual and not (ctx.ongoing or ctx.urgent):
+        return "反映经常发生的情况，并非正在发生"  # 对面楼有个男的老在阳台上往我们家看
     return None
 
 
@@ -525,13 +558,14 @@ _EXPOSED_THRESHOLD = 0.2
 
 
 def _threshold(model, normalized: str, ctx: _Context) -> float:
-    if _PEOPLE_EXPOSED.search(normalized) and (ctx.ongoing or ctx.urgent):
+    # not in written letters (over _WINDOW_UPTO characters), which narrate: as for the windows
+    if len(normalized) <= _WINDOW_UPTO and _PEOPLE_EXPOSED.search(normalized) and (ctx.ongoing or ctx.urgent):
         return min(model.threshold, _EXPOSED_THRESHOLD)
     return model.threshold
 
 
 def _context(normalized: str) -> _Context:
-    inquiry = any(word in normalized for word in _INQUIRY)
+    inquiry = any(word in _TOLL.sub("", normalized) for word in _INQUIRY)
     # "怎么办" is a cry for help, except in a question (想问一下，看到有人晕倒去扶，万一被讹了怎么办).
     urgent = any(word in normalized for word in _URGENT if not (inquiry and word in _ASKING))
     ongoing = bool(_PRESENT_PATTERN.search(normalized)) or (
@@ -547,6 +581,10 @@ def _context(normalized: str) -> _Context:
         standing=bool(_STANDING.search(normalized))
         and not (urgent or ongoing or _danger_now(normalized)),
     )
+
+
+def _within(span: tuple[int, int], spans: list[tuple[int, int]]) -> bool:
+    return any(start <= span[0] and span[1] <= end for start, end in spans)
 
 
 def assess(text: str, urgency_hint: str | None = None, model=None) -> UrgencyAssessment:
@@ -568,14 +606,17 @@ def assess(text: str, urgency_hint: str | None = None, model=None) -> UrgencyAss
     ctx = _context(normalized)
 
     findings: list[_Finding] = []
-    for m in _CUE_PATTERN.finditer(normalized):
-        cue = _CUE_BY_WORD.get(m.group())
-        if cue is not None:
-            findings.append(_judge(normalized, m.start(), m.end(), cue, ctx))
     # Scenes told in the caller's words, judged by the same clause rules as the cue words.
+    scene_spans = []
     for scene in _SCENES:
         for m in scene.pattern.finditer(normalized):
             cue = _Cue(m.group(), "referral", scene.referral, weak=scene.weak)
+            findings.append(_judge(normalized, m.start(), m.end(), cue, ctx))
+            scene_spans.append(m.span())
+    for m in _CUE_PATTERN.finditer(normalized):
+        cue = _CUE_BY_WORD.get(m.group())
+        # an outage word inside a scene is the scene's (摸着好像没气 is a person's breath, not the gas supply)
+        if cue is not None and not (cue.kind == "utility" and _within(m.span(), scene_spans)):
             findings.append(_judge(normalized, m.start(), m.end(), cue, ctx))
     active = [f.cue for f in findings if f.active]
 
@@ -617,7 +658,8 @@ def assess(text: str, urgency_hint: str | None = None, model=None) -> UrgencyAss
                               if not f.active and not f.unsure and f.cue.kind != "utility"}
         unsure_services = {f.cue.referral for f in findings if f.unsure}
         explained = bool(explained_services) and (not unsure_services or bool(explained_services & unsure_services))
-        veto = None if findings else _model_veto(normalized, ctx)
+        # (an outage the rules found says nothing about a live danger: the vetoes still read the text)
+        veto = None if any(f.cue.kind != "utility" for f in findings) else _model_veto(normalized, ctx)
         threshold = _threshold(model, normalized, ctx)
         if text_urgency != "emergency" and live_probability >= threshold and veto:
             veto_note = f"模型疑似紧急（{live_probability:.2f}），但{veto}，不提升"

@@ -704,3 +704,70 @@ def test_urgency__brushing_past_is_no_experience_word():
                                   "对面空调外机对着我家窗户吹，火烧火燎的"])
 def test_urgency__questions_and_hyperbole_are_not_raised_by_the_model(text):
     assert assess(text, None, model=_Suspicious()).urgency != "emergency"
+
+
+@pytest.mark.parametrize(("text", "referral"), [
+    ("刚过收费站，有辆大货车在逆行，对面的车都在躲", "122"),  # a toll gate is a place, not a question of fees
+    ("来电人称一男子正持刀要求店员交出现金，该男子尚在店内", "110"),  # 正持刀, 尚在: now; 要求: the robber's
+])
+def test_urgency__a_place_or_a_demand_is_no_question_or_complaint(text, referral):
+    result = assess(text, None)
+    assert result.urgency == "emergency" and result.referral == referral, result
+
+
+@pytest.mark.parametrize("text", [
+    "山上林子这么干，再有人上坟烧纸，非得烧起来不可，能不能提前管管",  # bound to happen: a worry
+    "刚有个人在我店门口晕倒了，120已经拉走了，他的电动车还在我门口，咋处理",  # a thing left behind
+    "发现路边井盖丢了应该找哪个部门",  # a question
+    "对面楼有个男的老在阳台上往我们家看，我心里发毛",  # a habit
+    "前几天停电，电梯把一个老人关在里面，后来消防把人弄出来了，人没事，想问维保公司是哪家",
+    "中午电瓶车着火，消防已经灭完走了，楼道全是黑灰谁来打扫",
+    "刚刚隔壁打架，警察来过已经调解走了，可楼道灯被砸坏了",
+    "刚才有个小孩掉河里了，旁边钓鱼的大哥跳下去捞上来了，家长也赶来接走了，河边该装栏杆",
+    "燃气公司已经来关阀修好了，但他们把我家门口的地砖撬了没恢复",
+])
+def test_urgency__worries_habits_and_stories_already_over(text):
+    result = assess(text, None, model=_Suspicious())
+    assert result.urgency != "emergency" and result.referral is None, result
+
+
+@pytest.mark.parametrize("text", [
+    "拖拉机拉的砖在县道上翻了，砖撒了半条路，天快黑了，开车的人没事",  # people safe, the road not clear
+    "孩子被捞上来了，没气了，有人在按胸口",  # rescued, in danger still
+    "路口井盖丢了，现在车来车往的",
+])
+def test_urgency__still_live_after_a_partial_end(text):
+    assert assess(text, None, model=_Suspicious()).urgency == "emergency"
+
+
+@pytest.mark.parametrize("text", [
+    "学校宿舍从昨晚开始没热水也没暖气，到现在也没人来修",  # a list of lacks, not a negation
+    "从前天起燃气时有时无，热水器点不着",  # since a past day: still going on
+    "刚交了电费，还是没来电",
+    "供暖管道漏了，我们单元暖气全停了",
+    "家里水龙头出来的水是黄的，还有股味",
+])
+def test_urgency__outages_told_in_callers_words_are_utility(text):
+    assert assess(text, None).urgency == "utility"
+
+
+def test_urgency__no_breath_felt_is_a_person_not_the_gas_supply():
+    result = assess("地铁车刚到站，车厢里有个姑娘突然倒了，我们把她放平了，摸着好像没气，有没有人教我们怎么弄", None)
+    assert result.urgency == "emergency" and result.referral == "120", result
+    assert "水电气热" not in result.reason
+
+
+def test_urgency__just_now_in_a_call__but_not_in_a_long_letter():
+    assert assess("隧道里两车刚刮了，停在里头，后面来的车看不见", None).referral == "122"
+    letter = _LETTER_OPENING + ("我们小区刚交房就发现问题很多，" * 10
+                                + "父亲脑梗仍在医院，家里困难，请问能否申请救助。")
+    assert len(letter) > 200
+    result = assess(letter, None)
+    assert result.urgency != "emergency" and result.referral is None, result
+
+
+def test_urgency__an_outage_found_does_not_lift_the_vetoes():
+    # 停电 is found (an outage), the story is over: the model may still not raise it
+    text = "前几天停电，电梯把一个老人关在里面，后来消防把人弄出来了，人没事，想问维保公司是哪家"
+    result = assess(text, None, model=_Suspicious())
+    assert result.urgency != "emergency", result
