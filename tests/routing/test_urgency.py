@@ -771,3 +771,30 @@ def test_urgency__an_outage_found_does_not_lift_the_vetoes():
     text = "前几天停电，电梯把一个老人关在里面，后来消防把人弄出来了，人没事，想问维保公司是哪家"
     result = assess(text, None, model=_Suspicious())
     assert result.urgency != "emergency", result
+
+
+@pytest.mark.parametrize(("text", "live"), [
+    ("邻居在业主群里说楼上有个小孩挂在阳台外面，就要掉下来了", True),  # hearsay of what is about to happen
+    ("工地围挡被风刮歪了几块，一直没扶正，占了半个人行道", False),  # a standing defect
+    ("来电人称其父亲刚才在家晕倒，已由120送至市医院，目前医生正在处理，想咨询医保怎么结算", False),
+    ("请问电梯困人了应该先打物业电话还是打119", False),  # a question, with no word of now
+    ("上次涨水把河堤冲掉一块，现在水退了，豁口还在，请水利站来修", False),
+    ("刚才隔壁厨房冒烟，锅烧干了，已经关火开窗处理好了", False),
+    ("老小区没消防栓，巷子又窄，真要着火了消防车都进不来", False),  # 真要: if it really did
+    ("年初村里有个老人掉水塘里淹死了，那个塘到现在都没围起来", False),
+    ("我的车被人堵在车位里出不去，挪车电话也不接，急死了", False),  # a car blocked in
+    ("地下车库的水已经淹到车窗了，有人还在往下冲想挪车", True),  # people in the water now
+    ("我爸一个人住在乡下，现在身体还行，我一直担心他万一哪天发病救护车赶不过去，想问问有什么办法", False),
+    ("我想问下公交改线的事，算了，站台上有个男的一直偷拍小姑娘，她吓得不敢动，他还在站台上，我怕他有刀", True),
+])
+def test_urgency__set_17_and_18_kinds(text, live):
+    result = assess(text, None, model=_Suspicious())
+    assert (result.urgency == "emergency") is live, result
+
+
+def test_urgency__the_model_raises_a_written_letter_only_when_sure():
+    letter = "建议在县百货大楼两端路口修建人行天桥。" * 7
+    assert len(letter) > 120
+    assert assess(letter, None, model=_Doubtful(0.4)).urgency != "emergency"
+    assert assess(letter, None, model=_Doubtful(0.6)).urgency == "emergency"
+    assert assess("路口那边好像出事了", None, model=_Doubtful(0.4)).urgency == "emergency"
