@@ -798,3 +798,15 @@ def test_urgency__the_model_raises_a_written_letter_only_when_sure():
     assert assess(letter, None, model=_Doubtful(0.4)).urgency != "emergency"
     assert assess(letter, None, model=_Doubtful(0.6)).urgency == "emergency"
     assert assess("路口那边好像出事了", None, model=_Doubtful(0.4)).urgency == "emergency"
+
+
+@pytest.mark.parametrize("text", [
+    "刚刚我爸晕倒，120已经拉到市医院了，现在医院说没床位",
+    "楼下两个人打架，警察来了都带走了，地上全是碎玻璃没人扫",
+    "刚才有个老人在公交车上摔了，已经被家属接去医院了，想反映司机开得太猛",
+    "刚才大风把门口的树刮倒了，已经有人把路清开了，树枝还堆在那",
+    "缆车突然停在半空，我们在上面困了一个多小时才被放下来，要求退票",
+])
+def test_urgency__taken_to_hospital_taken_away_or_let_down_is_over(text):
+    result = assess(text, None, model=_Suspicious())
+    assert result.urgency != "emergency" and result.referral is None, result
