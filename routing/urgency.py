@@ -213,10 +213,12 @@ _LEFT_BEHIND = re.compile(
 # A standing defect: a state that has lasted or is only seen (一直开着, 好几天了没人修, 锈穿了, 歪着, 线露在外面)
 # with no event told now. A danger cue in such a text (歪了, 塌了) describes a hazard to repair, and the
 # model may not raise it: hazards and live dangers share their words, this is what tells them apart.
+# How long a state has lasted (好几天了, 一两年): what a hazard has, and a live danger has not.
+_DURATIONS = "好几天|好些天|几天了|好久了|很久了|好长时间|几个月|半年了|一两年|两三年|好几年|好多年|一年多|半年多"
 _STANDING = re.compile(
-    "一直(开着|敞着|没人|没修|没管|没扶|没弄|没处理)|好几天|好些天|几天了|好久了|很久了|好长时间|几个月|半年了|"
+    "一直(开着|敞着|没人|没修|没管|没扶|没弄|没处理)|"
     "没人(修|管|扶|处理|清理)|锈|老化|歪着|斜着|斜靠|翘(起来|着)|露在外面|露着|露天|裸露|松了|松动|一推就晃|掉渣|"
-    "裂了(一|条|道|个|好)|裂缝|鼓起来|鼓包|歪得厉害|私拉|乱拉|飞线|一两年|两三年|好几年|好多年|一年多|半年多"
+    "裂了(一|条|道|个|好)|裂缝|鼓起来|鼓包|歪得厉害|私拉|乱拉|飞线|" + _DURATIONS
 )
 _PAST = word_list(
     "去年 前年 上个月 上月 上周 上星期 上礼拜 上个礼拜 前几天 前两天 前些天 前些日子 头些天 前段时间 前阵子 几天前 天前 周前 "
@@ -339,7 +341,7 @@ _PEOPLE_EXPOSED = re.compile(
 # Something lying across a road now (横在路中间, 撒了半条路): a danger now, unless the text says it has lain
 # there for days (路中间有个大坑，好几天了): then it is a standing hazard.
 _OBSTACLE = re.compile("路堵|横在|半条路|路中间|撒了[^|]{0,4}路")
-_DURATION = re.compile("好几天|好些天|几天了|好久了|很久了|好长时间|几个月|半年了|一两年|两三年|好几年|好多年|一年多|半年多")
+_DURATION = re.compile(_DURATIONS)
 
 
 def _obstacle_now(text: str, start: int = 0) -> bool:
@@ -404,8 +406,7 @@ _LACK = ("没", "不", "打不", "点不", "上不")
 
 def _since(text: str, time_word: str) -> bool:
     """The time word starts a state still going on: 从前天起, 昨晚开始, 上周以来."""
-    at = text.find(time_word)
-    return at >= 0 and text.startswith(("起", "开始", "以来", "到现在"), at + len(time_word))
+    return re.search(re.escape(time_word) + "(起|开始|以来|到现在)", text) is not None
 
 
 def _topic_after(after: str, word: str) -> bool:
@@ -447,8 +448,7 @@ def _judge(text: str, start: int, end: int, cue: _Cue, ctx: _Context) -> _Findin
         any(a in text[end:] for a in _AFTERMATH) or _AFTERMATH_PATTERN.search(text, end) or resolved
     ):
         return _Finding(cue, False, "事后反映，并非正在发生")
-    # A utility outage "since last month, still now" (上个月停水至今) or "this year" (今年暖气一直不热) is
-    # still going on.
+    # ... nor "this year" (今年暖气一直不热) or "since" (从前天起) for an outage.
     if time_word in _PAST and not (
         cue.kind == "utility" and ("至今" in after or "到现在" in text or time_word == "今年" or _since(text, time_word))
     ):
@@ -484,9 +484,9 @@ _HYPERBOLE = re.compile(
     "(吵|喊|叫|闹|响|震)得(我|人|全家|一家|孩子|老人)|(吓|气|急)(出病|出来|出毛病)|火烧火燎"
     "|(差|烦|吵|热|冷|贵|慢|臭|挤|堵)得要(死|命)"
 )
-# A worry about what may happen; not "害怕" (afraid, now) nor "怕是" (probably): a caller in danger says both.
 # A car blocked in by another (挪车电话也不接): a nuisance, however urgent the caller's errand.
 _BLOCKED_IN = re.compile("挪车电话|车[^|]{0,4}(出不去|开不出来|开不出去)")
+# A worry about what may happen; not "害怕" (afraid, now) nor "怕是" (probably): a caller in danger says both.
 _WORRY = re.compile("万一|如果|假如|一旦|要是|担心|生怕|迟早|早晚|隐患|哪天|(?<!害)怕(?!是|得|死)")
 
 
@@ -603,6 +603,18 @@ def _context(normalized: str) -> _Context:
     )
 
 
+def _explained(findings: list[_Finding]) -> bool:
+    """The rules explained the danger away (去年着过火, 不是打架): the model may not raise the text.
+
+    A cue explained away explains away its own service only: 没受伤 explains the injury, not the scrape
+    the rules were unsure of, still blocking the crossing (两边人都没受伤…车也不挪，路口堵死了); 没着火
+    does explain the burnt smell.
+    """
+    explained = {f.cue.referral for f in findings if not f.active and not f.unsure and f.cue.kind != "utility"}
+    unsure = {f.cue.referral for f in findings if f.unsure}
+    return bool(explained) and (not unsure or bool(explained & unsure))
+
+
 def _within(span: tuple[int, int], spans: list[tuple[int, int]]) -> bool:
     return any(start <= span[0] and span[1] <= end for start, end in spans)
 
@@ -671,13 +683,7 @@ def assess(text: str, urgency_hint: str | None = None, model=None) -> UrgencyAss
     if model is not None:
         live_probability, model_referral = _model_live(model, text)
         # The model may raise what the rules missed, never what they explained away (去年着过火, 不是打架).
-        # A cue the rules explained away explains away its own service only: 没受伤 explains the injury,
-        # not the scrape the rules were unsure of, still blocking the crossing (两边人都没受伤…车也不挪，
-        # 路口堵死了); 没着火 does explain the burnt smell.
-        explained_services = {f.cue.referral for f in findings
-                              if not f.active and not f.unsure and f.cue.kind != "utility"}
-        unsure_services = {f.cue.referral for f in findings if f.unsure}
-        explained = bool(explained_services) and (not unsure_services or bool(explained_services & unsure_services))
+        explained = _explained(findings)
         # (an outage the rules found says nothing about a live danger: the vetoes still read the text)
         veto = None if any(f.cue.kind != "utility" for f in findings) else _model_veto(normalized, ctx)
         threshold = _threshold(model, normalized, ctx)
@@ -687,6 +693,7 @@ def assess(text: str, urgency_hint: str | None = None, model=None) -> UrgencyAss
             urgency, review, raised = "emergency", True, True
             # The service to suggest to the agent: the one a scene the rules were unsure of points to
             # (a scrape told without present evidence → 122), else the model's own guess.
+            unsure_services = {f.cue.referral for f in findings if f.unsure}
             suggestion = next((r for r in _REFERRAL_PRIORITY if r in unsure_services), model_referral)
 
     if referrals:
