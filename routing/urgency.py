@@ -166,7 +166,7 @@ _FIGURATIVE = word_list("简直 像是 好比 多到 都要 快要 要把人 气
 # (被风吹得要掉下来了): it does not explain away a danger cue without a service.
 _DEGREE = word_list("得要 得人要 得我要")
 # A simile ends on these right after the alarming word ("熏得跟着了火一样", "响得跟爆炸似的").
-_SIMILE_AFTER = re.compile("了?(一样|似的|一般)")
+_SIMILE_AFTER = re.compile("了?(一样|似的|一般)(?!开|跑|走|窜|冲)")  # not 画龙一样开: a manner
 # Words right after a fire/medical/crime cue that make it a topic rather than an event.
 _TOPIC_AFTER = word_list(
     "隐患 风险 演练 演习 警报 报警器 宣传 知识 培训 预案 收费 费用 报销 电话 标准 保险 的风险 事故责任 "
@@ -194,21 +194,25 @@ _RESOLVED = re.compile(
     "|(被|给)[^|]{0,4}(拉|捞|救|抱|拽)(上来|出来)了|没(有)?人(被)?(埋|困|压|砸|烧)(?!着)"
     "|不是(泄漏|泄露|漏气|着火|起火|失火|煤气|燃气)|走近一看|原来是|一看(是|原来|才知道)"
     "|(阀门|总阀|闸|气)[^|]{0,2}(关了|关掉了|关上了)|(消防车|消防|警察|民警|救护车)[^|]{0,2}(都|也|已经)?走了"
-    "|水(都|已经)?退了|处理好了|(已经|已)关火"
-    "|(拉|送|接)(到|去|进)[^|]{0,4}医院|(都|已经|已)(被)?[^|]{0,4}(带走|拦下|控制住)了|处理完了|(路|道)[^|]{0,2}(清开|通)了"
+    "|水(都|已经)?退了|处理好了|(已经|已)关火|砸坏"
+    "|(拉|送|接)(到|去|进)[^|]{0,4}(医院|院)|(都|已经|已)(被)?[^|]{0,4}(带走|拦下|控制住)了|处理完了|(路|道)[^|]{0,2}(清开|通)了"
     "|(已经|已)[^|]{0,4}(救出来|救出)|困了[^|]{0,8}(才|就)被?(放|救)(下来|出来)"
     "|(捞|拉|救|抱)了上来|(捞|拉|救|拽)上来了|带回家了|没(啥|什么)事|(家长|家人|家属)[^|]{0,4}(接走|带走|领走)"
 )
-_CRASH_OVER = re.compile("(?<![不没肯给愿要我])(私了|挪(车|开|走|边|到))|拖走|已经走了|都走了|快处")
+_CRASH_OVER = re.compile(
+    "(?<![不没肯给愿要我])(私了|挪(车|开|走|边|到))|拖走|已经走了|都走了|快处|(让|叫)(走|挪)了|拍完照|拦下(来)?了"
+)
 _STILL_GOING = word_list(
     "还在 正在 越来越 一直在 还没出来 没出来 快来 赶紧 救命 还有味 还有烟 还有气味 还冒 还往外 "
-    "没气 不喘气 没呼吸 没反应 按胸口 心肺复苏 叫不醒"
+    "没气 不喘气 没呼吸 没反应 按胸口 心肺复苏 叫不醒 没醒 不醒"
 )
 # 还在 of a thing left behind (他的电动车还在我门口) is nothing still going on.
 _LEFT_BEHIND = re.compile(
     "还在(我|我家|我店|店|家)?门口|(口|点|坑|洞|缝|印|痕|桩)还在"  # 豁口还在: the damage, not the danger
     # the care given in hospital (已由120送至市一院，目前医生正在处理)
     "|(医生|医院|大夫|护士)[^|]{0,3}(正在|在)(处理|抢救|治疗|检查|看)"
+    # a request for the repair (麻烦市政赶紧来修一下)
+    "|赶紧来?(修|处理|整改|解决|管)"
 )
 # A standing defect: a state that has lasted or is only seen (一直开着, 好几天了没人修, 锈穿了, 歪着, 线露在外面)
 # with no event told now. A danger cue in such a text (歪了, 塌了) describes a hazard to repair, and the
@@ -217,7 +221,7 @@ _LEFT_BEHIND = re.compile(
 _DURATIONS = "好几天|好些天|几天了|好久了|很久了|好长时间|几个月|半年了|一两年|两三年|好几年|好多年|一年多|半年多"
 _STANDING = re.compile(
     "一直(开着|敞着|没人|没修|没管|没扶|没弄|没处理)|"
-    "没人(修|管|扶|处理|清理)|锈|老化|歪着|斜着|斜靠|翘(起来|着)|露在外面|露着|露天|裸露|松了|松动|一推就晃|掉渣|"
+    "没人(修|管|扶|处理|清理)|锈|老化|歪着|斜着|斜靠|翘(起来|着)|露在外面|露着|露出来|露天|裸露|松了|松动|一推就晃|掉渣|"
     "裂了(一|条|道|个|好)|裂缝|鼓起来|鼓包|歪得厉害|私拉|乱拉|飞线|" + _DURATIONS
 )
 _PAST = word_list(
@@ -334,7 +338,7 @@ def _resolved(text: str, start: int) -> bool:
 # story that is over and no mere question, whatever else it says ("按铃没人管…困了二十多分钟",
 # "自己爬出来了…可桥上谁都过不去", "群里说电梯困了个小孩，还没出来").
 _PEOPLE_EXPOSED = re.compile(
-    "眼看|还有人|有人还在|有人走|有人过|底下有人|下面有人|有[^|]{0,4}人在|人在(中间|上面|下面|里面|底下)|在里(头|面)|不敢动|"
+    "眼看|还有人|有人还在|(底下|下面|下边)[^|]{0,4}(全是|都是|好多|很多)人|吊着[^|]{0,6}(晃|摆)|有人走|有人过|底下有人|下面有人|有[^|]{0,4}人在|人在(中间|上面|下面|里面|底下)|在里(头|面)|不敢动|"
     "还没出来|出不来|过不去|[孩子]在(玩|下面|底下|上面|上头|边上|里面)|困了(个|一|两|二|三|好|半|十|[0-9])|吊在|悬在|困在|"
     "人(站|坐|躺|趴)在|挂在[^|]{0,4}(阳台|窗)[^|]{0,2}外|(人|他|她|孩子|老人)[^|]{0,6}还没下来|里面[^|]{0,2}(有人|孩子|老人|人在)|人[^|]{0,3}(边上|旁边)(走|过)"
 )
@@ -374,7 +378,7 @@ def _last_time_word(text: str, end: int) -> str | None:
     # 群里说她家门口煤气味特别大，现在还有).
     if last.group() in _HEARSAY and (
         any(w in text[max(0, last.start() - 6) : last.start()] for w in _FRESH)
-        or any(w in text[last.end() :] for w in (*_FRESH, "还在", "就要", "快要", "马上"))
+        or any(w in text[last.end() :] for w in (*_FRESH, "还在", "就要", "快要", "马上", "越来越"))
     ):
         return "刚刚"  # fresh news of something happening now
     return last.group()
@@ -425,7 +429,8 @@ def _judge(text: str, start: int, end: int, cue: _Cue, ctx: _Context) -> _Findin
     if not lack and any(neg in before[-4:] for neg in _NEGATORS):
         # A near miss (差点撞上) is no crash, but the danger that nearly struck may still be there
         # ("车道正中间抛锚…后面车差点撞上"): the model may still raise it for a person to look.
-        return _Finding(cue, False, "否定", unsure="差点" in before[-4:] and not (ctx.inquiry or ctx.complaint or ctx.habitual))
+        return _Finding(cue, False, "否定", unsure="差点" in before[-4:]
+                        and not (ctx.inquiry or ctx.complaint or (ctx.habitual and not ctx.ongoing)))
     figurative = [f for f in _FIGURATIVE if f in before[-3:] and not (cue.kind == "emergency" and f in _DEGREE)]
     if cue.kind != "utility" and (figurative or _SIMILE_AFTER.match(after)):
         return _Finding(cue, False, "比喻或夸张")
@@ -433,6 +438,11 @@ def _judge(text: str, start: int, end: int, cue: _Cue, ctx: _Context) -> _Findin
                     or before.endswith("真"))  # 真着火了人都跑不出去: "if it really caught fire"
     if cue.kind != "utility" and hypothetical:
         return _Finding(cue, False, "隐患或假设，并非正在发生")
+    if after.startswith(("的不是", "的并不是")):  # 冒火花的不是电线，是磨刀
+        return _Finding(cue, False, "否定")
+    # 塌了的棚子, 撞倒的隔离栏: a state left behind, not an event
+    if cue.word.endswith(("了", "倒", "坏", "断", "歪", "翻")) and after.startswith("的"):
+        return _Finding(cue, False, "事后反映，并非正在发生")
     if after.startswith("过"):  # 着过火, 撞过人: an experience, not an event
         return _Finding(cue, False, "过去发生的事")
 

@@ -810,3 +810,29 @@ def test_urgency__the_model_raises_a_written_letter_only_when_sure():
 def test_urgency__taken_to_hospital_taken_away_or_let_down_is_over(text):
     result = assess(text, None, model=_Suspicious())
     assert result.urgency != "emergency" and result.referral is None, result
+
+
+@pytest.mark.parametrize(("text", "live"), [
+    ("商场顶上的玻璃裂了一大片，碎渣正往下掉，底下全是人", True),  # a crack, but people under it now
+    ("村里人群里说变压器冒烟着火了，火越来越大", True),  # fresh hearsay: 越来越
+    ("前面一辆轿车在高速上画龙一样开，左右乱晃", True),  # 一样开: a manner of driving, not a simile
+    ("工人干着活晕过去了，人已经拖出来了，还是没醒", True),  # rescued, still unconscious
+    ("空调外机的架子锈断了一边，外机就吊着根管子在那晃，下面是人行道", True),
+    ("我老公刚才晕倒，已经被120拉到市一院了，想问急诊门口能不能临时停车", False),
+    ("十分钟前路口两车剐了一下，交警拍完照让走了，撞倒的隔离栏还扔在路边", False),
+    ("刚才那辆醉驾车已经被交警拦下了，想表扬一下那个交警", False),
+    ("没有人受伤，就是楼上晾衣杆掉下来砸坏了我的车棚", False),
+    ("老人踩到翘起来的地砖摔倒了，已经拉去医院了，麻烦市政赶紧来修一下", False),  # a request to repair
+    ("工棚昨晚被吹塌了一半，里面没人，现在塌了的棚子堆在路边归谁管", False),  # 塌了的: a state left
+    ("菜市场门口冒火花的不是电线，是磨刀师傅在磨刀", False),
+    ("路边电线杆上有根线外皮破了，铜丝都露出来了", False),  # a standing defect
+])
+def test_urgency__sets_19_to_22_kinds(text, live):
+    result = assess(text, None, model=_Suspicious())
+    assert (result.urgency == "emergency") is live, result
+
+
+def test_urgency__a_near_miss_while_it_goes_on_lets_the_model_look():
+    text = "同学刚发消息说前面一辆车在路上乱窜，好几次差点撞到人，正在往北开"
+    result = assess(text, None, model=_Suspicious())
+    assert result.urgency == "emergency" and result.review, result
