@@ -343,14 +343,24 @@ def test_urgency__being_furious_is_not_a_fire():
     assert assess("俺家柴火垛着了，火大得很", None).referral == "119"
 
 
-class _Suspicious:
-    """A learned model that thinks every text a live emergency: what the rules let it raise is then
-    exactly what their vetoes allow (the real model is tested above and in test_urgency_inference)."""
+class _Doubtful:
+    """A learned model that gives every text the same P(live) (below its threshold of 0.3: doubtful)."""
 
     threshold = 0.3
 
+    def __init__(self, p):
+        self.p = p
+
     def live(self, text):
-        return 0.9, None
+        return self.p, None
+
+
+class _Suspicious(_Doubtful):
+    """A learned model that thinks every text a live emergency: what the rules let it raise is then
+    exactly what their vetoes allow (the real model is tested above and in test_urgency_inference)."""
+
+    def __init__(self):
+        super().__init__(0.9)
 
 
 @pytest.mark.parametrize("text", [
@@ -568,10 +578,21 @@ def test_urgency__a_vehicle_in_a_ditch_with_children_inside_is_live():
 
 @pytest.mark.parametrize(("text", "referral"), [
     # a written letter: formal words for a live event (持铁棍, 此刻正在…泄漏, 请立即派)
-    ("本人系商场保安，目前一楼有一名男子手持铁棍追打顾客，请立即派警力处置。", "110"),
-    ("兹反映：工业园一液氨储罐此刻正在往外喷，气味刺鼻，请立即处置。", "119"),
+    pytest.param("本人系商场保安，目前一楼有一名男子手持铁棍追打顾客，请立即派警力处置。", "110", id="formal-weapon"),
+    pytest.param("兹反映：工业园一液氨储罐此刻正在往外喷，气味刺鼻，请立即处置。", "119", id="formal-chemical-leak"),
+    # an agent's framing (市民反映) reports, it does not complain
+    pytest.param("市民反映一名老人在公交站被电动车撞倒，腿上伤口很深，血流不止。", "120", id="framing-bleeding"),
+    pytest.param("市民反映其朋友刚发消息称高架上有辆车在逆行，让他代为报警。", "122", id="framing-wrong-way"),
+    # a toll gate is a place, not a question of fees; 正持刀, 尚在: now, and 要求 is the robber's
+    pytest.param("刚过收费站，有辆大货车在逆行，对面的车都在躲", "122", id="toll-gate"),
+    pytest.param("来电人称一男子正持刀要求店员交出现金，该男子尚在店内", "110", id="robbery-demand"),
+    # weaving on the road is a dangerous driver now
+    pytest.param("前面一辆黑色轿车一直在画龙，刚才差点刮到人", "122", id="weaving"),
+    pytest.param("高架上有辆货车蛇形走位，忽快忽慢", "122", id="snaking"),
 ])
-def test_urgency__a_formal_letter_about_a_live_event_is_an_emergency(text, referral):
+def test_urgency__a_live_event_told_in_formal_framed_or_drivers_words_is_an_emergency_with_its_service(
+    text, referral
+):
     result = assess(text, None)
     assert result.urgency == "emergency" and result.referral == referral, result
 
@@ -614,24 +635,6 @@ def test_urgency__what_to_do_in_a_question_is_no_cry_for_help():
     assert assess("孩子突然抽搐了怎么办", None).referral == "120"
 
 
-class _Doubtful:
-    """A model that gives every text the same modest P(live), below its threshold."""
-
-    threshold = 0.3
-
-    def __init__(self, p):
-        self.p = p
-
-    def live(self, text):
-        return self.p, None
-
-
-@pytest.mark.parametrize("text", ["前面一辆黑色轿车一直在画龙，刚才差点刮到人", "高架上有辆货车蛇形走位，忽快忽慢"])
-def test_urgency__weaving_on_the_road_is_a_dangerous_driver_now(text):
-    result = assess(text, None)
-    assert result.urgency == "emergency" and result.referral == "122", result
-
-
 def test_urgency__an_obstacle_that_has_lain_for_days_is_a_hazard__one_lying_there_now_is_live():
     standing = assess("学校门口路中间有个大坑，好几天了，下雨积满水看不出来", None, model=_Suspicious())
     assert standing.urgency != "emergency", standing
@@ -645,15 +648,6 @@ def test_urgency__people_exposed_now_let_a_doubtful_model_raise_the_text():
     assert result.urgency == "emergency" and result.review, result
     # without a present word the model's own threshold holds
     assert assess("河边那个深坑没有围挡，散步的人就从坑边上走", None, model=_Doubtful(0.25)).urgency != "emergency"
-
-
-@pytest.mark.parametrize(("text", "referral"), [
-    ("市民反映一名老人在公交站被电动车撞倒，腿上伤口很深，血流不止。", "120"),
-    ("市民反映其朋友刚发消息称高架上有辆车在逆行，让他代为报警。", "122"),
-])
-def test_urgency__the_agents_framing_is_no_complaint(text, referral):
-    result = assess(text, None)
-    assert result.urgency == "emergency" and result.referral == referral, result
 
 
 def test_urgency__appears_in_is_not_now():
@@ -704,15 +698,6 @@ def test_urgency__brushing_past_is_no_experience_word():
                                   "对面空调外机对着我家窗户吹，火烧火燎的"])
 def test_urgency__questions_and_hyperbole_are_not_raised_by_the_model(text):
     assert assess(text, None, model=_Suspicious()).urgency != "emergency"
-
-
-@pytest.mark.parametrize(("text", "referral"), [
-    ("刚过收费站，有辆大货车在逆行，对面的车都在躲", "122"),  # a toll gate is a place, not a question of fees
-    ("来电人称一男子正持刀要求店员交出现金，该男子尚在店内", "110"),  # 正持刀, 尚在: now; 要求: the robber's
-])
-def test_urgency__a_place_or_a_demand_is_no_question_or_complaint(text, referral):
-    result = assess(text, None)
-    assert result.urgency == "emergency" and result.referral == referral, result
 
 
 @pytest.mark.parametrize("text", [
