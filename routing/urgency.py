@@ -395,6 +395,8 @@ class _Context:
     # a standing defect (_STANDING: 一直没人管, 锈, 翘起来) told with nothing going on now and nobody
     # exposed to it (_danger_now): a hazard to repair
     standing: bool
+    exposed: bool  # people exposed to a danger (_PEOPLE_EXPOSED: 底下全是人, 困了个小孩)
+    danger_now: bool  # people exposed, or an obstacle lying on the road now (_danger_now)
 
 
 def _present_near(text: str, start: int, end: int) -> bool:
@@ -513,7 +515,7 @@ def _model_veto(normalized: str, ctx: _Context) -> str | None:
     # _resolved sees. People safe do not clear a road (翻了…砖撒了半条路…开车的人没事).
     if _resolved(normalized, 0) and not _obstacle_now(normalized):
         return "所述情况已经过去"
-    if _danger_now(normalized):
+    if ctx.danger_now:
         return None
     if ctx.inquiry and not (ctx.ongoing or ctx.urgent):
         return "咨询类表述，未表明正在发生"
@@ -588,7 +590,7 @@ _LETTER_THRESHOLD = 0.5
 def _threshold(model, normalized: str, ctx: _Context) -> float:
     if len(normalized) > _WINDOW_UPTO:  # a written letter narrates: as for the windows
         return max(model.threshold, _LETTER_THRESHOLD)
-    if _PEOPLE_EXPOSED.search(normalized) and (ctx.ongoing or ctx.urgent):
+    if ctx.exposed and (ctx.ongoing or ctx.urgent):
         return min(model.threshold, _EXPOSED_THRESHOLD)
     return model.threshold
 
@@ -601,6 +603,7 @@ def _context(normalized: str) -> _Context:
     ongoing = bool(_PRESENT_PATTERN.search(_AFTERMATH_PATTERN.sub("", normalized))) or (
         not inquiry and any(word in normalized for word in _SUDDEN)
     )
+    danger_now = _danger_now(normalized)
     return _Context(
         inquiry=inquiry,
         complaint=any(word in _AGENT_FRAME.sub("", normalized) for word in _COMPLAINT),
@@ -608,8 +611,9 @@ def _context(normalized: str) -> _Context:
         ongoing=ongoing,
         habitual=any(word in normalized for word in _HABITUAL),
         hypothetical=any(word in normalized for word in _HYPOTHETICAL),
-        standing=bool(_STANDING.search(normalized))
-        and not (urgent or ongoing or _danger_now(normalized)),
+        standing=bool(_STANDING.search(normalized)) and not (urgent or ongoing or danger_now),
+        exposed=bool(_PEOPLE_EXPOSED.search(normalized)),
+        danger_now=danger_now,
     )
 
 
@@ -627,6 +631,58 @@ def _explained(findings: list[_Finding]) -> bool:
 
 def _within(span: tuple[int, int], spans: list[tuple[int, int]]) -> bool:
     return any(start <= span[0] and span[1] <= end for start, end in spans)
+
+
+def _findings(normalized: str, ctx: _Context) -> list[_Finding]:
+    """Every scene and cue word of the text, each judged in its clause."""
+    findings: list[_Finding] = []
+    # Scenes told in the caller's words, judged by the same clause rules as the cue words.
+    scene_spans = []
+    for scene in _SCENES:
+        for m in scene.pattern.finditer(normalized):
+            cue = _Cue(m.group(), "referral", scene.referral, weak=scene.weak)
+            findings.append(_judge(normalized, m.start(), m.end(), cue, ctx))
+            scene_spans.append(m.span())
+    for m in _CUE_PATTERN.finditer(normalized):
+        cue = _CUE_BY_WORD.get(m.group())
+        # an outage word inside a scene is the scene's (摸着好像没气 is a person's breath, not the gas supply)
+        if cue is not None and not (cue.kind == "utility" and _within(m.span(), scene_spans)):
+            findings.append(_judge(normalized, m.start(), m.end(), cue, ctx))
+    return findings
+
+
+@dataclass(frozen=True)
+class _Opinion:
+    """The learned model's second opinion on a text."""
+
+    live_probability: float | None = None
+    raise_: bool = False  # raise to emergency for review, unless the rules already found one
+    suggestion: str | None = None  # the service suggested to the agent with a raised text
+    veto_note: str | None = None  # why the model's suspicion was not acted on, for the agent
+
+
+_NO_OPINION = _Opinion()
+
+
+def _consult(
+    model, text: str, normalized: str, ctx: _Context, findings: list[_Finding], rules_live: bool
+) -> _Opinion:
+    """Ask the model: it may raise what the rules missed (``rules_live``: they found a live emergency),
+    never what they explained away (去年着过火, 不是打架), nor a text one of its vetoes reads as not live."""
+    live_probability, model_referral = _model_live(model, text)
+    if rules_live or live_probability < _threshold(model, normalized, ctx):
+        return _Opinion(live_probability)
+    # (an outage the rules found says nothing about a live danger: the vetoes still read the text)
+    veto = None if any(f.cue.kind != "utility" for f in findings) else _model_veto(normalized, ctx)
+    if veto:
+        return _Opinion(live_probability, veto_note=f"模型疑似紧急（{live_probability:.2f}），但{veto}，不提升")
+    if _explained(findings):
+        return _Opinion(live_probability)
+    # The service to suggest to the agent: the one a scene the rules were unsure of points to (a scrape
+    # told without present evidence → 122), else the model's own guess.
+    unsure_services = {f.cue.referral for f in findings if f.unsure}
+    suggestion = next((r for r in _REFERRAL_PRIORITY if r in unsure_services), model_referral)
+    return _Opinion(live_probability, raise_=True, suggestion=suggestion)
 
 
 def assess(text: str, urgency_hint: str | None = None, model=None) -> UrgencyAssessment:
@@ -647,19 +703,7 @@ def assess(text: str, urgency_hint: str | None = None, model=None) -> UrgencyAss
     normalized = normalize(_SPACED_CLAUSES.sub("，", text))
     ctx = _context(normalized)
 
-    findings: list[_Finding] = []
-    # Scenes told in the caller's words, judged by the same clause rules as the cue words.
-    scene_spans = []
-    for scene in _SCENES:
-        for m in scene.pattern.finditer(normalized):
-            cue = _Cue(m.group(), "referral", scene.referral, weak=scene.weak)
-            findings.append(_judge(normalized, m.start(), m.end(), cue, ctx))
-            scene_spans.append(m.span())
-    for m in _CUE_PATTERN.finditer(normalized):
-        cue = _CUE_BY_WORD.get(m.group())
-        # an outage word inside a scene is the scene's (摸着好像没气 is a person's breath, not the gas supply)
-        if cue is not None and not (cue.kind == "utility" and _within(m.span(), scene_spans)):
-            findings.append(_judge(normalized, m.start(), m.end(), cue, ctx))
+    findings = _findings(normalized, ctx)
     active = [f.cue for f in findings if f.active]
 
     hint = urgency_hint if urgency_hint in URGENCIES else None
@@ -686,25 +730,12 @@ def assess(text: str, urgency_hint: str | None = None, model=None) -> UrgencyAss
     candidates = [u for u in (hint, text_urgency) if u is not None]
     urgency = min(candidates, key=_URGENCY_ORDER.__getitem__) if candidates else "normal"
     review = text_urgency != "emergency" and any(f.unsure for f in findings)
-    live_probability = None
-    suggestion = None  # the service suggested with a model-raised review
-    veto_note = None
-    raised = False
-    if model is not None:
-        live_probability, model_referral = _model_live(model, text)
-        # The model may raise what the rules missed, never what they explained away (去年着过火, 不是打架).
-        explained = _explained(findings)
-        # (an outage the rules found says nothing about a live danger: the vetoes still read the text)
-        veto = None if any(f.cue.kind != "utility" for f in findings) else _model_veto(normalized, ctx)
-        threshold = _threshold(model, normalized, ctx)
-        if text_urgency != "emergency" and live_probability >= threshold and veto:
-            veto_note = f"模型疑似紧急（{live_probability:.2f}），但{veto}，不提升"
-        elif text_urgency != "emergency" and live_probability >= threshold and not explained:
-            urgency, review, raised = "emergency", True, True
-            # The service to suggest to the agent: the one a scene the rules were unsure of points to
-            # (a scrape told without present evidence → 122), else the model's own guess.
-            unsure_services = {f.cue.referral for f in findings if f.unsure}
-            suggestion = next((r for r in _REFERRAL_PRIORITY if r in unsure_services), model_referral)
+    rules_live = text_urgency == "emergency"
+    opinion = _consult(model, text, normalized, ctx, findings, rules_live) if model is not None else _NO_OPINION
+    live_probability, suggestion, veto_note = opinion.live_probability, opinion.suggestion, opinion.veto_note
+    raised = opinion.raise_
+    if raised:
+        urgency, review = "emergency", True
 
     if referrals:
         words = "、".join(dict.fromkeys(c.word for c in active if c.kind == "referral"))
