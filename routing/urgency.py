@@ -74,15 +74,15 @@ _CUES: list[_Cue] = [
         "没有呼吸 没呼吸 抽搐 休克 煤气中毒 一氧化碳中毒 食物中毒 重伤 喘不上气 喘不过气 叫不醒 没反应 "
         "没意识 一动不动 还有没有气 口吐白沫 嘴歪 晕过去 晕了 倒下了 躺在地上 躺着一个人 起不来 流了很多血 倒在地 倒在卫生间 倒在厕所 倒在家 "
         "全是血 满脸是血 一直出血 一直在流血 在流血 止不住 骨头都露 割腕 溺水 落水 掉进河 吃错药 见红 胸口疼 中暑 "
-        "触电 捅了 被捅 压在车底 压住了 被压住 烫了 上吐下泻 纽扣电池 过敏 趴着不动",
+        "触电 捅了 被捅 破水 羊水破了 见了红 压在车底 压住了 被压住 烫了 上吐下泻 纽扣电池 过敏 趴着不动",
         weak="受伤 摔伤 摔倒 摔在 摔了 摔下来 滚下来 磕破 肚子疼 呼吸很急",
     ),
     *_cues(
         "referral",
         "122",
         "车祸 追尾 撞人 撞车 被车撞 交通事故 肇事逃逸 翻车 相撞 撞了 撞翻 撞倒 撞上 撞断 撞到 侧翻 逆行 "
-        "撞护栏 醉驾 画龙 蛇形",
-        weak="剐蹭 刮蹭 刮倒",
+        "撞护栏 醉驾 画龙 蛇形 连撞 连环撞",
+        weak="剐蹭 刮蹭 刮倒 剐了 刮上了 怼上 怼了 蹭了",
     ),
     *_cues(
         "referral",
@@ -106,7 +106,7 @@ _CUES: list[_Cue] = [
         None,
         "停水 断水 没水 没有水 来水 一滴水 上不来水 水压低 水压小 水压太低 水压还很小 停电 断电 没电 没有电 "
         "水是黄的 水发黄 出黄水 水很浑 水浑浊 停气 断气 没气 天然气停 煤气停 没来电 暖气停 暖气全停 打不着火 点不着火 打不着 点不着 不走气 燃气停 燃气停供 停暖 不供暖 暖气不热 暖气不暖 不热 冰凉 没有暖气 没暖气 供暖不足 "
-        "室温低 室温不达标 停热 下水道堵 堵了 往上返 返水 往外冒 积水",
+        "室温低 室温不达标 停热 下水道堵 堵了 往上返 返水 往外冒 积水 出不来气",
     ),
 ]
 # Words that contain a cue but are not one (水带 is a fire hose, not a water outage).
@@ -118,7 +118,9 @@ _DECOYS = word_list(
     # 找不到人 is also "nobody to call" (物业下班了找不到人); 水位不高 is no rising water; blood left on the
     # ground after a fight is a scene to clean, not a person bleeding
     "下班了找不到人 物业找不到人 找不到人管 找不到人修 找不到人来 水位不高 水位不算高 水位正常 地上全是血 地上都是血 "
-    "地砖撬了 砖撬了"
+    "地砖撬了 砖撬了 "
+    # the owner upstairs cannot be reached (楼上业主找不到人); a lock forced open is damage left behind
+    "业主找不到人 房东找不到人 业主也找不到人 撬坏"
 )
 _CUE_BY_WORD = {c.word: c for c in _CUES}
 _CUE_PATTERN = re.compile(
@@ -161,7 +163,11 @@ _HYPOTHETICAL = word_list(
     "非得 真要 如果 万一 假如 一旦 要是 担心 害怕 生怕 怕 容易 可能会 会不会 以免 隐患 迟早 早晚 哪天 说不定 要出 出了事 免得 防 就能 就会 提前"
 )
 # Figurative use of an alarming word ("简直是抢劫", "多到爆炸", "气得我心脏病都要犯了").
-_FIGURATIVE = word_list("简直 像是 好比 多到 都要 快要 要把人 气得 得要 得人要 得我要")
+_FIGURATIVE = word_list(
+    "简直 像是 好比 多到 都要 快要 要把人 气得 得要 得人要 得我要 "
+    # a degree told with an alarming word (臭到爆炸, 挤得人喘不过气来)
+    "臭到 吵到 热到 气到 烦到 挤到 贵到 冷到 累到 堵到 挤得 吵得 烦得"
+)
 # A degree complement is figurative for feelings (等得人要爆炸) but literal for a thing about to give way
 # (被风吹得要掉下来了): it does not explain away a danger cue without a service.
 _DEGREE = word_list("得要 得人要 得我要")
@@ -170,7 +176,7 @@ _SIMILE_AFTER = re.compile("了?(一样|似的|一般)(?!开|跑|走|窜|冲)") 
 # Words right after a fire/medical/crime cue that make it a topic rather than an event.
 _TOPIC_AFTER = word_list(
     "隐患 风险 演练 演习 警报 报警器 宣传 知识 培训 预案 收费 费用 报销 电话 标准 保险 的风险 事故责任 "
-    "责任认定 认定 的车 致人 拘留 的那个 的那段 的医药费 以后 之后 快处 做饭 取暖 作业 的话"
+    "责任认定 认定 的车 致人 拘留 的那个 的那段 的医药费 以后 之后 快处 做饭 取暖 作业 的话 证明 回执"
 )
 _AFTERMATH = word_list(
     "至今 已扑灭 已经扑灭 被扑灭 已灭 已处理 已经处理 处理完 已解决 后来 修好 补上 救出来 送到医院 灭了 "
@@ -198,13 +204,18 @@ _RESOLVED = re.compile(
     "|(拉|送|接)(到|去|进)[^|]{0,4}(医院|院)|(都|已经|已)(被)?[^|]{0,4}(带走|拦下|控制住)了|处理完了|(路|道)[^|]{0,2}(清开|通)了"
     "|(已经|已)[^|]{0,4}(救出来|救出)|困了[^|]{0,8}(才|就)被?(放|救)(下来|出来)"
     "|(捞|拉|救|抱)了上来|(捞|拉|救|拽)上来了|带回家了|没(啥|什么)事|(家长|家人|家属)[^|]{0,4}(接走|带走|领走)"
+    # the police took the statement, the people were taken away, the wind has dropped; not someone's own
+    # "it's nothing" (他自己说没事), which a caller reports because it is not (session 20's sets)
+    "|做完笔录|做了笔录|笔录做完|(警察|民警|消防|救护车)[^|]{0,2}刚走|被[^|]{0,4}(带走|接走|拉走|送走|抓走|抓住|抓到|抓)了"
+    "|关了(总)?(阀|闸)|(已经|已)关(了)?(总)?(阀|闸)|(人|老人|他|她|孩子)[^|]{0,2}醒了|(医院|医生|大夫)说(人)?没事|冇事"
+    "|不用派车|不用(过)?来了|谣言|谣传|根本没有|(风|雨|雪)(已经)?停了|原来(只|就)是"
 )
 _CRASH_OVER = re.compile(
     "(?<![不没肯给愿要我])(私了|挪(车|开|走|边|到))|拖走|已经走了|都走了|快处|(让|叫)(走|挪)了|拍完照|拦下(来)?了"
 )
 _STILL_GOING = word_list(
     "还在 正在 越来越 一直在 还没出来 没出来 快来 赶紧 救命 还有味 还有烟 还有气味 还冒 还往外 "
-    "没气 不喘气 没呼吸 没反应 按胸口 心肺复苏 叫不醒 没醒 不醒"
+    "没气 不喘气 没呼吸 没反应 按胸口 心肺复苏 叫不醒 没醒 不醒 还是有"
 )
 # 还在 of a thing left behind (他的电动车还在我门口) is nothing still going on.
 _LEFT_BEHIND = re.compile(
@@ -213,12 +224,17 @@ _LEFT_BEHIND = re.compile(
     "|(医生|医院|大夫|护士)[^|]{0,3}(正在|在)(处理|抢救|治疗|检查|看)"
     # a request for the repair (麻烦市政赶紧来修一下)
     "|赶紧来?(修|处理|整改|解决|管)"
+    # an animal left alone at home (他家小狗一直在屋里叫)
+    "|(狗|猫|宠物)[^|]{0,4}(一直在|还在)"
 )
 # A standing defect: a state that has lasted or is only seen (一直开着, 好几天了没人修, 锈穿了, 歪着, 线露在外面)
 # with no event told now. A danger cue in such a text (歪了, 塌了) describes a hazard to repair, and the
 # model may not raise it: hazards and live dangers share their words, this is what tells them apart.
 # How long a state has lasted (好几天了, 一两年): what a hazard has, and a live danger has not.
-_DURATIONS = "好几天|好些天|几天了|好久了|很久了|好长时间|几个月|半年了|一两年|两三年|好几年|好多年|一年多|半年多"
+_DURATIONS = (
+    "好几天|好些天|几天了|好久了|很久了|好长时间|几个月|半年了|一两年|两三年|好几年|好多年|一年多|半年多"
+    "|[两三四五六七八九十]天了|[两三四五六七八九十]个?(月|星期|礼拜)了"
+)
 _STANDING = re.compile(
     "一直(开着|敞着|没人|没修|没管|没扶|没弄|没处理)|"
     "没人(修|管|扶|处理|清理)|锈|老化|歪着|斜着|斜靠|翘(起来|着)|露在外面|露着|露出来|露天|裸露|松了|松动|一推就晃|掉渣|"
@@ -227,15 +243,17 @@ _STANDING = re.compile(
 _PAST = word_list(
     "去年 前年 上个月 上月 上周 上星期 上礼拜 上个礼拜 前几天 前两天 前些天 前些日子 头些天 前段时间 前阵子 几天前 天前 周前 "
     "月前 年前 月份 今年 年初 当时 昨天 昨晚 昨日 前天 之前 以前 曾经 当年 那年 那天 那次 上次 上回 过去 多年前 早些年 听说 据说 新闻 "
-    "有人说 发生过 着过 出过 遇到过 朋友圈 网上说 群里说 网上看到 视频里"
+    "有人说 发生过 着过 出过 遇到过 朋友圈 网上说 群里说 群里传 网上看到 视频里"
 )
 # Hearsay dates an event like a past word, unless the news is fresh: "同学刚在群里说宿舍有人割腕了" is a
 # live emergency reported by someone else (present word within a few characters before the hearsay).
-_HEARSAY = word_list("听说 据说 新闻 有人说 朋友圈 网上说 群里说 网上看到 视频里")
+_HEARSAY = word_list("听说 据说 新闻 有人说 朋友圈 网上说 群里说 群里传 网上看到 视频里")
 _FRESH = ("刚", "现在", "正在", "此刻")
 # Past words that date an event whatever follows them ("过去" also means "go over": 走过去).
 _PAST_DATED = tuple(w for w in _PAST if w != "过去")
-_PRESENT = word_list("正在 现在 刚刚 刚才 刚 此刻 目前 今天 今晚 今早 眼下 还在 尚在 仍在 马上 立刻 越来越 一直在")
+_PRESENT = word_list(
+    "正在 现在 刚刚 刚才 刚 此刻 目前 今天 今晚 今早 眼下 还在 尚在 仍在 马上 立刻 越来越 一直在 还停在"
+)
 
 
 def _time_word_pattern(words) -> re.Pattern:
@@ -257,6 +275,7 @@ _PRESENT_PATTERN = _time_word_pattern(_PRESENT)
 _PRESENT_IN_LETTER = _time_word_pattern([w for w in _PRESENT if w not in ("刚", "仍在", "尚在")])
 # Sudden onset: present evidence, unless the text asks about it (请问老人突然晕倒怎么急救).
 _SUDDEN = word_list("突然")
+_LEARNING = word_list("咨询 请问 想问 问一下 问问 想了解 了解一下 怎么 如何 咋")
 # 来人 alone is also "someone came" (燃气公司来人把阀门关了): only the cry counts.
 _URGENT = word_list(
     "救命 快来 赶紧 快点 紧急 求救 呼救 快来人 来人啊 来人呐 快快 出事了 怎么办 不知道咋办 求求 快派 快叫 立即处置 立即出警"
@@ -268,7 +287,7 @@ _INQUIRY = word_list(
     "咨询 请问 想问 问一下 问问 想了解 了解一下 怎么收费 收费 多少钱 费用 报销 如何办理 怎么办理 流程 政策 "
     "规定 标准 是否 能否 可以吗 哪里可以 电话是多少 热线 能不能 怎么赔 找谁 谁负责 谁赔 要负什么 "
     "咋弄 怎么弄 怎么操作 在哪个 哪个APP 怎么申请 咋处理 怎么处理 还是打 该打哪个 打哪个 怎么报警 咋报警 "
-    "是不是要 是不是得 才能报警 才可以报警 哪个部门 什么部门 哪个单位"
+    "是不是要 是不是得 才能报警 才可以报警 哪个部门 什么部门 哪个单位 什么情况下"
 )
 # A complaint or request about a matter (投诉, 建议) is not a call for help with an event happening now.
 _TOLL = re.compile("收费(站|口)")  # a toll gate is a place, not a question about fees
@@ -338,13 +357,17 @@ def _resolved(text: str, start: int) -> bool:
 # story that is over and no mere question, whatever else it says ("按铃没人管…困了二十多分钟",
 # "自己爬出来了…可桥上谁都过不去", "群里说电梯困了个小孩，还没出来").
 _PEOPLE_EXPOSED = re.compile(
-    "眼看|还有人|有人还在|(底下|下面|下边)[^|]{0,4}(全是|都是|好多|很多)人|吊着[^|]{0,6}(晃|摆)|有人走|有人过|底下有人|下面有人|有[^|]{0,4}人在|人在(中间|上面|下面|里面|底下)|在里(头|面)|不敢动|"
-    "还没出来|出不来|过不去|[孩子]在(玩|下面|底下|上面|上头|边上|里面)|困了(个|一|两|二|三|好|半|十|[0-9])|吊在|悬在|困在|"
-    "人(站|坐|躺|趴)在|挂在[^|]{0,4}(阳台|窗)[^|]{0,2}外|(人|他|她|孩子|老人)[^|]{0,6}还没下来|里面[^|]{0,2}(有人|孩子|老人|人在)|人[^|]{0,3}(边上|旁边)(走|过)"
+    "眼看|还有人|有人还在|(底下|下面|下边)[^|]{0,6}(全是|都是|好多|很多)人|吊着[^|]{0,6}(晃|摆)|有人走|有人过|底下有人|下面有人|有[^|]{0,4}人在|人在(中间|上面|下面|里面|底下)|在里(头|面)|不敢动|"
+    "还没出来|出不来|过不去|[孩子]就?在(玩|下面|底下|上面|上头|边上|旁边|跟前|里面)|困了(个|一|两|二|三|好|半|十|[0-9])|吊在|悬在|困在|"
+    "人(站|坐|躺|趴)在|挂在[^|]{0,4}(阳台|窗)[^|]{0,2}外|(人|他|她|孩子|老人)[^|]{0,6}还没下来|里面[^|]{0,2}(有人|孩子|老人|人在)|人[^|]{0,3}(边上|旁边)(走|过)|"
+    # a crowd under it now (好多人在等车, 一堆人在躲雨, 家长全在底下站着, 底下人行道人来人往), workers hanging
+    # in mid-air (俩工人挂在18楼外面晃)
+    "(好多|很多|一群|一堆|不少|好几个|一帮)[^|]{0,3}(人|孩|学生|家长|老人)[^|]{0,2}在[^|]{0,2}(等|玩|走|排队|旁边|边上|下面|底下|躲|站|转)|"
+    "(人|家长|孩子|学生|老人|大家)(全|都)在(底下|下面|下边)|(底下|下面|下边)[^|]{0,6}人来人往|(挂|吊)在[^|]{0,8}(晃|摆|外面|外头)"
 )
 # Something lying across a road now (横在路中间, 撒了半条路): a danger now, unless the text says it has lain
 # there for days (路中间有个大坑，好几天了): then it is a standing hazard.
-_OBSTACLE = re.compile("路堵|横在|半条路|路中间|撒了[^|]{0,4}路")
+_OBSTACLE = re.compile("路堵|横在|半条路|路中间|[撒洒]了[^|]{0,4}路|[撒洒]了一(大)?片|打滑")
 _DURATION = re.compile(_DURATIONS)
 
 
@@ -352,8 +375,17 @@ def _obstacle_now(text: str, start: int = 0) -> bool:
     return bool(_OBSTACLE.search(text, start)) and not _DURATION.search(text)
 
 
+# A thing about to fall right over a way people use (风一吹就要掉，底下是人行道): a danger minutes away.
+_ABOUT_TO_FALL = re.compile("(就要|快要|马上就?要?)(掉|倒|塌|砸)|快(掉|倒|塌)(下来|了)")
+_WAY_BELOW = re.compile("(底下|下面|下边|正对着)[^|]{0,3}(人行道|马路|公交站|路|街|大门|门口|出入口|通道|操场)")
+
+
 def _danger_now(text: str, start: int = 0) -> bool:
-    return bool(_PEOPLE_EXPOSED.search(text, start)) or _obstacle_now(text, start)
+    return (
+        bool(_PEOPLE_EXPOSED.search(text, start))
+        or _obstacle_now(text, start)
+        or bool(_ABOUT_TO_FALL.search(text, start) and _WAY_BELOW.search(text, start))
+    )
 
 
 # "过去" is "the past", or "go over" after a verb of motion or before what one does there (俺过去一看).
@@ -378,7 +410,7 @@ def _last_time_word(text: str, end: int) -> str | None:
     # 群里说她家门口煤气味特别大，现在还有).
     if last.group() in _HEARSAY and (
         any(w in text[max(0, last.start() - 6) : last.start()] for w in _FRESH)
-        or any(w in text[last.end() :] for w in (*_FRESH, "还在", "就要", "快要", "马上", "越来越"))
+        or any(w in text[last.end() :] for w in (*_FRESH, "还在", "就要", "快要", "马上", "越来越", "还没到", "还没来"))
     ):
         return "刚刚"  # fresh news of something happening now
     return last.group()
@@ -421,6 +453,25 @@ def _topic_after(after: str, word: str) -> bool:
     return after.startswith(word) if word.startswith("的") else word in after[:5]
 
 
+# A thing's damage after a crash word (燃气管道被车撞瘪了): a defect, not a crash now.
+_DAMAGED = ("瘪", "弯", "变形")
+_MITIGATED = re.compile("(拿|用)[^|]{0,4}(压着|盖着|挡着|堵着)|放了[^|]{0,3}(路障|锥|牌子)|围(起来|上)了|拉了[^|]{0,2}警戒线")
+_REPAIR = re.compile("(请|麻烦|希望|尽快|抓紧)[^|]{0,10}(维修|修复|修一下|修理|更换|换个|换一个|扶正|立起来|加固|修剪)")
+# A caller who thought it was a danger and found it was not (以为有人跳楼…结果是被子掉下来了, 以为爆炸了，其实
+# 是做试验), or who denies the cue later (有人说河边有人落水…那人不是落水，是在冬泳).
+_TURNS_OUT = ("结果是", "原来是", "原来只是", "其实是", "其实只是")
+_NOT_AFTER_ALL = re.compile("其实|结果|原来|根本没|不是")
+
+
+def _mistaken(text: str, c_start: int, start: int, end: int, word: str) -> bool:
+    before = text[c_start:start]
+    if any(t in before for t in _TURNS_OUT):
+        return True
+    if "以为" in before and _NOT_AFTER_ALL.search(text, end):
+        return True
+    return re.search(f"(?<!是)(不是|根本没有?|并没有?){re.escape(word)}", text[end:]) is not None
+
+
 def _judge(text: str, start: int, end: int, cue: _Cue, ctx: _Context) -> _Finding:
     c_start, c_end = _clause_bounds(text, start)
     before = text[c_start:start]
@@ -442,6 +493,8 @@ def _judge(text: str, start: int, end: int, cue: _Cue, ctx: _Context) -> _Findin
         return _Finding(cue, False, "隐患或假设，并非正在发生")
     if after.startswith(("的不是", "的并不是")):  # 冒火花的不是电线，是磨刀
         return _Finding(cue, False, "否定")
+    if cue.kind != "utility" and _mistaken(text, c_start, start, end, cue.word):
+        return _Finding(cue, False, "误会，并非险情")
     # 塌了的棚子, 撞倒的隔离栏: a state left behind, not an event
     if cue.word.endswith(("了", "倒", "坏", "断", "歪", "翻")) and after.startswith("的"):
         return _Finding(cue, False, "事后反映，并非正在发生")
@@ -479,6 +532,13 @@ def _judge(text: str, start: int, end: int, cue: _Cue, ctx: _Context) -> _Findin
         return _Finding(cue, False, "隐患或假设，并非正在发生", unsure=True)
     if cue.kind == "emergency" and ctx.standing:
         return _Finding(cue, False, "设施隐患或缺陷，并非正在发生")  # 围挡吹歪了一直没人扶
+    # A thing damaged (被车撞瘪了), made safe for now (拿砖头压着, 放了路障) or to be repaired (请尽快维修,
+    # 请扶正) is a hazard to fix, unless someone cries for help or is exposed to it now.
+    damaged = cue.referral == "122" and after.startswith(_DAMAGED)
+    if (cue.kind == "emergency" or damaged) and not (ctx.urgent or ctx.danger_now) and (
+        _MITIGATED.search(text) or (_REPAIR.search(text) and not ctx.ongoing) or damaged
+    ):
+        return _Finding(cue, False, "设施损坏待修，并非正在发生")
     if cue.kind != "utility" and ctx.habitual and not (time_word in _PRESENT or ctx.urgent):
         return _Finding(cue, False, "反映经常发生的情况，并非正在发生")
     if cue.weak and not present:
@@ -494,10 +554,10 @@ def _judge(text: str, start: int, end: int, cue: _Cue, ctx: _Context) -> _Findin
 _EXPERIENCE = re.compile("[关困砸撞烧淹摔伤着]过(人|一次|两次|好几次|几次)")
 _HYPERBOLE = re.compile(
     "(吵|喊|叫|闹|响|震)得(我|人|全家|一家|孩子|老人)|(吓|气|急)(出病|出来|出毛病)|火烧火燎"
-    "|(差|烦|吵|热|冷|贵|慢|臭|挤|堵)得要(死|命)"
+    "|(差|烦|吵|热|冷|贵|慢|臭|挤|堵)得要(死|命)|(晒|热|烤|蒸)得[^|]{0,4}化了"
 )
 # A car blocked in by another (挪车电话也不接): a nuisance, however urgent the caller's errand.
-_BLOCKED_IN = re.compile("挪车电话|车[^|]{0,4}(出不去|开不出来|开不出去)")
+_BLOCKED_IN = re.compile("挪车电话|车[^|]{0,4}(出不去|开不出来|开不出去)|车把[^|]{0,2}(门口|大门|车库|出口|单元门)[^|]{0,2}堵(死|住)了")
 # A worry about what may happen; not "害怕" (afraid, now) nor "怕是" (probably): a caller in danger says both.
 _WORRY = re.compile("万一|如果|假如|一旦|要是|担心|生怕|迟早|早晚|隐患|哪天|(?<!害)怕(?!是|得|死)")
 
@@ -517,6 +577,8 @@ def _model_veto(normalized: str, ctx: _Context) -> str | None:
         return "所述情况已经过去"
     if ctx.danger_now:
         return None
+    if _MITIGATED.search(normalized) and not ctx.urgent:
+        return "已有临时防护，按隐患处理"
     if ctx.inquiry and not (ctx.ongoing or ctx.urgent):
         return "咨询类表述，未表明正在发生"
     if _WORRY.search(normalized) and ctx.inquiry and not ctx.urgent:
@@ -600,8 +662,10 @@ def _context(normalized: str) -> _Context:
     # "怎么办" is a cry for help, except in a question (想问一下，看到有人晕倒去扶，万一被讹了怎么办).
     urgent = any(word in normalized for word in _URGENT if not (inquiry and word in _ASKING))
     # 到现在都没围起来 is aftermath, not now (_AFTERMATH_PATTERN)
+    # (a request is no question: 孕妇突然肚子疼…能不能让救护车迎我一下)
+    learning = any(word in normalized for word in _LEARNING)
     ongoing = bool(_PRESENT_PATTERN.search(_AFTERMATH_PATTERN.sub("", normalized))) or (
-        not inquiry and any(word in normalized for word in _SUDDEN)
+        not learning and any(word in normalized for word in _SUDDEN)
     )
     danger_now = _danger_now(normalized)
     return _Context(

@@ -821,3 +821,99 @@ def test_urgency__a_near_miss_while_it_goes_on_lets_the_model_look():
     text = "同学刚发消息说前面一辆车在路上乱窜，好几次差点撞到人，正在往北开"
     result = assess(text, None, model=_Suspicious())
     assert result.urgency == "emergency" and result.review, result
+
+
+# -- session 20: what five more blind sets showed ---------------------------------------------------------
+
+@pytest.mark.parametrize("text", [
+    "桥下两车剐了，都没受伤，车还停在快车道上",
+    "三车连撞，人都没受伤，车横在路口，快来疏导",
+    "两辆电动车怼上了，人都没事，在那吵架要交警来判",
+])
+def test_urgency__a_crash_nobody_was_hurt_in_is_still_a_crash_for_the_traffic_police(text):
+    result = assess(text, None, model=_Suspicious())
+    assert result.urgency == "emergency" and result.referral == "122", result
+
+
+@pytest.mark.parametrize("text", [
+    "有人打电话说湖边有人落水，我就在旁边，那人不是落水，是在游泳",
+    "邻居以为我家着火了，其实是在熏腊肉",
+    "听到一声巨响以为爆炸了，结果是工地在打桩",
+    "以为有人跳楼，结果是阳台上的被子掉下来了",
+    "群里传小区池塘有小孩溺水，我刚去看了，根本没有，是谣言",
+])
+def test_urgency__an_alarm_the_caller_found_mistaken_or_denies_later_is_not_live(text):
+    result = assess(text, None)
+    assert result.urgency != "emergency" and result.referral is None, result
+
+
+@pytest.mark.parametrize("text", [
+    "刚才被人抢了手机，警察来做完笔录走了，想问报警回执在哪查",
+    "隔壁打架的两个人被警察带走了，门被踹坏了谁修",
+    "工人中暑被拉走了，医院说没事，想问高温作业的规定",
+    "早上燃气泄漏，燃气公司来关了总阀，说明天才修",
+    "刚报的晕倒老人醒了，不用派车了",
+    "半夜邻居老人心梗被120接走了，他家狗一直在屋里叫，帮忙联系社区",
+])
+def test_urgency__a_statement_taken_or_the_people_taken_away_end_the_story(text):
+    result = assess(text, None, model=_Suspicious())
+    assert result.urgency != "emergency" and result.referral is None, result
+
+
+def test_urgency__someones_own_it_is_nothing_does_not_end_the_danger():
+    result = assess("我爸从梯子上摔下来了，他自己说没事，可现在说话有点糊涂", None, model=_Suspicious())
+    assert result.urgency == "emergency" and result.referral == "120", result
+
+
+@pytest.mark.parametrize("text", ["公厕堵了，臭到爆炸", "菜市场门口挤得人喘不过气来",
+                                  "保安让我们在门口干晒着，晒得人都快化了"])
+def test_urgency__an_alarming_word_telling_a_degree_is_figurative(text):
+    result = assess(text, None, model=_Suspicious())
+    assert result.urgency != "emergency" and result.referral is None, result
+
+
+@pytest.mark.parametrize("text", [
+    "人行道井盖碎了一角，现在拿砖头压着，请换个新的",
+    "井盖碎了一半，施工队放了个路障，三天了没人来换",
+    "限高杆被撞歪了，请尽快修复",
+    "燃气管道有一段被车撞瘪了，目前没闻到味，请来检查更换",
+    "公园的警示牌被风吹倒了，请重新立起来",
+])
+def test_urgency__a_thing_damaged_made_safe_or_to_be_repaired_is_a_hazard(text):
+    result = assess(text, None, model=_Suspicious())
+    assert result.urgency != "emergency" and result.referral is None, result
+
+
+@pytest.mark.parametrize("text", [
+    "路口的灯杆被撞歪了，马上就要倒，底下都是人，请尽快扶正",
+    "变压器箱门开着，线露在外面，一群小孩在旁边玩",
+    "塔吊上的钢管松了在半空晃，底下人行道人来人往",
+    "窗玻璃松了，风一吹就要掉，底下是人行道",
+    "大树被雨泡歪了，根都翘起来了，家长全在底下站着",
+    "外墙吊篮卡住了，两个工人挂在十八楼外面晃",
+    "国道洒了一大片机油，摩托车过去都打滑",
+])
+def test_urgency__people_under_or_beside_a_defect_now_make_it_a_danger_now(text):
+    result = assess(text, None, model=_Suspicious())
+    assert result.urgency == "emergency", result
+
+
+def test_urgency__a_hob_without_gas_is_no_person_out_of_breath():
+    assert assess("热水器和灶都出不来气，是不是外面管道的问题", None).urgency == "utility"
+    assert assess("孩子憋得出不来气，脸都紫了", None).referral == "120"
+
+
+def test_urgency__a_sudden_illness_told_with_a_request_is_live():
+    result = assess("车上乘客是孕妇，突然肚子疼，好像破水了，能不能让救护车来接", None)
+    assert result.urgency == "emergency" and result.referral == "120", result
+
+
+def test_urgency__a_van_blocking_a_door_is_a_nuisance__one_blocking_a_road_children_cross_is_not():
+    assert assess("快递车把门口堵死了，进不去", None, model=_Suspicious()).urgency != "emergency"
+    road = assess("渣土车把路全堵死了，司机不见了，放学的孩子只能从车缝里钻", None, model=_Suspicious())
+    assert road.urgency == "emergency", road
+
+
+def test_urgency__a_smell_still_there_after_the_valve_is_shut_is_live():
+    result = assess("厨房煤气味很重，阀门关了还是有，不敢开灯", None)
+    assert result.urgency == "emergency", result
