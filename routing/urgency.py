@@ -114,7 +114,7 @@ _DECOYS = word_list(
     "跳楼机 没有水带 停车 撞坏 打架叫唤 猫打架 狗打架 要死 要命 倒在门口 火苗都没有 火苗就一点 火苗很小 "
     "火苗特别小 表没反应 表还是没反应 表也没反应 烫了个洞 烫了一个洞 我火大 "
     # 着了 inside a verb with 不着 ("can't"): 找不着了 is "could not find", not "caught fire".
-    "找不着了 睡不着了 够不着了 摸不着了 看不着了 用不着了 找着了 找着啦 "
+    "找不着了 睡不着了 够不着了 摸不着了 看不着了 用不着了 找着了 找着啦 睡着了 "
     # 找不到人 is also "nobody to call" (物业下班了找不到人); 水位不高 is no rising water; blood left on the
     # ground after a fight is a scene to clean, not a person bleeding
     "下班了找不到人 物业找不到人 找不到人管 找不到人修 找不到人来 水位不高 水位不算高 水位正常 地上全是血 地上都是血 "
@@ -166,7 +166,9 @@ _HYPOTHETICAL = word_list(
 _FIGURATIVE = word_list(
     "简直 像是 好比 多到 都要 快要 要把人 气得 得要 得人要 得我要 "
     # a degree told with an alarming word (臭到爆炸, 挤得人喘不过气来)
-    "臭到 吵到 热到 气到 烦到 挤到 贵到 冷到 累到 堵到 挤得 吵得 烦得"
+    "臭到 吵到 热到 气到 烦到 挤到 贵到 冷到 累到 堵到 挤得 吵得 烦得 "
+    # "almost" (人都快中暑了, 坐一趟下来都快晕了): a nuisance told as near harm
+    "都快"
 )
 # A degree complement is figurative for feelings (等得人要爆炸) but literal for a thing about to give way
 # (被风吹得要掉下来了): it does not explain away a danger cue without a service.
@@ -176,7 +178,7 @@ _SIMILE_AFTER = re.compile("了?(一样|似的|一般)(?!开|跑|走|窜|冲)") 
 # Words right after a fire/medical/crime cue that make it a topic rather than an event.
 _TOPIC_AFTER = word_list(
     "隐患 风险 演练 演习 警报 报警器 宣传 知识 培训 预案 收费 费用 报销 电话 标准 保险 的风险 事故责任 "
-    "责任认定 认定 的车 致人 拘留 的那个 的那段 的医药费 以后 之后 快处 做饭 取暖 作业 的话 证明 回执"
+    "责任认定 认定 的车 致人 拘留 的那个 的那段 的医药费 以后 之后 快处 做饭 取暖 作业 的话 证明 回执 那家 那户"
 )
 _AFTERMATH = word_list(
     "至今 已扑灭 已经扑灭 被扑灭 已灭 已处理 已经处理 处理完 已解决 后来 修好 补上 救出来 送到医院 灭了 "
@@ -198,7 +200,7 @@ _RESOLVED = re.compile(
     "|已(经)?被[^|]{0,6}(扑灭|救出|救上来|抓住|抓到|控制住)|(已经|已)[^|]{0,4}(抓住|抓到|拿回来)"
     "|(送至|送往|送进)[^|]{0,8}医院|情况稳定|已无大碍|脱离(生命)?危险|(里面|里头)没(有)?人(?!应|回|开|接|答)"
     "|(被|给)[^|]{0,4}(拉|捞|救|抱|拽)(上来|出来)了|没(有)?人(被)?(埋|困|压|砸|烧)(?!着)"
-    "|不是(泄漏|泄露|漏气|着火|起火|失火|煤气|燃气)|走近一看|原来是|一看(是|原来|才知道)"
+    "|不是(泄漏|泄露|漏气|着火|起火|失火|煤气|燃气)|走近一看|原来是|一看[|]?(是|原来|才知道)"
     "|(阀门|总阀|闸|气)[^|]{0,2}(关了|关掉了|关上了)|(消防车|消防|警察|民警|救护车)[^|]{0,2}(都|也|已经)?走了"
     "|水(都|已经)?退了|处理好了|(已经|已)关火|砸坏"
     "|(拉|送|接)(到|去|进)[^|]{0,4}(医院|院)|(都|已经|已)(被)?[^|]{0,4}(带走|拦下|控制住)了|处理完了|(路|道)[^|]{0,2}(清开|通)了"
@@ -209,13 +211,15 @@ _RESOLVED = re.compile(
     "|做完笔录|做了笔录|笔录做完|(警察|民警|消防|救护车)[^|]{0,2}刚走|被[^|]{0,4}(带走|接走|拉走|送走|抓走|抓住|抓到|抓)了"
     "|关了(总)?(阀|闸)|(已经|已)关(了)?(总)?(阀|闸)|(人|老人|他|她|孩子)[^|]{0,2}醒了|(医院|医生|大夫)说(人)?没事|冇事"
     "|不用派车|不用(过)?来了|谣言|谣传|根本没有|(风|雨|雪)(已经)?停了|原来(只|就)是"
+    "|把[^|]{0,3}(人|他|她|他们)[^|]{0,2}(带走|拉走|接走|送走)了|(警察|民警|派出所|消防|救护车)[^|]{0,4}刚走"
+    "|缝了(针|几针|[0-9一二三四五六七八九十]+针)|没有生命危险|闹着玩|开玩笑|在拍(戏|视频|短视频)|拍戏|结果[^|]{0,4}(就是|只是)"
 )
 _CRASH_OVER = re.compile(
-    "(?<![不没肯给愿要我])(私了|挪(车|开|走|边|到))|拖走|已经走了|都走了|快处|(让|叫)(走|挪)了|拍完照|拦下(来)?了"
+    "(?<![不没肯给愿要我])(私了|挪(车|开|走|边|到))|拖走|已经走了|都走了|快处|(让|叫)(走|挪)了|拍完照|(交警|警察|民警|被)[^|]{0,4}拦下(来)?了|(碎玻璃|玻璃碴)[^|]{0,6}(没人|还没)"
 )
 _STILL_GOING = word_list(
     "还在 正在 越来越 一直在 还没出来 没出来 快来 赶紧 救命 还有味 还有烟 还有气味 还冒 还往外 "
-    "没气 不喘气 没呼吸 没反应 按胸口 心肺复苏 叫不醒 没醒 不醒 还是有"
+    "没气 不喘气 没呼吸 没反应 按胸口 心肺复苏 叫不醒 没醒 不醒 还是有 快去追 快追 得快"
 )
 # 还在 of a thing left behind (他的电动车还在我门口) is nothing still going on.
 _LEFT_BEHIND = re.compile(
@@ -223,9 +227,9 @@ _LEFT_BEHIND = re.compile(
     # the care given in hospital (已由120送至市一院，目前医生正在处理)
     "|(医生|医院|大夫|护士)[^|]{0,3}(正在|在)(处理|抢救|治疗|检查|看)"
     # a request for the repair (麻烦市政赶紧来修一下)
-    "|赶紧来?(修|处理|整改|解决|管)"
-    # an animal left alone at home (他家小狗一直在屋里叫)
-    "|(狗|猫|宠物)[^|]{0,4}(一直在|还在)"
+    "|(赶紧|尽快)来?(修|处理|整改|解决|管|查)"
+    # an animal left alone at home (他家小狗一直在屋里叫), a ceiling still dripping, a building without gas
+    "|(狗|猫|宠物)[^|]{0,4}(一直在|还在)|还在滴|(楼|家|户|小区|单元|村)[^|]{0,2}没气"
 )
 # A standing defect: a state that has lasted or is only seen (一直开着, 好几天了没人修, 锈穿了, 歪着, 线露在外面)
 # with no event told now. A danger cue in such a text (歪了, 塌了) describes a hazard to repair, and the
@@ -242,7 +246,7 @@ _STANDING = re.compile(
 )
 _PAST = word_list(
     "去年 前年 上个月 上月 上周 上星期 上礼拜 上个礼拜 前几天 前两天 前些天 前些日子 头些天 前段时间 前阵子 几天前 天前 周前 "
-    "月前 年前 月份 今年 年初 当时 昨天 昨晚 昨日 前天 之前 以前 曾经 当年 那年 那天 那次 上次 上回 过去 多年前 早些年 听说 据说 新闻 "
+    "月前 年前 月份 今年 年初 月初 月底 年底 上半年 当时 昨天 昨晚 昨日 前天 之前 以前 曾经 当年 那年 那天 那次 上次 上回 过去 多年前 早些年 听说 据说 新闻 "
     "有人说 发生过 着过 出过 遇到过 朋友圈 网上说 群里说 群里传 网上看到 视频里"
 )
 # Hearsay dates an event like a past word, unless the news is fresh: "同学刚在群里说宿舍有人割腕了" is a
@@ -262,6 +266,8 @@ def _time_word_pattern(words) -> re.Pattern:
     def one(word: str) -> str:
         if word == "现在":
             return "(?<![出体表实])现在"
+        if word == "还停在":  # a vehicle still standing where it crashed, not a lift stopped between floors
+            return "(?<=[车子辆])还停在"
         if word == "刚":  # 刚到站, 刚从水里: not 刚好, 刚需, 刚性, 刚开始 (and 刚才/刚刚 are words of their own)
             return "刚(?![好需性开刚才])"
         return re.escape(word) + ("(?![去来])" if word.endswith("过") and word != "过去" else "")
@@ -278,7 +284,8 @@ _SUDDEN = word_list("突然")
 _LEARNING = word_list("咨询 请问 想问 问一下 问问 想了解 了解一下 怎么 如何 咋")
 # 来人 alone is also "someone came" (燃气公司来人把阀门关了): only the cry counts.
 _URGENT = word_list(
-    "救命 快来 赶紧 快点 紧急 求救 呼救 快来人 来人啊 来人呐 快快 出事了 怎么办 不知道咋办 求求 快派 快叫 立即处置 立即出警"
+    "救命 快来 赶紧 快点 紧急 求救 呼救 快来人 来人啊 来人呐 快快 出事了 怎么办 不知道咋办 求求 快派 快叫 立即处置 立即出警 "
+    "不知道咋弄 不知道怎么弄 快去追 快追"
 )
 _ASKING = word_list("怎么办 不知道咋办")  # a cry for help, or the end of a question
 # A live event is told once; habits and counts are reports ("已经有好几个人摔倒了", "天天在楼道充电").
@@ -336,6 +343,7 @@ class _Finding:
     active: bool
     why: str  # for an inactive cue: why it did not count
     unsure: bool = False  # inactive only for want of evidence (a weak cue): worth a person's look
+    over: bool = False  # inactive because the text tells it as past or over (去年着过火, 已经灭了)
 
 
 def _clause_bounds(text: str, pos: int) -> tuple[int, int]:
@@ -363,7 +371,7 @@ _PEOPLE_EXPOSED = re.compile(
     # a crowd under it now (好多人在等车, 一堆人在躲雨, 家长全在底下站着, 底下人行道人来人往), workers hanging
     # in mid-air (俩工人挂在18楼外面晃)
     "(好多|很多|一群|一堆|不少|好几个|一帮)[^|]{0,3}(人|孩|学生|家长|老人)[^|]{0,2}在[^|]{0,2}(等|玩|走|排队|旁边|边上|下面|底下|躲|站|转)|"
-    "(人|家长|孩子|学生|老人|大家)(全|都)在(底下|下面|下边)|(底下|下面|下边)[^|]{0,6}人来人往|(挂|吊)在[^|]{0,8}(晃|摆|外面|外头)"
+    "(人|家长|孩子|学生|老人|大家)(全|都)在(底下|下面|下边)|(底下|下面|下边)[^|]{0,6}人来人往|(挂|吊)在[^|]{0,8}(晃|摆|外面|外头)|正对着[^|]{0,12}人群"
 )
 # Something lying across a road now (横在路中间, 撒了半条路): a danger now, unless the text says it has lain
 # there for days (路中间有个大坑，好几天了): then it is a standing hazard.
@@ -376,8 +384,10 @@ def _obstacle_now(text: str, start: int = 0) -> bool:
 
 
 # A thing about to fall right over a way people use (风一吹就要掉，底下是人行道): a danger minutes away.
-_ABOUT_TO_FALL = re.compile("(就要|快要|马上就?要?)(掉|倒|塌|砸)|快(掉|倒|塌)(下来|了)")
-_WAY_BELOW = re.compile("(底下|下面|下边|正对着)[^|]{0,3}(人行道|马路|公交站|路|街|大门|门口|出入口|通道|操场)")
+_ABOUT_TO_FALL = re.compile("(就要|快要|马上就?要?)(掉|倒|塌|砸)|快(掉|倒|塌)(下来|了)|正[^|]{0,10}(倒|歪|掉|塌)")
+_WAY_BELOW = re.compile(
+    "(底下|下面|下边|正对着)[^|]{0,3}(人行道|马路|公交站|路|街|大门|门口|出入口|通道|操场)|车来车往"
+)
 
 
 def _danger_now(text: str, start: int = 0) -> bool:
@@ -410,7 +420,7 @@ def _last_time_word(text: str, end: int) -> str | None:
     # 群里说她家门口煤气味特别大，现在还有).
     if last.group() in _HEARSAY and (
         any(w in text[max(0, last.start() - 6) : last.start()] for w in _FRESH)
-        or any(w in text[last.end() :] for w in (*_FRESH, "还在", "就要", "快要", "马上", "越来越", "还没到", "还没来"))
+        or any(w in text[last.end() :] for w in (*_FRESH, "还在", "就要", "快要", "马上", "越来越", "还没到", "还没来", "正有"))
     ):
         return "刚刚"  # fresh news of something happening now
     return last.group()
@@ -453,14 +463,17 @@ def _topic_after(after: str, word: str) -> bool:
     return after.startswith(word) if word.startswith("的") else word in after[:5]
 
 
+_LIGHTS_OUT = re.compile("灯[^|]{0,2}灭了")
 # A thing's damage after a crash word (燃气管道被车撞瘪了): a defect, not a crash now.
 _DAMAGED = ("瘪", "弯", "变形")
-_MITIGATED = re.compile("(拿|用)[^|]{0,4}(压着|盖着|挡着|堵着)|放了[^|]{0,3}(路障|锥|牌子)|围(起来|上)了|拉了[^|]{0,2}警戒线")
-_REPAIR = re.compile("(请|麻烦|希望|尽快|抓紧)[^|]{0,10}(维修|修复|修一下|修理|更换|换个|换一个|扶正|立起来|加固|修剪)")
+_MITIGATED = re.compile("(拿|用)[^|]{0,4}(压着|盖着|挡着|堵着|围着)|放了[^|]{0,3}(路障|锥|牌子)|围(起来|上)了|拉了[^|]{0,2}警戒线")
+_REPAIR = re.compile(
+    "(请|麻烦|希望|尽快|抓紧)[^|]{0,10}(维修|修复|修一下|修理|更换|换个|换一个|扶正|立起来|加固|修剪)|谁来修|找谁修"
+)
 # A caller who thought it was a danger and found it was not (以为有人跳楼…结果是被子掉下来了, 以为爆炸了，其实
 # 是做试验), or who denies the cue later (有人说河边有人落水…那人不是落水，是在冬泳).
 _TURNS_OUT = ("结果是", "原来是", "原来只是", "其实是", "其实只是")
-_NOT_AFTER_ALL = re.compile("其实|结果|原来|根本没|不是")
+_NOT_AFTER_ALL = re.compile("其实|结果|原来|根本没|不是|一看[|]?是|才知道|才发现")
 
 
 def _mistaken(text: str, c_start: int, start: int, end: int, word: str) -> bool:
@@ -499,7 +512,7 @@ def _judge(text: str, start: int, end: int, cue: _Cue, ctx: _Context) -> _Findin
     if cue.word.endswith(("了", "倒", "坏", "断", "歪", "翻")) and after.startswith("的"):
         return _Finding(cue, False, "事后反映，并非正在发生")
     if after.startswith("过"):  # 着过火, 撞过人: an experience, not an event
-        return _Finding(cue, False, "过去发生的事")
+        return _Finding(cue, False, "过去发生的事", over=True)
 
     time_word = _last_time_word(text, start)
     just_happened = after.startswith(("了", "着", "啦")) or "正在" in before or before.endswith("正")
@@ -509,15 +522,16 @@ def _judge(text: str, start: int, end: int, cue: _Cue, ctx: _Context) -> _Findin
     # a crash is over when the vehicles are gone (私了走了, 拖走了).
     # (read from the cue itself: 消防车也走了 tells the engine gone)
     resolved = _CRASH_OVER.search(text, end) if cue.referral == "122" else _resolved(text, start)
+    rest = _LIGHTS_OUT.sub("", text[end:])  # 灯也灭了 is no fire put out
     if cue.kind != "utility" and (
-        any(a in text[end:] for a in _AFTERMATH) or _AFTERMATH_PATTERN.search(text, end) or resolved
+        any(a in rest for a in _AFTERMATH) or _AFTERMATH_PATTERN.search(text, end) or resolved
     ):
-        return _Finding(cue, False, "事后反映，并非正在发生")
+        return _Finding(cue, False, "事后反映，并非正在发生", over=True)
     # ... nor "this year" (今年暖气一直不热) or "since" (从前天起) for an outage.
     if time_word in _PAST and not (
         cue.kind == "utility" and ("至今" in after or "到现在" in text or time_word == "今年" or _since(text, time_word))
     ):
-        return _Finding(cue, False, f"“{time_word}”发生的事")
+        return _Finding(cue, False, f"“{time_word}”发生的事", over=True)
 
     if cue.kind != "utility" and any(h in text[c_start:c_end] for h in _HABITUAL) and not ctx.urgent:
         return _Finding(cue, False, "反映经常发生的情况，并非正在发生")  # 车祸频发, 火灾时有发生
@@ -554,7 +568,7 @@ def _judge(text: str, start: int, end: int, cue: _Cue, ctx: _Context) -> _Findin
 _EXPERIENCE = re.compile("[关困砸撞烧淹摔伤着]过(人|一次|两次|好几次|几次)")
 _HYPERBOLE = re.compile(
     "(吵|喊|叫|闹|响|震)得(我|人|全家|一家|孩子|老人)|(吓|气|急)(出病|出来|出毛病)|火烧火燎"
-    "|(差|烦|吵|热|冷|贵|慢|臭|挤|堵)得要(死|命)|(晒|热|烤|蒸)得[^|]{0,4}化了"
+    "|(差|烦|吵|热|冷|贵|慢|臭|挤|堵)得要(死|命)|(晒|热|烤|蒸)得[^|]{0,4}化了|(给|被)(吵|气)(高|出|得)"
 )
 # A car blocked in by another (挪车电话也不接): a nuisance, however urgent the caller's errand.
 _BLOCKED_IN = re.compile("挪车电话|车[^|]{0,4}(出不去|开不出来|开不出去)|车把[^|]{0,2}(门口|大门|车库|出口|单元门)[^|]{0,2}堵(死|住)了")
@@ -659,8 +673,10 @@ def _threshold(model, normalized: str, ctx: _Context) -> float:
 
 def _context(normalized: str) -> _Context:
     inquiry = any(word in _TOLL.sub("", normalized) for word in _INQUIRY)
-    # "怎么办" is a cry for help, except in a question (想问一下，看到有人晕倒去扶，万一被讹了怎么办).
-    urgent = any(word in normalized for word in _URGENT if not (inquiry and word in _ASKING))
+    # "怎么办" is a cry for help, except in a question (想问一下，看到有人晕倒去扶，万一被讹了怎么办); 尽快来查
+    # asks for a visit soon, it is no cry (快来).
+    unhurried = normalized.replace("尽快", "")
+    urgent = any(word in unhurried for word in _URGENT if not (inquiry and word in _ASKING))
     # 到现在都没围起来 is aftermath, not now (_AFTERMATH_PATTERN)
     # (a request is no question: 孕妇突然肚子疼…能不能让救护车迎我一下)
     learning = any(word in normalized for word in _LEARNING)
@@ -707,12 +723,36 @@ def _findings(normalized: str, ctx: _Context) -> list[_Finding]:
             cue = _Cue(m.group(), "referral", scene.referral, weak=scene.weak)
             findings.append(_judge(normalized, m.start(), m.end(), cue, ctx))
             scene_spans.append(m.span())
+    starts = [start for start, _ in scene_spans]
     for m in _CUE_PATTERN.finditer(normalized):
         cue = _CUE_BY_WORD.get(m.group())
         # an outage word inside a scene is the scene's (摸着好像没气 is a person's breath, not the gas supply)
         if cue is not None and not (cue.kind == "utility" and _within(m.span(), scene_spans)):
             findings.append(_judge(normalized, m.start(), m.end(), cue, ctx))
-    return findings
+            starts.append(m.start())
+    return _residues(normalized, findings, starts)
+
+
+# What a fire leaves behind: a smell, the engines (not smoke: 昨天着火的仓库今天又冒烟了 is a new fire).
+_LINGERING = ("烧焦味", "焦糊味", "焦味", "消防车")
+
+
+def _residues(text: str, findings: list[_Finding], starts: list[int]) -> list[_Finding]:
+    """A lingering cue after its service's event told as past or over, or after a dated story, is what the
+    event left (着火了…已经灭了…一股焦糊味; 去年着过一次火…现在一开空调就有焦糊味), not a second event."""
+    over = [(start, f.cue.referral) for start, f in zip(starts, findings, strict=True) if f.over]
+    dated = _PAST_DATED_PATTERN.search(text)
+    if dated:
+        over += [(dated.start(), f.cue.referral) for f in findings if f.cue.word in _LINGERING]
+    return [
+        _Finding(f.cue, False, "事后遗留，并非正在发生", over=True)
+        if f.active
+        and f.cue.word in _LINGERING
+        and "又" not in text[max(0, start - 4) : start]  # 今天又有焦糊味: again, a new event
+        and any(o < start and service == f.cue.referral for o, service in over)
+        else f
+        for start, f in zip(starts, findings, strict=True)
+    ]
 
 
 @dataclass(frozen=True)

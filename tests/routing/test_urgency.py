@@ -917,3 +917,48 @@ def test_urgency__a_van_blocking_a_door_is_a_nuisance__one_blocking_a_road_child
 def test_urgency__a_smell_still_there_after_the_valve_is_shut_is_live():
     result = assess("厨房煤气味很重，阀门关了还是有，不敢开灯", None)
     assert result.urgency == "emergency", result
+
+
+@pytest.mark.parametrize("text", [
+    "刚才楼下着火了，消防已经灭了走了，现在楼道里一股焦糊味，找谁来清理",
+    "去年楼下餐馆着过一次火，现在空调一开就一股焦糊味，想找人赔",
+])
+def test_urgency__the_smell_a_fire_left_is_no_second_fire(text):
+    result = assess(text, None)
+    assert result.urgency != "emergency" and result.referral is None, result
+    # a new smell, again, is a new fire
+    assert assess("昨天着火的仓库今天又有焦糊味了", None).referral == "119"
+
+
+@pytest.mark.parametrize("text", [
+    "我孙女抽风了，浑身一抽一抽的，我不知道咋弄",  # a cry for help, not a question
+    "我的包让人抢了，人没事，往东边跑了，你们快去追啊",  # the victim safe, the robber running
+    "渣土车刚把门口停的几辆车挨个刮了，司机还坐在车上，我们把他车拦下了",  # stopped by the caller
+    "女儿坐电梯卡在了十二楼和十三楼中间，说灯也灭了，里面很闷",  # lights out, no fire put out
+    "群里有人说车棚那儿正有人撬锁，我替大伙打个电话",  # fresh hearsay
+    "老杨树让雨泡歪了，正一点一点往马路上倒，底下车来车往的",
+])
+def test_urgency__a_live_event_in_words_the_rules_misread_before(text):
+    assert assess(text, None, model=_Suspicious()).urgency == "emergency"
+
+
+@pytest.mark.parametrize("text", [
+    "刚才小区里有人打架，警察来了把人带走了，地上玻璃碴子没人扫",
+    "孙子从滑梯上摔下来，已经去医院缝了针回来了，滑梯边的铁片请物业修",
+    "我以为河边那人要跳河，过去问了才知道是在钓鱼",
+    "以为着火了，下去一看，是早点铺蒸包子的蒸汽",
+    "窗外有人喊抓小偷，一看是孩子们在玩，闹着玩的",
+    "河边步道的地砖塌陷了，现在用锥桶围着，麻烦修一下",
+    "食堂几个人食物中毒，现在都已经没有生命危险了，请尽快来查一下食堂",
+    "麻将声到后半夜还不停，我血压都给吵高了",
+    "空调坏了一个礼拜，人都快中暑了",
+])
+def test_urgency__over_mistaken_made_safe_or_told_as_a_degree(text):
+    result = assess(text, None, model=_Suspicious())
+    assert result.urgency != "emergency" and result.referral is None, result
+
+
+def test_urgency__asking_for_a_visit_soon_is_no_cry_for_help():
+    # 尽快来 is not 快来: the leaning tree is a repair request, not a call for help
+    result = assess("路边的树歪了，请尽快来修剪", None, model=_Suspicious())
+    assert result.urgency != "emergency", result
