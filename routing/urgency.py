@@ -74,7 +74,7 @@ _CUES: list[_Cue] = [
         "没有呼吸 没呼吸 抽搐 休克 煤气中毒 一氧化碳中毒 食物中毒 重伤 喘不上气 喘不过气 叫不醒 没反应 "
         "没意识 一动不动 还有没有气 口吐白沫 嘴歪 晕过去 晕了 倒下了 躺在地上 躺着一个人 起不来 流了很多血 倒在地 倒在卫生间 倒在厕所 倒在家 "
         "全是血 满脸是血 一直出血 一直在流血 在流血 止不住 骨头都露 割腕 溺水 落水 掉进河 吃错药 见红 胸口疼 中暑 "
-        "触电 捅了 被捅 破水 羊水破了 见了红 压在车底 压住了 被压住 烫了 上吐下泻 纽扣电池 过敏 趴着不动",
+        "触电 捅了 被捅 破水 羊水 见了红 无反应 推不醒 摇不醒 压在车底 压住了 被压住 烫了 上吐下泻 纽扣电池 过敏 趴着不动",
         weak="受伤 摔伤 摔倒 摔在 摔了 摔下来 滚下来 磕破 肚子疼 呼吸很急",
     ),
     *_cues(
@@ -88,7 +88,7 @@ _CUES: list[_Cue] = [
         "referral",
         "110",
         "打架 斗殴 群殴 围殴 抢劫 抢包 抢了 入室盗窃 入室抢劫 撬门 撬锁 撬了 持刀 拿刀 拿着刀 砍人 行凶 绑架 "
-        "非法拘禁 跳楼 自杀 打斗 打起来 打群架 见人就打 弄死 砸门 砸车 拖上车 翻到栏杆外 跟着我 不让走 打我 撬",
+        "非法拘禁 跳楼 自杀 打斗 打起来 打群架 见人就打 弄死 砸门 砸车 拖上车 翻到栏杆外 跟着我 不让走 打我 撬 按在地上",
         weak="打人 家暴 小偷 偷东西 偷手机 走丢 找不到人 鬼鬼祟祟",
     ),
     *_cues(
@@ -115,6 +115,8 @@ _DECOYS = word_list(
     "火苗特别小 表没反应 表还是没反应 表也没反应 烫了个洞 烫了一个洞 我火大 "
     # 着了 inside a verb with 不着 ("can't"): 找不着了 is "could not find", not "caught fire".
     "找不着了 睡不着了 够不着了 摸不着了 看不着了 用不着了 找着了 找着啦 睡着了 "
+    # a car that cannot leave a car park, hands cold as ice (a body, not the heating)
+    "车出不来 车开不出来 手脚冰凉 手冰凉 脚冰凉 身上冰凉 浑身冰凉 "
     # 找不到人 is also "nobody to call" (物业下班了找不到人); 水位不高 is no rising water; blood left on the
     # ground after a fight is a scene to clean, not a person bleeding
     "下班了找不到人 物业找不到人 找不到人管 找不到人修 找不到人来 水位不高 水位不算高 水位正常 地上全是血 地上都是血 "
@@ -160,7 +162,7 @@ _CLAUSE_BREAK = re.compile(r"[|。，！？；、\n]")
 _SPACED_CLAUSES = re.compile(r"(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])")
 _NEGATORS = word_list("没有 没 未 不是 并非 无 不会 不要 谨防 防止 预防 避免 没人 差点")
 _HYPOTHETICAL = word_list(
-    "非得 真要 如果 万一 假如 一旦 要是 担心 害怕 生怕 怕 容易 可能会 会不会 以免 隐患 迟早 早晚 哪天 说不定 要出 出了事 免得 防 就能 就会 提前"
+    "非得 真要 如果 万一 假如 一旦 要是 担心 害怕 生怕 怕 容易 可能会 会不会 以免 隐患 迟早 早晚 哪天 说不定 要出 出了事 免得 防 就能 就会 提前 能把人 会把人"
 )
 # Figurative use of an alarming word ("简直是抢劫", "多到爆炸", "气得我心脏病都要犯了").
 _FIGURATIVE = word_list(
@@ -178,7 +180,7 @@ _SIMILE_AFTER = re.compile("了?(一样|似的|一般)(?!开|跑|走|窜|冲)") 
 # Words right after a fire/medical/crime cue that make it a topic rather than an event.
 _TOPIC_AFTER = word_list(
     "隐患 风险 演练 演习 警报 报警器 宣传 知识 培训 预案 收费 费用 报销 电话 标准 保险 的风险 事故责任 "
-    "责任认定 认定 的车 致人 拘留 的那个 的那段 的医药费 以后 之后 快处 做饭 取暖 作业 的话 证明 回执 那家 那户"
+    "责任认定 认定 的车 致人 拘留 的那个 的那段 的医药费 以后 之后 快处 做饭 取暖 作业 的话 证明 回执 那家 那户 善后 后安置 后重建 后救助"
 )
 _AFTERMATH = word_list(
     "至今 已扑灭 已经扑灭 被扑灭 已灭 已处理 已经处理 处理完 已解决 后来 修好 补上 救出来 送到医院 灭了 "
@@ -208,18 +210,36 @@ _RESOLVED = re.compile(
     "|(捞|拉|救|抱)了上来|(捞|拉|救|拽)上来了|带回家了|没(啥|什么)事|(家长|家人|家属)[^|]{0,4}(接走|带走|领走)"
     # the police took the statement, the people were taken away, the wind has dropped; not someone's own
     # "it's nothing" (他自己说没事), which a caller reports because it is not (session 20's sets)
-    "|做完笔录|做了笔录|笔录做完|(警察|民警|消防|救护车)[^|]{0,2}刚走|被[^|]{0,4}(带走|接走|拉走|送走|抓走|抓住|抓到|抓)了"
+    "|做完笔录|做了笔录|笔录做完|被(警察|民警|交警|派出所|保安|家人|家属|家长|120|救护车)?(带走|接走|拉走|送走)了|被[^|]{0,4}(抓住|抓到|抓)了"
     "|关了(总)?(阀|闸)|(已经|已)关(了)?(总)?(阀|闸)|(人|老人|他|她|孩子)[^|]{0,2}醒了|(医院|医生|大夫)说(人)?没事|冇事"
     "|不用派车|不用(过)?来了|谣言|谣传|根本没有|(风|雨|雪)(已经)?停了|原来(只|就)是"
-    "|把[^|]{0,3}(人|他|她|他们)[^|]{0,2}(带走|拉走|接走|送走)了|(警察|民警|派出所|消防|救护车)[^|]{0,4}刚走"
-    "|缝了(针|几针|[0-9一二三四五六七八九十]+针)|没有生命危险|闹着玩|开玩笑|在拍(戏|视频|短视频)|拍戏|结果[^|]{0,4}(就是|只是)"
+    "|(警察|民警|派出所|消防|救护车)[^|]{0,4}刚走"
+    "|缝了(针|几针|[0-9一二三四五六七八九十]+针)|没有生命危险|闹着玩|开玩笑|是[^|]{0,4}在拍(戏|视频|短视频)|拍戏"
+    "|结果[^|]{0,4}(就是|只是)|其实(是|没)|一问[|]?(是|才知道)|救出去|送医"
+    # taken away by the police or the family, not by a stranger (有个男的把孩子带走了 is live)
+    "|(警察|民警|交警|保安|派出所|家人|家长|救护车|120)[^|]{0,2}(把|将)[^|]{0,10}(带走|拉走|接走|送走)了"
+    "|没(啥|什么)?大碍|叫醒(了|后)|是喝(醉|多)了|烧秸秆|没(有)?着起来"
 )
 _CRASH_OVER = re.compile(
     "(?<![不没肯给愿要我])(私了|挪(车|开|走|边|到))|拖走|已经走了|都走了|快处|(让|叫)(走|挪)了|拍完照|(交警|警察|民警|被)[^|]{0,4}拦下(来)?了|(碎玻璃|玻璃碴)[^|]{0,6}(没人|还没)"
 )
+# A crash, told in any words (撞瘪了, 别了我一下, 三车连环剐蹭): the people safe do not end it, the vehicles
+# gone do (_CRASH_OVER).
+_CRASH = re.compile("撞|追尾|剐|刮[上了倒到]|蹭[了上到]|怼|连环|车祸|交通事故|别了我")
+# A refusal before the end of a crash (有个司机不同意拍照挪车) is no end.
+_REFUSAL = ("不同意", "不肯", "不愿", "不让", "不给")
+
+
+def _crash_over(text: str, start: int) -> bool:
+    return any(
+        not any(r in text[max(0, m.start() - 8) : m.start()] for r in _REFUSAL)
+        for m in _CRASH_OVER.finditer(text, start)
+    )
+
+
 _STILL_GOING = word_list(
     "还在 正在 越来越 一直在 还没出来 没出来 快来 赶紧 救命 还有味 还有烟 还有气味 还冒 还往外 "
-    "没气 不喘气 没呼吸 没反应 按胸口 心肺复苏 叫不醒 没醒 不醒 还是有 快去追 快追 得快"
+    "没气 不喘气 没呼吸 没反应 按胸口 心肺复苏 叫不醒 没醒 不醒 还是有 快去追 快追 得快 味道还 还很浓 还是很浓"
 )
 # 还在 of a thing left behind (他的电动车还在我门口) is nothing still going on.
 _LEFT_BEHIND = re.compile(
@@ -289,19 +309,22 @@ _URGENT = word_list(
 )
 _ASKING = word_list("怎么办 不知道咋办")  # a cry for help, or the end of a question
 # A live event is told once; habits and counts are reports ("已经有好几个人摔倒了", "天天在楼道充电").
-_HABITUAL = word_list("已经有好几 好几次 经常 总是 老是 老在 天天 每天 多次 几次 常常 长期 时有发生 频发 频繁 屡次 屡屡")
+_HABITUAL = word_list("已经有好几 好几次 经常 总是 老是 老在 天天 每天 多次 几次 常常 长期 时有发生 频发 频繁 屡次 屡屡 接连 接二连三")
 _INQUIRY = word_list(
     "咨询 请问 想问 问一下 问问 想了解 了解一下 怎么收费 收费 多少钱 费用 报销 如何办理 怎么办理 流程 政策 "
     "规定 标准 是否 能否 可以吗 哪里可以 电话是多少 热线 能不能 怎么赔 找谁 谁负责 谁赔 要负什么 "
     "咋弄 怎么弄 怎么操作 在哪个 哪个APP 怎么申请 咋处理 怎么处理 还是打 该打哪个 打哪个 怎么报警 咋报警 "
-    "是不是要 是不是得 才能报警 才可以报警 哪个部门 什么部门 哪个单位 什么情况下"
+    "是不是要 是不是得 才能报警 才可以报警 哪个部门 什么部门 哪个单位 什么情况下 该用什么 用什么灭 该怎么"
 )
+_REQUESTS = word_list("能不能 能否 可以吗 是否")
 # A complaint or request about a matter (投诉, 建议) is not a call for help with an event happening now.
-_TOLL = re.compile("收费(站|口)")  # a toll gate is a place, not a question about fees
+# A toll gate is a place, not a question about fees; "not sure whether" is no question.
+_TOLL = re.compile("收费(站|口)|不(确定|知道|清楚)是否")
 _COMPLAINT = word_list("投诉 建议 希望 要求 反映")
 # An agent's summary opens with the caller's framing (市民反映…, 来电人反映…): that 反映 reports, it does not
 # complain; the complaint words are looked for after it.
-_AGENT_FRAME = re.compile("^(市民|居民|群众|来电人|来电|网民|网友)[^|]{0,2}(反映|称|表示)")
+# A web form's header (情况反映：…) frames the text the same way.
+_AGENT_FRAME = re.compile("^(市民|居民|群众|来电人|来电|网民|网友)[^|]{0,2}(反映|称|表示)|^(情况)?反映\\|")
 # Evidence that a text describes a hazard or a standing defect, not an event: the category's
 # "emergency" hint does not apply to it (消防通道被堵, 灭火器过期, 应急灯不亮).
 _NOT_LIVE = (
@@ -352,9 +375,12 @@ def _clause_bounds(text: str, pos: int) -> tuple[int, int]:
     return start, following.start() if following else len(text)
 
 
-def _resolved(text: str, start: int) -> bool:
-    """The text says, after ``start``, that the danger is over, and nothing after that is still going on."""
-    found = _RESOLVED.search(text, start)
+def _resolved(text: str, start: int, since: int | None = None) -> bool:
+    """The text says, after ``start``, that the danger is over, and nothing after that is still going on.
+
+    ``since``: a phrase of the end that begins there, before ``start``, and ends after it counts too
+    (警察刚把楼上打架那两口子带走了: the fight is inside the phrase that ends it)."""
+    found = next((m for m in _RESOLVED.finditer(text, start if since is None else since) if m.end() > start), None)
     if found is None:
         return False
     rest = _LEFT_BEHIND.sub("", text[found.end() :])
@@ -371,7 +397,7 @@ _PEOPLE_EXPOSED = re.compile(
     # a crowd under it now (好多人在等车, 一堆人在躲雨, 家长全在底下站着, 底下人行道人来人往), workers hanging
     # in mid-air (俩工人挂在18楼外面晃)
     "(好多|很多|一群|一堆|不少|好几个|一帮)[^|]{0,3}(人|孩|学生|家长|老人)[^|]{0,2}在[^|]{0,2}(等|玩|走|排队|旁边|边上|下面|底下|躲|站|转)|"
-    "(人|家长|孩子|学生|老人|大家)(全|都)在(底下|下面|下边)|(底下|下面|下边)[^|]{0,6}人来人往|(挂|吊)在[^|]{0,8}(晃|摆|外面|外头)|正对着[^|]{0,12}人群"
+    "(人|家长|孩子|学生|老人|大家)(全|都)在(底下|下面|下边)|(底下|下面|下边)[^|]{0,6}人来人往|(挂|吊)在[^|]{0,8}(晃|摆|外面|外头)|正对着[^|]{0,12}人群|还有[^|]{0,3}(游客|行人|孩子|学生|工人|住户)|还(站|坐|躺|趴)在"
 )
 # Something lying across a road now (横在路中间, 撒了半条路): a danger now, unless the text says it has lain
 # there for days (路中间有个大坑，好几天了): then it is a standing hazard.
@@ -409,6 +435,10 @@ def _is_time_word(text: str, m: re.Match) -> bool:
     return not (text[m.start() - 1 : m.start()] in _GO_OVER_BEFORE or text.startswith(_GO_OVER_AFTER, m.end()))
 
 
+# Something going on as the news is told (群里说…人都在往外跑, 朋友圈说她家燃气报警器在响).
+_PROGRESSIVE = re.compile("(正|都在|还在|一直在|在)(往|响|冒|烧|打|砍|追|跑|哭|喊|掉|漏|抢|闹|撬|砸)")
+
+
 def _last_time_word(text: str, end: int) -> str | None:
     last = None
     for m in _TIME_PATTERN.finditer(text, 0, end):
@@ -421,6 +451,7 @@ def _last_time_word(text: str, end: int) -> str | None:
     if last.group() in _HEARSAY and (
         any(w in text[max(0, last.start() - 6) : last.start()] for w in _FRESH)
         or any(w in text[last.end() :] for w in (*_FRESH, "还在", "就要", "快要", "马上", "越来越", "还没到", "还没来", "正有"))
+        or _PROGRESSIVE.search(text, last.end())
     ):
         return "刚刚"  # fresh news of something happening now
     return last.group()
@@ -429,6 +460,7 @@ def _last_time_word(text: str, end: int) -> str | None:
 @dataclass(frozen=True)
 class _Context:
     inquiry: bool  # the text asks something (咨询, 请问, 能不能, 谁赔…)
+    request_only: bool  # ... only for a service to come (能不能, 能否, 可以吗)
     complaint: bool  # the text complains or requests (投诉, 建议, 希望…)
     urgent: bool  # a cry for help (救命, 快来, 怎么办…)
     ongoing: bool  # any present-time word anywhere (现在, 还在, 突然…)
@@ -464,6 +496,7 @@ def _topic_after(after: str, word: str) -> bool:
 
 
 _LIGHTS_OUT = re.compile("灯[^|]{0,2}灭了")
+_INFLOW = ("往里灌", "倒灌")
 # A thing's damage after a crash word (燃气管道被车撞瘪了): a defect, not a crash now.
 _DAMAGED = ("瘪", "弯", "变形")
 _MITIGATED = re.compile("(拿|用)[^|]{0,4}(压着|盖着|挡着|堵着|围着)|放了[^|]{0,3}(路障|锥|牌子)|围(起来|上)了|拉了[^|]{0,2}警戒线")
@@ -473,7 +506,7 @@ _REPAIR = re.compile(
 # A caller who thought it was a danger and found it was not (以为有人跳楼…结果是被子掉下来了, 以为爆炸了，其实
 # 是做试验), or who denies the cue later (有人说河边有人落水…那人不是落水，是在冬泳).
 _TURNS_OUT = ("结果是", "原来是", "原来只是", "其实是", "其实只是")
-_NOT_AFTER_ALL = re.compile("其实|结果|原来|根本没|不是|一看[|]?是|才知道|才发现")
+_NOT_AFTER_ALL = re.compile("其实|结果|原来|根本没|不是|一看[|]?是|一问|才知道|才发现|才看清")
 
 
 def _mistaken(text: str, c_start: int, start: int, end: int, word: str) -> bool:
@@ -506,6 +539,8 @@ def _judge(text: str, start: int, end: int, cue: _Cue, ctx: _Context) -> _Findin
         return _Finding(cue, False, "隐患或假设，并非正在发生")
     if after.startswith(("的不是", "的并不是")):  # 冒火花的不是电线，是磨刀
         return _Finding(cue, False, "否定")
+    if cue.word in _INFLOW and any(w in before[-6:] for w in ("风", "烟", "味")):
+        return _Finding(cue, False, "并非进水")  # 冷风呼呼往里灌, 烟顺着窗户往里灌
     if cue.kind != "utility" and _mistaken(text, c_start, start, end, cue.word):
         return _Finding(cue, False, "误会，并非险情")
     # 塌了的棚子, 撞倒的隔离栏: a state left behind, not an event
@@ -521,7 +556,7 @@ def _judge(text: str, start: int, end: int, cue: _Cue, ctx: _Context) -> _Findin
     # The people are safe is no end to a crash: the vehicles still block the road (司机自己爬出来了，没大事);
     # a crash is over when the vehicles are gone (私了走了, 拖走了).
     # (read from the cue itself: 消防车也走了 tells the engine gone)
-    resolved = _CRASH_OVER.search(text, end) if cue.referral == "122" else _resolved(text, start)
+    resolved = _crash_over(text, end) if cue.referral == "122" else _resolved(text, start, since=c_start)
     rest = _LIGHTS_OUT.sub("", text[end:])  # 灯也灭了 is no fire put out
     if cue.kind != "utility" and (
         any(a in rest for a in _AFTERMATH) or _AFTERMATH_PATTERN.search(text, end) or resolved
@@ -538,7 +573,8 @@ def _judge(text: str, start: int, end: int, cue: _Cue, ctx: _Context) -> _Findin
     if len(text) > _LONG_TEXT and cue.kind != "utility" and not _present_near(text, start, end):
         return _Finding(cue, False, "长篇反映中的叙述，附近未表明正在发生")
     present = time_word in _PRESENT or just_happened or ctx.urgent or ctx.ongoing
-    if cue.kind == "referral" and (ctx.inquiry or ctx.complaint) and not present:
+    # (a request for the service is no question: 孕妇羊水好像破了，能不能在下一站接)
+    if cue.kind == "referral" and (ctx.complaint or (ctx.inquiry and not ctx.request_only)) and not present:
         return _Finding(cue, False, "咨询或投诉类表述")
     if cue.kind == "emergency" and ctx.inquiry and not (time_word in _PRESENT or ctx.urgent or ctx.ongoing):
         return _Finding(cue, False, "咨询类表述")  # 发现路边井盖丢了应该找哪个部门
@@ -587,7 +623,8 @@ def _model_veto(normalized: str, ctx: _Context) -> str | None:
     # a cry or someone in danger before the danger is told over is part of the story (听到有人喊救命，下去一看
     # 是电视声; 电梯把老人关在里面…后来消防把人弄出来了，人没事); one after it is still going on, which
     # _resolved sees. People safe do not clear a road (翻了…砖撒了半条路…开车的人没事).
-    if _resolved(normalized, 0) and not _obstacle_now(normalized):
+    over = _crash_over(normalized, 0) if _CRASH.search(normalized) else _resolved(normalized, 0)
+    if over and not _obstacle_now(normalized):
         return "所述情况已经过去"
     if ctx.danger_now:
         return None
@@ -599,7 +636,8 @@ def _model_veto(normalized: str, ctx: _Context) -> str | None:
         return "只是担心或假设"  # 一直担心他万一哪天发病…想问问 (现在 there is where he lives)
     if _BLOCKED_IN.search(normalized) and not ctx.urgent:
         return "车辆被堵，按一般事项处理"
-    if _PAST_DATED_PATTERN.search(normalized) and not (ctx.ongoing or ctx.urgent):
+    fresh_news = _last_time_word(normalized, len(normalized)) == "刚刚"  # 群里说…正往下掉石头
+    if _PAST_DATED_PATTERN.search(normalized) and not (ctx.ongoing or ctx.urgent or fresh_news):
         return "所述为过去的事"
     if ctx.standing:
         return "所述为设施隐患或缺陷，并非正在发生"
@@ -672,7 +710,8 @@ def _threshold(model, normalized: str, ctx: _Context) -> float:
 
 
 def _context(normalized: str) -> _Context:
-    inquiry = any(word in _TOLL.sub("", normalized) for word in _INQUIRY)
+    asked = _TOLL.sub("", normalized)
+    inquiry = any(word in asked for word in _INQUIRY)
     # "怎么办" is a cry for help, except in a question (想问一下，看到有人晕倒去扶，万一被讹了怎么办); 尽快来查
     # asks for a visit soon, it is no cry (快来).
     unhurried = normalized.replace("尽快", "")
@@ -686,6 +725,7 @@ def _context(normalized: str) -> _Context:
     danger_now = _danger_now(normalized)
     return _Context(
         inquiry=inquiry,
+        request_only=inquiry and not any(word in asked for word in _INQUIRY if word not in _REQUESTS),
         complaint=any(word in _AGENT_FRAME.sub("", normalized) for word in _COMPLAINT),
         urgent=urgent,
         ongoing=ongoing,

@@ -962,3 +962,72 @@ def test_urgency__asking_for_a_visit_soon_is_no_cry_for_help():
     # 尽快来 is not 快来: the leaning tree is a repair request, not a call for help
     result = assess("路边的树歪了，请尽快来修剪", None, model=_Suspicious())
     assert result.urgency != "emergency", result
+
+
+@pytest.mark.parametrize("text", [
+    "孩子在小区门口被一个陌生男人带走了，刚发生的",
+    "有个男的把我女儿带走了，往公园那边去了",
+])
+def test_urgency__taken_away_by_a_stranger_is_live__by_the_police_or_family_it_ends_the_story(text):
+    assert assess(text, None).referral == "110"
+    over = assess("警察刚把楼上打架那两口子带走了，他家狗在屋里叫，能不能通知谁来处理", None)
+    assert over.urgency != "emergency", over
+
+
+@pytest.mark.parametrize("text", [
+    "倒车把我停路边的车头撞瘪了，司机想跑，我拦着呢，人没事",  # people safe: a crash still
+    "大货车变道别了我一下，后视镜掉了，货车现在停在前面应急道，人没事",
+    "三车连环剐蹭，没人受伤，有个司机不同意拍照挪车，三辆车都堵在匝道上",  # refusing to move is no end
+])
+def test_urgency__a_crash_is_over_when_the_vehicles_are_gone__not_when_the_people_are_safe(text):
+    result = assess(text, None, model=_Suspicious())
+    assert result.urgency == "emergency", result
+
+
+@pytest.mark.parametrize("text", [
+    "群里说地铁站B口旁边一个商铺着火了，人都在往外跑",
+    "邻居在群里说挡土墙正往下掉石头，墙底下还住着人",
+    "邻居发朋友圈说她家燃气报警器在响，家里只有她婆婆",
+])
+def test_urgency__hearsay_of_something_going_on_as_it_is_told_is_fresh_news(text):
+    assert assess(text, None, model=_Suspicious()).urgency == "emergency"
+
+
+@pytest.mark.parametrize(("text", "referral"), [
+    ("情况反映：楼下阿姨在楼道里哭喊，说老伴倒在地上一动不动，我正往下跑", "120"),  # a form's header
+    ("反映：马路对面小区顶楼在冒大烟，能看到火苗", "119"),
+    ("列车上有个孕妇肚子疼得厉害，羊水好像破了，能不能在下一站接", "120"),  # a request, no question
+    ("保安巡逻发现花坛边躺着一名男子，推之无反应，手脚冰凉，不确定是否还有呼吸", "120"),
+    ("体育场门外几个人把一个小伙子按在地上踹，好多人在拍视频，没人敢拉", "110"),  # filming is no prank
+])
+def test_urgency__live_events_in_forms_requests_and_reports(text, referral):
+    result = assess(text, None)
+    assert result.urgency == "emergency" and result.referral == referral, result
+
+
+@pytest.mark.parametrize("text", [
+    "一进门就闻到很重的天然气味，已经关了总阀开了窗，但味道还是很浓，人躲在楼道里",
+    "山坡上有块大石头松了，小石子一直往下掉，下面还有游客在往上爬",
+])
+def test_urgency__still_live_after_what_was_done(text):
+    assert assess(text, None, model=_Suspicious()).urgency == "emergency"
+
+
+@pytest.mark.parametrize("text", [
+    "去年冬天楼里着过一次火，烧坏的窗户没换，冷风呼呼往里灌",  # wind, not water
+    "半夜电梯困人，消防来把人救出去了，现在电梯停着不能用",
+    "还以为对面楼顶着火了，走近才看清是饭店排的蒸汽",
+    "路边躺着那个人我以为出事了，过去一问是喝多了等朋友接",
+    "楼下非说我家水管爆了，其实没漏，是空调冷凝水",
+    "火灾后安置咨询：上周我们楼失火，现在借住亲戚家，有没有救助政策",
+    "上午停车场一辆车自燃，火已经灭了，可整层还封着，我的车出不来",
+    "景区有个游客在石阶上摔伤，已经被抬下山送医了，石阶上的青苔请处理",
+    "我爸晨练时中暑晕倒，现在在医院输液，没什么大碍",
+    "山坡在冒烟，我停车看了，是农民在烧秸秆，没有着起来",
+    "路边躺着一个人一动不动，过去看了是喝醉了，叫醒后他说没事",
+    "公交站台没有遮阳棚，夏天等车能把人晒晕过去",
+    "最近小区接连两家被撬，能不能让派出所多巡逻几趟",
+])
+def test_urgency__over_mistaken_asked_or_feared_in_callers_words(text):
+    result = assess(text, None, model=_Suspicious())
+    assert result.urgency != "emergency" and result.referral is None, result
