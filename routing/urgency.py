@@ -24,7 +24,7 @@ of live danger and its service; its matches are judged by the same clause rules 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import yaml
@@ -63,7 +63,7 @@ _CUES: list[_Cue] = [
         "referral",
         "119",
         "着火 起火 失火 火灾 大火 火势 浓烟 烧起来 爆炸 冒火 自燃 烧着了 着了火 火很大 火大得很 明火 火苗 "
-        "往外冒火 救火 都是火 放火 越烧越 火往",
+        "往外冒火 救火 都是火 放火 越烧越 火往 火光",
         # 消防车 is weak: callers name the engine after the fire too (消防车把绿化带压坏了)
         weak="消防车 冒烟 冒黑烟 燃烧 烧焦味 焦糊味 焦味 着了",
     ),
@@ -74,7 +74,7 @@ _CUES: list[_Cue] = [
         "没有呼吸 没呼吸 抽搐 休克 煤气中毒 一氧化碳中毒 食物中毒 重伤 喘不上气 喘不过气 叫不醒 没反应 "
         "没意识 一动不动 还有没有气 口吐白沫 嘴歪 晕过去 晕了 倒下了 躺在地上 躺着一个人 起不来 流了很多血 倒在地 倒在卫生间 倒在厕所 倒在家 "
         "全是血 满脸是血 一直出血 一直在流血 在流血 止不住 骨头都露 割腕 溺水 落水 掉进河 吃错药 见红 胸口疼 中暑 "
-        "触电 捅了 被捅 破水 羊水 见了红 无反应 推不醒 摇不醒 压在车底 压住了 被压住 烫了 上吐下泻 纽扣电池 过敏 趴着不动",
+        "触电 捅了 被捅 破水 羊水 见了红 无反应 推不醒 摇不醒 醒不过来 压在车底 压住了 被压住 烫了 上吐下泻 纽扣电池 过敏 趴着不动",
         weak="受伤 摔伤 摔倒 摔在 摔了 摔下来 滚下来 磕破 肚子疼 呼吸很急",
     ),
     *_cues(
@@ -82,7 +82,7 @@ _CUES: list[_Cue] = [
         "122",
         "车祸 追尾 撞人 撞车 被车撞 交通事故 肇事逃逸 翻车 相撞 撞了 撞翻 撞倒 撞上 撞断 撞到 侧翻 逆行 "
         "撞护栏 醉驾 画龙 蛇形 连撞 连环撞",
-        weak="剐蹭 刮蹭 刮倒 剐了 刮上了 怼上 怼了 蹭了",
+        weak="剐蹭 刮蹭 刮倒 剐了 刮上了 怼上 怼了 蹭了 蹭到 顶上了",
     ),
     *_cues(
         "referral",
@@ -112,7 +112,7 @@ _CUES: list[_Cue] = [
 # Words that contain a cue but are not one (水带 is a fire hose, not a water outage).
 _DECOYS = word_list(
     "跳楼机 没有水带 停车 撞坏 打架叫唤 猫打架 狗打架 要死 要命 倒在门口 火苗都没有 火苗就一点 火苗很小 "
-    "火苗特别小 表没反应 表还是没反应 表也没反应 烫了个洞 烫了一个洞 我火大 "
+    "火苗特别小 表没反应 表还是没反应 表也没反应 进去没反应 卡没反应 烫了个洞 烫了一个洞 我火大 "
     # 着了 inside a verb with 不着 ("can't"): 找不着了 is "could not find", not "caught fire".
     "找不着了 睡不着了 够不着了 摸不着了 看不着了 用不着了 找着了 找着啦 睡着了 "
     # a car that cannot leave a car park, hands cold as ice (a body, not the heating)
@@ -185,7 +185,7 @@ _TOPIC_AFTER = word_list(
 _AFTERMATH = word_list(
     "至今 已扑灭 已经扑灭 被扑灭 已灭 已处理 已经处理 处理完 已解决 后来 修好 补上 救出来 送到医院 灭了 "
     "已经送 来过了 落下 挪到路边 已经挪 赔偿 索赔 找他赔 让他赔 怎么赔 不漏了 挪车了 挪开了 "
-    "不赔钱 起诉 出院 康复 抢通 清走 锯走 拖走 调解走了 已经调解 灭完"
+    "不赔钱 起诉 出院 康复 抢通 清走 锯走 拖走 调解走了 已经调解 灭完 刚扑灭 扑灭了 抢救过来 住进病房 住院了"
 )
 # "到现在" is aftermath (到现在还没修, 到现在都是黑的), except after a verb of something still going on
 # ("从地铁站跟到现在，我躲在…", "堵到现在").
@@ -212,10 +212,10 @@ _RESOLVED = re.compile(
     # "it's nothing" (他自己说没事), which a caller reports because it is not (session 20's sets)
     "|做完笔录|做了笔录|笔录做完|被(警察|民警|交警|派出所|保安|家人|家属|家长|120|救护车)?(带走|接走|拉走|送走)了|被[^|]{0,4}(抓住|抓到|抓)了"
     "|关了(总)?(阀|闸)|(已经|已)关(了)?(总)?(阀|闸)|(人|老人|他|她|孩子)[^|]{0,2}醒了|(医院|医生|大夫)说(人)?没事|冇事"
-    "|不用派车|不用(过)?来了|谣言|谣传|根本没有|(风|雨|雪)(已经)?停了|原来(只|就)是"
+    "|不用派车|不用(过)?来了|谣言|谣传|根本没有(?=\\|)|根本没(有)?这回事|(风|雨|雪)(已经)?停了|原来(只|就)是"
     "|(警察|民警|派出所|消防|救护车)[^|]{0,4}刚走"
     "|缝了(针|几针|[0-9一二三四五六七八九十]+针)|没有生命危险|闹着玩|开玩笑|是[^|]{0,4}在拍(戏|视频|短视频)|拍戏"
-    "|结果[^|]{0,4}(就是|只是)|其实(是|没)|一问[|]?(是|才知道)|救出去|送医"
+    "|结果[^|]{0,4}(就是|只是)|其实(是|没)|一问[^|]{0,3}(是|才知道)|救出去|(已经|已)送医|送医(了|治了)|送医务室|活蹦乱跳"
     # taken away by the police or the family, not by a stranger (有个男的把孩子带走了 is live)
     "|(警察|民警|交警|保安|派出所|家人|家长|救护车|120)[^|]{0,2}(把|将)[^|]{0,10}(带走|拉走|接走|送走)了"
     "|没(啥|什么)?大碍|叫醒(了|后)|是喝(醉|多)了|烧秸秆|没(有)?着起来"
@@ -225,7 +225,7 @@ _CRASH_OVER = re.compile(
 )
 # A crash, told in any words (撞瘪了, 别了我一下, 三车连环剐蹭): the people safe do not end it, the vehicles
 # gone do (_CRASH_OVER).
-_CRASH = re.compile("撞|追尾|剐|刮[上了倒到]|蹭[了上到]|怼|连环|车祸|交通事故|别了我")
+_CRASH = re.compile("撞|追尾|剐|刮[上了倒到]|蹭[了上到]|怼|顶上|连环|车祸|交通事故|别了我")
 # A refusal before the end of a crash (有个司机不同意拍照挪车) is no end.
 _REFUSAL = ("不同意", "不肯", "不愿", "不让", "不给")
 
@@ -239,7 +239,8 @@ def _crash_over(text: str, start: int) -> bool:
 
 _STILL_GOING = word_list(
     "还在 正在 越来越 一直在 还没出来 没出来 快来 赶紧 救命 还有味 还有烟 还有气味 还冒 还往外 "
-    "没气 不喘气 没呼吸 没反应 按胸口 心肺复苏 叫不醒 没醒 不醒 还是有 快去追 快追 得快 味道还 还很浓 还是很浓"
+    "没气 不喘气 没呼吸 没反应 按胸口 心肺复苏 叫不醒 没醒 不醒 还是有 快去追 快追 得快 味道还 还很浓 还是很浓 "
+    "也不管用 都不管用"
 )
 # 还在 of a thing left behind (他的电动车还在我门口) is nothing still going on.
 _LEFT_BEHIND = re.compile(
@@ -276,7 +277,9 @@ _FRESH = ("刚", "现在", "正在", "此刻")
 # Past words that date an event whatever follows them ("过去" also means "go over": 走过去).
 _PAST_DATED = tuple(w for w in _PAST if w != "过去")
 _PRESENT = word_list(
-    "正在 现在 刚刚 刚才 刚 此刻 目前 今天 今晚 今早 眼下 还在 尚在 仍在 马上 立刻 越来越 一直在 还停在"
+    "正在 现在 刚刚 刚才 刚 此刻 目前 今天 今晚 今早 眼下 还在 尚在 仍在 马上 立刻 越来越 一直在 还停在 "
+    # found on waking (早上起来…叫不醒), the caller on the spot (我在现场等着)
+    "早上起来 在现场"
 )
 
 
@@ -290,7 +293,7 @@ def _time_word_pattern(words) -> re.Pattern:
             return "(?<=[车子辆])还停在"
         if word == "刚":  # 刚到站, 刚从水里: not 刚好, 刚需, 刚性, 刚开始 (and 刚才/刚刚 are words of their own)
             return "刚(?![好需性开刚才])"
-        return re.escape(word) + ("(?![去来])" if word.endswith("过") and word != "过去" else "")
+        return re.escape(word) + ("(?![去来夜])" if word.endswith("过") and word != "过去" else "")
 
     return re.compile("|".join(one(w) for w in sorted(words, key=len, reverse=True)))
 
@@ -301,6 +304,8 @@ _PRESENT_PATTERN = _time_word_pattern(_PRESENT)
 _PRESENT_IN_LETTER = _time_word_pattern([w for w in _PRESENT if w not in ("刚", "仍在", "尚在")])
 # Sudden onset: present evidence, unless the text asks about it (请问老人突然晕倒怎么急救).
 _SUDDEN = word_list("突然")
+# Asking for a visit or a repair soon (尽快来查, 赶紧加固) is no cry for help.
+_UNHURRIED = re.compile("尽快|赶紧(?=[^|]{0,6}(修|加固|拆|处理|清理|换|整改))")
 _LEARNING = word_list("咨询 请问 想问 问一下 问问 想了解 了解一下 怎么 如何 咋")
 # 来人 alone is also "someone came" (燃气公司来人把阀门关了): only the cry counts.
 _URGENT = word_list(
@@ -396,8 +401,9 @@ _PEOPLE_EXPOSED = re.compile(
     "人(站|坐|躺|趴)在|挂在[^|]{0,4}(阳台|窗)[^|]{0,2}外|(人|他|她|孩子|老人)[^|]{0,6}还没下来|里面[^|]{0,2}(有人|孩子|老人|人在)|人[^|]{0,3}(边上|旁边)(走|过)|"
     # a crowd under it now (好多人在等车, 一堆人在躲雨, 家长全在底下站着, 底下人行道人来人往), workers hanging
     # in mid-air (俩工人挂在18楼外面晃)
-    "(好多|很多|一群|一堆|不少|好几个|一帮)[^|]{0,3}(人|孩|学生|家长|老人)[^|]{0,2}在[^|]{0,2}(等|玩|走|排队|旁边|边上|下面|底下|躲|站|转)|"
-    "(人|家长|孩子|学生|老人|大家)(全|都)在(底下|下面|下边)|(底下|下面|下边)[^|]{0,6}人来人往|(挂|吊)在[^|]{0,8}(晃|摆|外面|外头)|正对着[^|]{0,12}人群|还有[^|]{0,3}(游客|行人|孩子|学生|工人|住户)|还(站|坐|躺|趴)在"
+    "(好多|很多|一群|一堆|不少|好几个|一帮)[^|]{0,3}(人|孩|学生|家长|老人)[^|]{0,2}(在|站着|坐着)[^|]{0,2}(等|玩|走|排队|旁边|边上|下面|底下|躲|站|转)|"
+    "(人|家长|孩子|学生|老人|大家)(全|都)在(底下|下面|下边)|(底下|下面|下边)[^|]{0,6}[|]?(人来人往|人挤人)|(挂|吊)在[^|]{0,8}(晃|摆|外面|外头)|正对着[^|]{0,12}人群|还有[^|]{0,3}(游客|行人|孩子|学生|工人|住户)|还(站|坐|躺|趴)在|还(站|坐)着人|"
+    "(孩|人|学生|老人)[^|]{0,3}(围|蹲|站|坐)在(旁边|边上|跟前|底下|下面)|(学生|人|孩子|老人)[^|]{0,2}正?从(旁边|边上|底下|下面)"
 )
 # Something lying across a road now (横在路中间, 撒了半条路): a danger now, unless the text says it has lain
 # there for days (路中间有个大坑，好几天了): then it is a standing hazard.
@@ -450,7 +456,7 @@ def _last_time_word(text: str, end: int) -> str | None:
     # 群里说她家门口煤气味特别大，现在还有).
     if last.group() in _HEARSAY and (
         any(w in text[max(0, last.start() - 6) : last.start()] for w in _FRESH)
-        or any(w in text[last.end() :] for w in (*_FRESH, "还在", "就要", "快要", "马上", "越来越", "还没到", "还没来", "正有"))
+        or any(w in text[last.end() :] for w in (*_FRESH, "还在", "就要", "快要", "马上", "越来越", "还没到", "还没来", "正有", "突然"))
         or _PROGRESSIVE.search(text, last.end())
     ):
         return "刚刚"  # fresh news of something happening now
@@ -496,9 +502,11 @@ def _topic_after(after: str, word: str) -> bool:
 
 
 _LIGHTS_OUT = re.compile("灯[^|]{0,2}灭了")
+_FLOOD_WORKS = re.compile("防(汛|洪|浪)")  # a levee, not a precaution (防汛堤在往外渗水)
 _INFLOW = ("往里灌", "倒灌")
+_GUESSED = ("小偷", "鬼鬼祟祟")  # 像是小偷 is a guess about someone, not a simile
 # A thing's damage after a crash word (燃气管道被车撞瘪了): a defect, not a crash now.
-_DAMAGED = ("瘪", "弯", "变形")
+_DAMAGED = ("瘪", "弯", "变形", "出一道", "出了一道", "裂")
 _MITIGATED = re.compile("(拿|用)[^|]{0,4}(压着|盖着|挡着|堵着|围着)|放了[^|]{0,3}(路障|锥|牌子)|围(起来|上)了|拉了[^|]{0,2}警戒线")
 _REPAIR = re.compile(
     "(请|麻烦|希望|尽快|抓紧)[^|]{0,10}(维修|修复|修一下|修理|更换|换个|换一个|扶正|立起来|加固|修剪)|谁来修|找谁修"
@@ -506,7 +514,7 @@ _REPAIR = re.compile(
 # A caller who thought it was a danger and found it was not (以为有人跳楼…结果是被子掉下来了, 以为爆炸了，其实
 # 是做试验), or who denies the cue later (有人说河边有人落水…那人不是落水，是在冬泳).
 _TURNS_OUT = ("结果是", "原来是", "原来只是", "其实是", "其实只是")
-_NOT_AFTER_ALL = re.compile("其实|结果|原来|根本没|不是|一看[|]?是|一问|才知道|才发现|才看清")
+_NOT_AFTER_ALL = re.compile("其实|结果|原来|根本没|不是|一看[|]?是|一问|才知道|才发现|才看清|说是")
 
 
 def _mistaken(text: str, c_start: int, start: int, end: int, word: str) -> bool:
@@ -530,10 +538,13 @@ def _judge(text: str, start: int, end: int, cue: _Cue, ctx: _Context) -> _Findin
         # ("车道正中间抛锚…后面车差点撞上"): the model may still raise it for a person to look.
         return _Finding(cue, False, "否定", unsure="差点" in before[-4:]
                         and not (ctx.inquiry or ctx.complaint or (ctx.habitual and not ctx.ongoing)))
-    figurative = [f for f in _FIGURATIVE if f in before[-3:] and not (cue.kind == "emergency" and f in _DEGREE)]
+    figurative = [
+        f for f in _FIGURATIVE
+        if f in before[-3:] and not (cue.kind == "emergency" and f in _DEGREE) and not (f == "像是" and cue.word in _GUESSED)
+    ]
     if cue.kind != "utility" and (figurative or _SIMILE_AFTER.match(after)):
         return _Finding(cue, False, "比喻或夸张")
-    hypothetical = (any(h in before for h in _HYPOTHETICAL) or any(_topic_after(after, t) for t in _TOPIC_AFTER)
+    hypothetical = (any(h in _FLOOD_WORKS.sub("", before) for h in _HYPOTHETICAL) or any(_topic_after(after, t) for t in _TOPIC_AFTER)
                     or before.endswith("真"))  # 真着火了人都跑不出去: "if it really caught fire"
     if cue.kind != "utility" and hypothetical:
         return _Finding(cue, False, "隐患或假设，并非正在发生")
@@ -589,7 +600,7 @@ def _judge(text: str, start: int, end: int, cue: _Cue, ctx: _Context) -> _Findin
         _MITIGATED.search(text) or (_REPAIR.search(text) and not ctx.ongoing) or damaged
     ):
         return _Finding(cue, False, "设施损坏待修，并非正在发生")
-    if cue.kind != "utility" and ctx.habitual and not (time_word in _PRESENT or ctx.urgent):
+    if cue.kind != "utility" and ctx.habitual and not (time_word in _PRESENT or ctx.urgent or ctx.danger_now):
         return _Finding(cue, False, "反映经常发生的情况，并非正在发生")
     if cue.weak and not present:
         return _Finding(cue, False, "未表明正在发生", unsure=not (ctx.inquiry or ctx.complaint))
@@ -714,7 +725,7 @@ def _context(normalized: str) -> _Context:
     inquiry = any(word in asked for word in _INQUIRY)
     # "怎么办" is a cry for help, except in a question (想问一下，看到有人晕倒去扶，万一被讹了怎么办); 尽快来查
     # asks for a visit soon, it is no cry (快来).
-    unhurried = normalized.replace("尽快", "")
+    unhurried = _UNHURRIED.sub("", normalized)
     urgent = any(word in unhurried for word in _URGENT if not (inquiry and word in _ASKING))
     # 到现在都没围起来 is aftermath, not now (_AFTERMATH_PATTERN)
     # (a request is no question: 孕妇突然肚子疼…能不能让救护车迎我一下)
@@ -753,22 +764,64 @@ def _within(span: tuple[int, int], spans: list[tuple[int, int]]) -> bool:
     return any(start <= span[0] and span[1] <= end for start, end in spans)
 
 
-def _findings(normalized: str, ctx: _Context) -> list[_Finding]:
-    """Every scene and cue word of the text, each judged in its clause."""
+# A caller may raise two matters in one call (问一下入学的户籍要求。另外我现在在江边，防汛堤在往外渗水): a question,
+# a complaint, a habit or a worry told of one matter says nothing of the other. A new matter begins with a
+# sentence that holds one of these words; what is now and what is urgent stays the whole text's.
+_MATTER_TURN = re.compile(
+    "另外|还有就是|还有\\||顺便|此外|再就是|另一件事|另一个事|也想反映|也反映一下|平时|也有问题|也没人管"
+)
+_SENTENCE_END = re.compile("[。！？!?；;]")
+_SENTENCE_MARK = "\ue000"  # a private-use character: normalize() keeps it, so sentence ends survive it
+
+
+def _matters(marked: str) -> list[tuple[int, int]]:
+    """The spans of the matters of a normalized text whose sentence ends are _SENTENCE_MARK."""
+    starts, pos = [0], 0
+    for sentence in marked.split(_SENTENCE_MARK):
+        if pos and _MATTER_TURN.search(sentence):
+            starts.append(pos)
+        pos += len(sentence) + 1
+    return list(zip(starts, [*starts[1:], len(marked)], strict=True))
+
+
+def _scoped(ctx: _Context, matter: _Context) -> _Context:
+    """The text's context with the question, complaint, habit, worry and defect of the cue's own matter."""
+    return replace(
+        ctx,
+        inquiry=matter.inquiry,
+        request_only=matter.request_only,
+        complaint=matter.complaint,
+        habitual=matter.habitual,
+        hypothetical=matter.hypothetical,
+        standing=matter.standing,
+    )
+
+
+def _findings(normalized: str, ctx: _Context, matters: list[tuple[int, int]]) -> list[_Finding]:
+    """Every scene and cue word of the text, each judged in its clause, with its matter's context."""
+    if len(matters) > 1:
+        scoped = [(end, _scoped(ctx, _context(normalized[start:end]))) for start, end in matters]
+
+        def context_at(pos: int) -> _Context:
+            return next(c for end, c in scoped if pos < end)
+    else:
+        def context_at(pos: int) -> _Context:
+            return ctx
+
     findings: list[_Finding] = []
     # Scenes told in the caller's words, judged by the same clause rules as the cue words.
     scene_spans = []
     for scene in _SCENES:
         for m in scene.pattern.finditer(normalized):
             cue = _Cue(m.group(), "referral", scene.referral, weak=scene.weak)
-            findings.append(_judge(normalized, m.start(), m.end(), cue, ctx))
+            findings.append(_judge(normalized, m.start(), m.end(), cue, context_at(m.start())))
             scene_spans.append(m.span())
     starts = [start for start, _ in scene_spans]
     for m in _CUE_PATTERN.finditer(normalized):
         cue = _CUE_BY_WORD.get(m.group())
         # an outage word inside a scene is the scene's (摸着好像没气 is a person's breath, not the gas supply)
         if cue is not None and not (cue.kind == "utility" and _within(m.span(), scene_spans)):
-            findings.append(_judge(normalized, m.start(), m.end(), cue, ctx))
+            findings.append(_judge(normalized, m.start(), m.end(), cue, context_at(m.start())))
             starts.append(m.start())
     return _residues(normalized, findings, starts)
 
@@ -779,7 +832,15 @@ _LINGERING = ("烧焦味", "焦糊味", "焦味", "消防车")
 
 def _residues(text: str, findings: list[_Finding], starts: list[int]) -> list[_Finding]:
     """A lingering cue after its service's event told as past or over, or after a dated story, is what the
-    event left (着火了…已经灭了…一股焦糊味; 去年着过一次火…现在一开空调就有焦糊味), not a second event."""
+    event left (着火了…已经灭了…一股焦糊味; 去年着过一次火…现在一开空调就有焦糊味), not a second event; so is
+    the same word told again (打架…警察把人带走了…打架时把单元门玻璃砸碎了)."""
+    told_over = {f.cue.word for f in findings if f.over}
+    findings = [
+        _Finding(f.cue, False, "事后反映，并非正在发生", over=True)
+        if f.active and f.cue.word in told_over and "又" not in text[max(0, start - 4) : start]
+        else f
+        for start, f in zip(starts, findings, strict=True)
+    ]
     over = [(start, f.cue.referral) for start, f in zip(starts, findings, strict=True) if f.over]
     dated = _PAST_DATED_PATTERN.search(text)
     if dated:
@@ -844,10 +905,11 @@ def assess(text: str, urgency_hint: str | None = None, model=None) -> UrgencyAss
     """
     # Voice-to-text and hurried typing separate clauses with spaces ("燃气突然没了 灶打不着火"), which
     # normalize() removes: the rules judge each cue in its clause, so such a space becomes a comma first.
-    normalized = normalize(_SPACED_CLAUSES.sub("，", text))
+    marked = normalize(_SENTENCE_END.sub(_SENTENCE_MARK, _SPACED_CLAUSES.sub("，", text)))
+    normalized = marked.replace(_SENTENCE_MARK, "|")
     ctx = _context(normalized)
 
-    findings = _findings(normalized, ctx)
+    findings = _findings(normalized, ctx, _matters(marked))
     active = [f.cue for f in findings if f.active]
 
     hint = urgency_hint if urgency_hint in URGENCIES else None

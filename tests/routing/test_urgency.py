@@ -1031,3 +1031,66 @@ def test_urgency__still_live_after_what_was_done(text):
 def test_urgency__over_mistaken_asked_or_feared_in_callers_words(text):
     result = assess(text, None, model=_Suspicious())
     assert result.urgency != "emergency" and result.referral is None, result
+
+
+@pytest.mark.parametrize(("text", "referral"), [
+    # the question, the complaint or the habit belongs to the other matter
+    ("我想问下停车场月卡怎么办。还有，我在楼上看到对面的电线断了掉在地上，冒着火花，几个小孩正往那边走", None),
+    ("几十个人在工地门口打群架，有人拿着钢管，已经有人倒地了。这个工地晚上施工一直很吵，顺便也反映一下。", "110"),
+    ("工地上有人从三楼摔下来了，头上流了好多血，人不动了。这个工地天天晚上打桩也没人管。", "120"),
+    ("你好，问一下孩子入学的户籍要求。另外我现在在江边，防汛堤有一段在往外渗水，越渗越多。", None),
+])
+def test_urgency__a_second_matter_in_the_call_does_not_explain_away_the_live_one(text, referral):
+    result = assess(text, None)
+    assert result.urgency == "emergency", result
+    if referral:
+        assert result.referral == referral, result
+
+
+def test_urgency__one_matter_keeps_its_question_for_the_whole_text():
+    # without a turn to another matter, the question still belongs to the cue
+    result = assess("想问一下，孩子走丢了要等多久才能报警。", None)
+    assert result.urgency != "emergency" and result.referral is None, result
+
+
+@pytest.mark.parametrize("text", [
+    "刚才小区里两个人打架，警察来了把人带走了。但打架时把单元门玻璃砸碎了，想问谁来修",  # the same fight
+    "锅炉房冒了一大股白烟，我还以为着火了，问了保安说是在放蒸汽",
+    "楼道里的电动车起火刚扑灭，消防员说是充电引起的，想问能不能建个充电棚",
+    "我父亲凌晨突发脑梗，现在已经抢救过来住进病房了，想问医保报销",
+    "河边有个老人一动不动，走近一问人家是钓鱼打了个盹",
+    "燃气卡充了钱插进去没反应，灶打不着火",
+    "楼顶的热水器支架锈得厉害，有一台已经歪了，想请物业赶紧加固",
+    "电线杆被车撞出一道裂缝，杆子还好好立着，想请电力公司来检查更换",
+])
+def test_urgency__the_same_event_told_again_a_mistake_explained_or_a_repair_asked_for(text):
+    result = assess(text, None)
+    assert result.urgency != "emergency" and result.referral is None, result
+
+
+@pytest.mark.parametrize(("text", "referral"), [
+    ("板房里烧了一盆炭，早上起来好几个人头晕，老李怎么叫都醒不过来", "120"),
+    ("我倒车撞到路边停着的一辆轿车，人都没事，我在现场等着，要怎么处理", "122"),
+    ("校车刚在桥头蹭到一辆出租车，孩子们都没受伤，两个司机在吵，车堵着桥口", "122"),
+    ("志愿者群里有人说敬老院的张爷爷突然喘不上气，嘴唇发紫，托我叫救护车", "120"),
+])
+def test_urgency__live_events_the_rules_now_read(text, referral):
+    result = assess(text, None)
+    assert result.urgency == "emergency" and result.referral == referral, result
+
+
+@pytest.mark.parametrize("text", [
+    "大榕树被风刮得根都翘起来了，斜压在电线上，下面是早市，人挤人",
+    "变压器箱门大开着，线都露着，几个小孩正围在旁边玩",
+    "学校大门的合页断了，整扇门歪着随时会倒，学生正从旁边挤着进校",
+    "广告牌被风刮松了，一头耷拉下来在晃，底下是公交站，好几个老人站着等车",
+    "老槐树被雷劈裂了，一半悬在半空要倒，树底下天天有老人聊天，现在还坐着人",
+])
+def test_urgency__people_beside_or_under_it_now(text):
+    assert assess(text, None, model=_Suspicious()).urgency == "emergency"
+
+
+def test_urgency__like_a_thief_is_a_guess_about_someone_not_a_simile():
+    result = assess("楼下幼儿园后门有两个人翻墙进去了，这个点园里没人，像是小偷", None, model=_Suspicious())
+    assert result.urgency == "emergency", result
+    assert "比喻" not in result.reason
