@@ -81,7 +81,7 @@ _CUES: list[_Cue] = [
         "referral",
         "122",
         "车祸 追尾 撞人 撞车 被车撞 交通事故 肇事逃逸 翻车 相撞 撞了 撞翻 撞倒 撞上 撞断 撞到 侧翻 逆行 "
-        "撞护栏 醉驾 画龙 蛇形 连撞 连环撞",
+        "撞护栏 醉驾 画龙 蛇形 连撞 连环撞 碰撞",
         weak="剐蹭 刮蹭 刮倒 剐了 刮上了 怼上 怼了 蹭了 蹭到 顶上了",
     ),
     *_cues(
@@ -170,7 +170,7 @@ _FIGURATIVE = word_list(
     # a degree told with an alarming word (臭到爆炸, 挤得人喘不过气来)
     "臭到 吵到 热到 气到 烦到 挤到 贵到 冷到 累到 堵到 挤得 吵得 烦得 "
     # "almost" (人都快中暑了, 坐一趟下来都快晕了): a nuisance told as near harm
-    "都快"
+    "都快 感觉 呛得"
 )
 # A degree complement is figurative for feelings (等得人要爆炸) but literal for a thing about to give way
 # (被风吹得要掉下来了): it does not explain away a danger cue without a service.
@@ -179,13 +179,13 @@ _DEGREE = word_list("得要 得人要 得我要")
 _SIMILE_AFTER = re.compile("了?(一样|似的|一般)(?!开|跑|走|窜|冲)")  # not 画龙一样开: a manner
 # Words right after a fire/medical/crime cue that make it a topic rather than an event.
 _TOPIC_AFTER = word_list(
-    "隐患 风险 演练 演习 警报 报警器 宣传 知识 培训 预案 收费 费用 报销 电话 标准 保险 的风险 事故责任 "
-    "责任认定 认定 的车 致人 拘留 的那个 的那段 的医药费 以后 之后 快处 做饭 取暖 作业 的话 证明 回执 那家 那户 善后 后安置 后重建 后救助"
+    "隐患 风险 演练 演习 警报 报警器 宣传 知识 培训 预案 收费 费用 报销 电话是 电话号 电话多少 的电话 标准 保险 的风险 事故责任 "
+    "责任认定 认定 的车 致人 拘留 的那个 的那段 的医药费 以后 之后 快处 做饭 取暖 作业 的话 证明 回执 那家 那户 善后 后安置 后重建 后救助 的时候"
 )
 _AFTERMATH = word_list(
     "至今 已扑灭 已经扑灭 被扑灭 已灭 已处理 已经处理 处理完 已解决 后来 修好 补上 救出来 送到医院 灭了 "
     "已经送 来过了 落下 挪到路边 已经挪 赔偿 索赔 找他赔 让他赔 怎么赔 不漏了 挪车了 挪开了 "
-    "不赔钱 起诉 出院 康复 抢通 清走 锯走 拖走 调解走了 已经调解 灭完 刚扑灭 扑灭了 抢救过来 住进病房 住院了"
+    "不赔钱 起诉 出院 康复 抢通 清走 锯走 拖走 调解走了 已经调解 调解完 灭完 刚扑灭 扑灭了 抢救过来 住进病房 住院了"
 )
 # "到现在" is aftermath (到现在还没修, 到现在都是黑的), except after a verb of something still going on
 # ("从地铁站跟到现在，我躲在…", "堵到现在").
@@ -219,20 +219,24 @@ _RESOLVED = re.compile(
     # taken away by the police or the family, not by a stranger (有个男的把孩子带走了 is live)
     "|(警察|民警|交警|保安|派出所|家人|家长|救护车|120)[^|]{0,2}(把|将)[^|]{0,10}(带走|拉走|接走|送走)了"
     "|没(啥|什么)?大碍|叫醒(了|后)|是喝(醉|多)了|烧秸秆|没(有)?着起来"
+    "|(?<![没不])找到了|找回来了|已[^|]{0,6}找到|不需要出警|撤销|(把|将)人[^|]{0,2}(弄|救|拉|抬)出来"
 )
 _CRASH_OVER = re.compile(
-    "(?<![不没肯给愿要我])(私了|挪(车|开|走|边|到))|拖走|已经走了|都走了|快处|(让|叫)(走|挪)了|拍完照|(交警|警察|民警|被)[^|]{0,4}拦下(来)?了|(碎玻璃|玻璃碴)[^|]{0,6}(没人|还没)"
+    "(?<![不没肯给愿要我说想])(私了|挪(车|开|走|边|到))|拖走|已经走了|都走了|快处|(让|叫)(走|挪)了|拍完照|协商解决|自行协商|(交警|警察|民警)[^|]{0,4}拦下(来)?了|被(交警|警察|民警)拦下|(碎玻璃|玻璃碴)[^|]{0,6}(没人|还没)"
 )
 # A crash, told in any words (撞瘪了, 别了我一下, 三车连环剐蹭): the people safe do not end it, the vehicles
 # gone do (_CRASH_OVER).
 _CRASH = re.compile("撞|追尾|剐|刮[上了倒到]|蹭[了上到]|怼|顶上|连环|车祸|交通事故|别了我")
 # A refusal before the end of a crash (有个司机不同意拍照挪车) is no end.
 _REFUSAL = ("不同意", "不肯", "不愿", "不让", "不给")
+_STILL_THERE = re.compile("还在现场|都还在|还停在")
 
 
 def _crash_over(text: str, start: int) -> bool:
+    """The vehicles are gone, unless refused (不同意拍照挪车) or still there after all (人和车都还在现场)."""
     return any(
         not any(r in text[max(0, m.start() - 8) : m.start()] for r in _REFUSAL)
+        and not _STILL_THERE.search(text, m.end())
         for m in _CRASH_OVER.finditer(text, start)
     )
 
@@ -310,7 +314,9 @@ _LEARNING = word_list("咨询 请问 想问 问一下 问问 想了解 了解一
 # 来人 alone is also "someone came" (燃气公司来人把阀门关了): only the cry counts.
 _URGENT = word_list(
     "救命 快来 赶紧 快点 紧急 求救 呼救 快来人 来人啊 来人呐 快快 出事了 怎么办 不知道咋办 求求 快派 快叫 立即处置 立即出警 "
-    "不知道咋弄 不知道怎么弄 快去追 快追"
+    "不知道咋弄 不知道怎么弄 快去追 快追 不晓得咋弄 不晓得怎么办 "
+    # the caller asks for the ambulance or the traffic police to come (要求派救护车, 要求交警到场定责)
+    "要求派 要求交警 要求救护车 派救护车 叫救护车 要求出警 等交警 等警察"
 )
 _ASKING = word_list("怎么办 不知道咋办")  # a cry for help, or the end of a question
 # A live event is told once; habits and counts are reports ("已经有好几个人摔倒了", "天天在楼道充电").
@@ -319,7 +325,7 @@ _INQUIRY = word_list(
     "咨询 请问 想问 问一下 问问 想了解 了解一下 怎么收费 收费 多少钱 费用 报销 如何办理 怎么办理 流程 政策 "
     "规定 标准 是否 能否 可以吗 哪里可以 电话是多少 热线 能不能 怎么赔 找谁 谁负责 谁赔 要负什么 "
     "咋弄 怎么弄 怎么操作 在哪个 哪个APP 怎么申请 咋处理 怎么处理 还是打 该打哪个 打哪个 怎么报警 咋报警 "
-    "是不是要 是不是得 才能报警 才可以报警 哪个部门 什么部门 哪个单位 什么情况下 该用什么 用什么灭 该怎么"
+    "是不是要 是不是得 才能报警 才可以报警 哪个部门 什么部门 哪个单位 什么情况下 该用什么 用什么灭 该怎么 应该先"
 )
 _REQUESTS = word_list("能不能 能否 可以吗 是否")
 # A complaint or request about a matter (投诉, 建议) is not a call for help with an event happening now.
@@ -402,7 +408,7 @@ _PEOPLE_EXPOSED = re.compile(
     # a crowd under it now (好多人在等车, 一堆人在躲雨, 家长全在底下站着, 底下人行道人来人往), workers hanging
     # in mid-air (俩工人挂在18楼外面晃)
     "(好多|很多|一群|一堆|不少|好几个|一帮)[^|]{0,3}(人|孩|学生|家长|老人)[^|]{0,2}(在|站着|坐着)[^|]{0,2}(等|玩|走|排队|旁边|边上|下面|底下|躲|站|转)|"
-    "(人|家长|孩子|学生|老人|大家)(全|都)在(底下|下面|下边)|(底下|下面|下边)[^|]{0,6}[|]?(人来人往|人挤人)|(挂|吊)在[^|]{0,8}(晃|摆|外面|外头)|正对着[^|]{0,12}人群|还有[^|]{0,3}(游客|行人|孩子|学生|工人|住户)|还(站|坐|躺|趴)在|还(站|坐)着人|"
+    "(人|家长|孩子|学生|老人|大家)(全|都)在(底下|下面|下边)|(底下|下面|下边)[^|]{0,6}[|]?(人来人往|人挤人)|(挂|吊)在[^|]{0,8}(晃|摆|外面|外头)|正对着[^|]{0,12}人群|还有[^|]{0,3}(游客|行人|孩子|学生|工人|住户)|还(站|坐|躺|趴)在|还(站|坐)着人|(楼下|下面|底下)[^|]{0,2}人(特别|很|非常)?多|挤满了|下不来|"
     "(孩|人|学生|老人)[^|]{0,3}(围|蹲|站|坐)在(旁边|边上|跟前|底下|下面)|(学生|人|孩子|老人)[^|]{0,2}正?从(旁边|边上|底下|下面)"
 )
 # Something lying across a road now (横在路中间, 撒了半条路): a danger now, unless the text says it has lain
@@ -442,7 +448,7 @@ def _is_time_word(text: str, m: re.Match) -> bool:
 
 
 # Something going on as the news is told (群里说…人都在往外跑, 朋友圈说她家燃气报警器在响).
-_PROGRESSIVE = re.compile("(正|都在|还在|一直在|在)(往|响|冒|烧|打|砍|追|跑|哭|喊|掉|漏|抢|闹|撬|砸)")
+_PROGRESSIVE = re.compile("(正|都在|还在|一直在|在)(往|响|冒|烧|打|砍|追|跑|哭|喊|掉|漏|抢|闹|撬|砸)|(追|按|拽|拖)着")
 
 
 def _last_time_word(text: str, end: int) -> str | None:
@@ -456,7 +462,7 @@ def _last_time_word(text: str, end: int) -> str | None:
     # 群里说她家门口煤气味特别大，现在还有).
     if last.group() in _HEARSAY and (
         any(w in text[max(0, last.start() - 6) : last.start()] for w in _FRESH)
-        or any(w in text[last.end() :] for w in (*_FRESH, "还在", "就要", "快要", "马上", "越来越", "还没到", "还没来", "正有", "突然"))
+        or any(w in text[last.end() :] for w in (*_FRESH, "还在", "就要", "快要", "马上", "越来越", "还没到", "还没来", "正有", "突然", "一直没"))
         or _PROGRESSIVE.search(text, last.end())
     ):
         return "刚刚"  # fresh news of something happening now
@@ -514,7 +520,7 @@ _REPAIR = re.compile(
 # A caller who thought it was a danger and found it was not (以为有人跳楼…结果是被子掉下来了, 以为爆炸了，其实
 # 是做试验), or who denies the cue later (有人说河边有人落水…那人不是落水，是在冬泳).
 _TURNS_OUT = ("结果是", "原来是", "原来只是", "其实是", "其实只是")
-_NOT_AFTER_ALL = re.compile("其实|结果|原来|根本没|不是|一看[|]?是|一问|才知道|才发现|才看清|说是")
+_NOT_AFTER_ALL = re.compile("其实|结果|原来|根本没|不是|一看|看是|看清|一问|才知道|才发现|说是")
 
 
 def _mistaken(text: str, c_start: int, start: int, end: int, word: str) -> bool:
@@ -552,6 +558,8 @@ def _judge(text: str, start: int, end: int, cue: _Cue, ctx: _Context) -> _Findin
         return _Finding(cue, False, "否定")
     if cue.word in _INFLOW and any(w in before[-6:] for w in ("风", "烟", "味")):
         return _Finding(cue, False, "并非进水")  # 冷风呼呼往里灌, 烟顺着窗户往里灌
+    if cue.word == "往下掉" and any(w in before[-6:] for w in ("滴", "水")):
+        return _Finding(cue, False, "并非坠物")  # 水龙头一滴一滴往下掉
     if cue.kind != "utility" and _mistaken(text, c_start, start, end, cue.word):
         return _Finding(cue, False, "误会，并非险情")
     # 塌了的棚子, 撞倒的隔离栏: a state left behind, not an event
@@ -848,7 +856,7 @@ def _residues(text: str, findings: list[_Finding], starts: list[int]) -> list[_F
     return [
         _Finding(f.cue, False, "事后遗留，并非正在发生", over=True)
         if f.active
-        and f.cue.word in _LINGERING
+        and (f.cue.word in _LINGERING or text.startswith("味", start + len(f.cue.word)))
         and "又" not in text[max(0, start - 4) : start]  # 今天又有焦糊味: again, a new event
         and any(o < start and service == f.cue.referral for o, service in over)
         else f

@@ -1094,3 +1094,46 @@ def test_urgency__like_a_thief_is_a_guess_about_someone_not_a_simile():
     result = assess("楼下幼儿园后门有两个人翻墙进去了，这个点园里没人，像是小偷", None, model=_Suspicious())
     assert result.urgency == "emergency", result
     assert "比喻" not in result.reason
+
+
+@pytest.mark.parametrize(("text", "referral"), [
+    ("育才中学操场一名学生跑完1000米倒地抽搐，校医在场处理，要求派救护车", "120"),  # a request is now
+    ("来电人与一辆电动车剐蹭，双方均未受伤，对责任有争议，要求交警到场定责", "122"),
+    ("加油站门口两车刚碰撞，无人受伤，对方司机满身酒气", "122"),
+    ("一辆小货车刚把我停路边的车撞了想溜，被我拦下了，没人受伤", "122"),  # stopped by the caller
+    ("面包车刚把我的车门刮掉了，都没受伤，他说私了，我不放心，人和车都还在现场", "122"),
+    ("卖鞋的摊子前有个老大爷突然倒地上抽，口吐白沫，不晓得咋弄", "120"),
+    ("群里有人说图书馆三楼有个学生晕倒一直没醒，来电人代报", "120"),  # fresh hearsay
+    ("业主群里有人说3号楼一个男的拿刀追着他老婆打，已经追到楼下花园了", "110"),
+    ("闺蜜刚微信说有人一直在拧她的门把手，她一个人在家，不敢出声打电话", "110"),  # 打电话 is no topic
+])
+def test_urgency__live_events_in_agents_notes_and_messages(text, referral):
+    result = assess(text, None, model=_Suspicious())
+    assert result.urgency == "emergency" and result.referral == referral, result
+
+
+@pytest.mark.parametrize("text", [
+    "今天上午楼下餐馆着火，已扑灭，现楼道全是烟味和积水，谁负责清理",  # the smell the fire left
+    "孩子放学没回家已在同学家找到，不需要出警，要撤销之前的报警",
+    "来电人问发现燃气泄漏应该先打燃气公司电话还是119",
+    "夜里大货车一辆接一辆过，地都在震，感觉楼要塌了，希望限行",
+    "电梯困人的时候是先找物业还是直接打119",
+    "水压低得离谱，水龙头只能一滴一滴往下掉",
+    "以为有人要跳楼，仔细一看楼顶站的是个模特假人",
+    "今天早上我姥爷走丢了，中午在公园找到了，想办防走失手环",
+    "早上电梯困人，消防刚把人弄出来走了，电梯还停在两层当中",
+    "收割机一天到晚轰隆隆的，扬一院子灰，呛得人喘不过气",
+    "今早门口一起电动车与行人的轻微碰撞，双方均未受伤，已自行协商解决，希望增设人行横道",
+])
+def test_urgency__over_found_asked_or_told_as_a_feeling(text):
+    result = assess(text, None)
+    assert result.urgency != "emergency" and result.referral is None, result
+
+
+@pytest.mark.parametrize("text", [
+    "商业街一栋楼上有块窗户玻璃松了在晃，时不时掉碎渣下来，楼下人特别多",
+    "路灯杆斜着快倒了，咯吱咯吱响，下面是早市，大爷大妈挤满了",
+    "一个娃爬到废水塔上去了，挂在铁梯子半腰上下不来，手都在抖",
+])
+def test_urgency__people_crowding_below_or_stuck_up_there(text):
+    assert assess(text, None, model=_Suspicious()).urgency == "emergency"
