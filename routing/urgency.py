@@ -82,7 +82,7 @@ _CUES: list[_Cue] = [
         "122",
         "车祸 追尾 撞人 撞车 被车撞 交通事故 肇事逃逸 翻车 相撞 撞了 撞翻 撞倒 撞上 撞断 撞到 侧翻 逆行 "
         "撞护栏 醉驾 画龙 蛇形 连撞 连环撞 碰撞",
-        weak="剐蹭 刮蹭 刮倒 剐了 刮上了 怼上 怼了 蹭了 蹭到 顶上了",
+        weak="剐蹭 刮蹭 刮倒 剐了 刮上了 怼上 怼了 蹭了 蹭到 顶上了 顶了",
     ),
     *_cues(
         "referral",
@@ -112,7 +112,7 @@ _CUES: list[_Cue] = [
 # Words that contain a cue but are not one (水带 is a fire hose, not a water outage).
 _DECOYS = word_list(
     "跳楼机 没有水带 停车 撞坏 打架叫唤 猫打架 狗打架 要死 要命 倒在门口 火苗都没有 火苗就一点 火苗很小 "
-    "火苗特别小 表没反应 表还是没反应 表也没反应 进去没反应 卡没反应 烫了个洞 烫了一个洞 我火大 "
+    "火苗特别小 火苗小 出不来水 表没反应 表还是没反应 表也没反应 进去没反应 卡没反应 烫了个洞 烫了一个洞 我火大 "
     # 着了 inside a verb with 不着 ("can't"): 找不着了 is "could not find", not "caught fire".
     "找不着了 睡不着了 够不着了 摸不着了 看不着了 用不着了 找着了 找着啦 睡着了 "
     # a car that cannot leave a car park, hands cold as ice (a body, not the heating)
@@ -176,7 +176,8 @@ _FIGURATIVE = word_list(
 # (被风吹得要掉下来了): it does not explain away a danger cue without a service.
 _DEGREE = word_list("得要 得人要 得我要")
 # A simile ends on these right after the alarming word ("熏得跟着了火一样", "响得跟爆炸似的").
-_SIMILE_AFTER = re.compile("了?(一样|似的|一般)(?!开|跑|走|窜|冲)")  # not 画龙一样开: a manner
+# (跟放火熏人一样: a few characters may come between)
+_SIMILE_AFTER = re.compile("[^|]{0,3}?(一样|似的|一般)(?!开|跑|走|窜|冲)")  # not 画龙一样开: a manner
 # Words right after a fire/medical/crime cue that make it a topic rather than an event.
 _TOPIC_AFTER = word_list(
     "隐患 风险 演练 演习 警报 报警器 宣传 知识 培训 预案 收费 费用 报销 电话是 电话号 电话多少 的电话 标准 保险 的风险 事故责任 "
@@ -189,7 +190,9 @@ _AFTERMATH = word_list(
 )
 # "到现在" is aftermath (到现在还没修, 到现在都是黑的), except after a verb of something still going on
 # ("从地铁站跟到现在，我躲在…", "堵到现在").
-_AFTERMATH_PATTERN = re.compile("(?<![跟追守蹲堵闹打吵烧流疼])到现在(?!(还|都)(在|没醒|没出来|没找到|没回来|困|昏|不醒))")
+_AFTERMATH_PATTERN = re.compile(
+    "(?<![跟追守蹲堵闹打吵烧流疼干])到现在(?!(还|都)(在|没醒|没出来|没找到|没回来|困|昏|不醒|没停))"
+)
 # The danger told is over now ("刚才晕了一下，现在缓过来了", "落水的已经被捞上来了", "冒了个火花，没着也没烟"):
 # the caller reports it afterwards, unless something is still going on after it ("人都没事，后面车还在往这冲").
 _RESOLVED = re.compile(
@@ -219,7 +222,8 @@ _RESOLVED = re.compile(
     # taken away by the police or the family, not by a stranger (有个男的把孩子带走了 is live)
     "|(警察|民警|交警|保安|派出所|家人|家长|救护车|120)[^|]{0,2}(把|将)[^|]{0,10}(带走|拉走|接走|送走)了"
     "|没(啥|什么)?大碍|叫醒(了|后)|是喝(醉|多)了|烧秸秆|没(有)?着起来"
-    "|(?<![没不])找到了|找回来了|已[^|]{0,6}找到|不需要出警|撤销|(把|将)人[^|]{0,2}(弄|救|拉|抬)出来"
+    "|(?<![没不])找到了|找回来了|已[^|]{0,6}找到|不需要出警|撤销|(把|将)人[^|]{0,2}(弄|救|拉|抬|放)出来"
+    "|被[^|]{0,4}扑灭|(警察|民警|保安)[^|]{0,4}带走了|看过说是|检查过|搞错了|弄错了|(里面|里头|电梯里|屋里)[^|]{0,4}是空的"
 )
 _CRASH_OVER = re.compile(
     "(?<![不没肯给愿要我说想])(私了|挪(车|开|走|边|到))|拖走|已经走了|都走了|快处|(让|叫)(走|挪)了|拍完照|协商解决|自行协商|(交警|警察|民警)[^|]{0,4}拦下(来)?了|被(交警|警察|民警)拦下|(碎玻璃|玻璃碴)[^|]{0,6}(没人|还没)"
@@ -244,7 +248,7 @@ def _crash_over(text: str, start: int) -> bool:
 _STILL_GOING = word_list(
     "还在 正在 越来越 一直在 还没出来 没出来 快来 赶紧 救命 还有味 还有烟 还有气味 还冒 还往外 "
     "没气 不喘气 没呼吸 没反应 按胸口 心肺复苏 叫不醒 没醒 不醒 还是有 快去追 快追 得快 味道还 还很浓 还是很浓 "
-    "也不管用 都不管用"
+    "也不管用 都不管用 仍然很 还是很冲 依然"
 )
 # 还在 of a thing left behind (他的电动车还在我门口) is nothing still going on.
 _LEFT_BEHIND = re.compile(
@@ -265,7 +269,7 @@ _DURATIONS = (
     "|[两三四五六七八九十]天了|[两三四五六七八九十]个?(月|星期|礼拜)了"
 )
 _STANDING = re.compile(
-    "一直(开着|敞着|没人|没修|没管|没扶|没弄|没处理)|"
+    "一直(开着|敞着|没人(?!接|应|回)|没修|没管|没扶|没弄|没处理)|"
     "没人(修|管|扶|处理|清理)|锈|老化|歪着|斜着|斜靠|翘(起来|着)|露在外面|露着|露出来|露天|裸露|松了|松动|一推就晃|掉渣|"
     "裂了(一|条|道|个|好)|裂缝|鼓起来|鼓包|歪得厉害|私拉|乱拉|飞线|" + _DURATIONS
 )
@@ -296,7 +300,7 @@ def _time_word_pattern(words) -> re.Pattern:
         if word == "还停在":  # a vehicle still standing where it crashed, not a lift stopped between floors
             return "(?<=[车子辆])还停在"
         if word == "刚":  # 刚到站, 刚从水里: not 刚好, 刚需, 刚性, 刚开始 (and 刚才/刚刚 are words of their own)
-            return "刚(?![好需性开刚才])"
+            return "刚(?![好需性开刚才拿买搬考毕入])"
         return re.escape(word) + ("(?![去来夜])" if word.endswith("过") and word != "过去" else "")
 
     return re.compile("|".join(one(w) for w in sorted(words, key=len, reverse=True)))
@@ -316,7 +320,7 @@ _URGENT = word_list(
     "救命 快来 赶紧 快点 紧急 求救 呼救 快来人 来人啊 来人呐 快快 出事了 怎么办 不知道咋办 求求 快派 快叫 立即处置 立即出警 "
     "不知道咋弄 不知道怎么弄 快去追 快追 不晓得咋弄 不晓得怎么办 "
     # the caller asks for the ambulance or the traffic police to come (要求派救护车, 要求交警到场定责)
-    "要求派 要求交警 要求救护车 派救护车 叫救护车 要求出警 等交警 等警察"
+    "要求派 要求交警 要求救护车 派救护车 叫救护车 要求出警 原地等交警 在等交警 正等交警 交警过来"
 )
 _ASKING = word_list("怎么办 不知道咋办")  # a cry for help, or the end of a question
 # A live event is told once; habits and counts are reports ("已经有好几个人摔倒了", "天天在楼道充电").
@@ -409,6 +413,7 @@ _PEOPLE_EXPOSED = re.compile(
     # in mid-air (俩工人挂在18楼外面晃)
     "(好多|很多|一群|一堆|不少|好几个|一帮)[^|]{0,3}(人|孩|学生|家长|老人)[^|]{0,2}(在|站着|坐着)[^|]{0,2}(等|玩|走|排队|旁边|边上|下面|底下|躲|站|转)|"
     "(人|家长|孩子|学生|老人|大家)(全|都)在(底下|下面|下边)|(底下|下面|下边)[^|]{0,6}[|]?(人来人往|人挤人)|(挂|吊)在[^|]{0,8}(晃|摆|外面|外头)|正对着[^|]{0,12}人群|还有[^|]{0,3}(游客|行人|孩子|学生|工人|住户)|还(站|坐|躺|趴)在|还(站|坐)着人|(楼下|下面|底下)[^|]{0,2}人(特别|很|非常)?多|挤满了|下不来|"
+    "(关|困|锁)着[^|]{0,3}(人|个人)|(旁边|边上)(就是|全是|都是)[^|]{0,8}人|"
     "(孩|人|学生|老人)[^|]{0,3}(围|蹲|站|坐)在(旁边|边上|跟前|底下|下面)|(学生|人|孩子|老人)[^|]{0,2}正?从(旁边|边上|底下|下面)"
 )
 # Something lying across a road now (横在路中间, 撒了半条路): a danger now, unless the text says it has lain
@@ -437,7 +442,7 @@ def _danger_now(text: str, start: int = 0) -> bool:
 
 
 # "过去" is "the past", or "go over" after a verb of motion or before what one does there (俺过去一看).
-_GO_OVER_BEFORE = frozenset("走跑赶冲爬挤凑飞游开追奔我俺他她你咱")
+_GO_OVER_BEFORE = frozenset("走跑赶冲爬挤凑飞游开追奔我俺他她你咱看望瞧")  # 看过去: looking across
 _GO_OVER_AFTER = ("一看", "看", "了", "帮", "扶", "拉", "叫", "问", "瞧", "救")
 
 
@@ -462,7 +467,7 @@ def _last_time_word(text: str, end: int) -> str | None:
     # 群里说她家门口煤气味特别大，现在还有).
     if last.group() in _HEARSAY and (
         any(w in text[max(0, last.start() - 6) : last.start()] for w in _FRESH)
-        or any(w in text[last.end() :] for w in (*_FRESH, "还在", "就要", "快要", "马上", "越来越", "还没到", "还没来", "正有", "突然", "一直没"))
+        or any(w in text[last.end() :] for w in (*_FRESH, "还在", "就要", "快要", "马上", "越来越", "还没到", "还没来", "正有", "突然", "一直没", "分钟了", "下不来", "出不去", "出不来", "困着", "堵着"))
         or _PROGRESSIVE.search(text, last.end())
     ):
         return "刚刚"  # fresh news of something happening now
@@ -508,14 +513,16 @@ def _topic_after(after: str, word: str) -> bool:
 
 
 _LIGHTS_OUT = re.compile("灯[^|]{0,2}灭了")
+# Not what the negator denies: 我没刹住撞上了 is a crash.
+_NOT_DENIAL = re.compile("没(刹住|躲开|躲过|注意|看见|看到|拉住|扶住)")
 _FLOOD_WORKS = re.compile("防(汛|洪|浪)")  # a levee, not a precaution (防汛堤在往外渗水)
 _INFLOW = ("往里灌", "倒灌")
 _GUESSED = ("小偷", "鬼鬼祟祟")  # 像是小偷 is a guess about someone, not a simile
 # A thing's damage after a crash word (燃气管道被车撞瘪了): a defect, not a crash now.
-_DAMAGED = ("瘪", "弯", "变形", "出一道", "出了一道", "裂")
+_DAMAGED = ("瘪", "弯", "变形", "出一道", "出了一道", "裂", "歪")
 _MITIGATED = re.compile("(拿|用)[^|]{0,4}(压着|盖着|挡着|堵着|围着)|放了[^|]{0,3}(路障|锥|牌子)|围(起来|上)了|拉了[^|]{0,2}警戒线")
 _REPAIR = re.compile(
-    "(请|麻烦|希望|尽快|抓紧)[^|]{0,10}(维修|修复|修一下|修理|更换|换个|换一个|扶正|立起来|加固|修剪)|谁来修|找谁修"
+    "(请|麻烦|希望|尽快|抓紧)[^|]{0,10}(维修|修复|修一下|修理|更换|换个|换一个|扶正|立起来|加固|修剪|评估)|谁来修|找谁修"
 )
 # A caller who thought it was a danger and found it was not (以为有人跳楼…结果是被子掉下来了, 以为爆炸了，其实
 # 是做试验), or who denies the cue later (有人说河边有人落水…那人不是落水，是在冬泳).
@@ -525,6 +532,8 @@ _NOT_AFTER_ALL = re.compile("其实|结果|原来|根本没|不是|一看|看是
 
 def _mistaken(text: str, c_start: int, start: int, end: int, word: str) -> bool:
     before = text[c_start:start]
+    if re.search("(?<!是)不是[^|]{0,4}$", before):  # 那股烧焦味不是我们家着火
+        return True
     if any(t in before for t in _TURNS_OUT):
         return True
     if "以为" in before and _NOT_AFTER_ALL.search(text, end):
@@ -539,7 +548,7 @@ def _judge(text: str, start: int, end: int, cue: _Cue, ctx: _Context) -> _Findin
 
     # A lack told as a list (没热水也没暖气) is no negation of the outage: the cue is itself the lack.
     lack = cue.kind == "utility" and cue.word.startswith(_LACK)
-    if not lack and any(neg in before[-4:] for neg in _NEGATORS):
+    if not lack and any(neg in _NOT_DENIAL.sub("", before)[-4:] for neg in _NEGATORS):
         # A near miss (差点撞上) is no crash, but the danger that nearly struck may still be there
         # ("车道正中间抛锚…后面车差点撞上"): the model may still raise it for a person to look.
         return _Finding(cue, False, "否定", unsure="差点" in before[-4:]
@@ -626,7 +635,7 @@ _HYPERBOLE = re.compile(
     "|(差|烦|吵|热|冷|贵|慢|臭|挤|堵)得要(死|命)|(晒|热|烤|蒸)得[^|]{0,4}化了|(给|被)(吵|气)(高|出|得)"
 )
 # A car blocked in by another (挪车电话也不接): a nuisance, however urgent the caller's errand.
-_BLOCKED_IN = re.compile("挪车电话|车[^|]{0,4}(出不去|开不出来|开不出去)|车把[^|]{0,2}(门口|大门|车库|出口|单元门)[^|]{0,2}堵(死|住)了")
+_BLOCKED_IN = re.compile("挪车电话|车(?![里内上])[^|]{0,4}(出不去|开不出来|开不出去)|车把[^|]{0,2}(门口|大门|车库|出口|单元门)[^|]{0,2}堵(死|住)了")
 # A worry about what may happen; not "害怕" (afraid, now) nor "怕是" (probably): a caller in danger says both.
 _WORRY = re.compile("万一|如果|假如|一旦|要是|担心|生怕|迟早|早晚|隐患|哪天|(?<!害)怕(?!是|得|死)")
 

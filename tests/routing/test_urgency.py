@@ -1137,3 +1137,42 @@ def test_urgency__over_found_asked_or_told_as_a_feeling(text):
 ])
 def test_urgency__people_crowding_below_or_stuck_up_there(text):
     assert assess(text, None, model=_Suspicious()).urgency == "emergency"
+
+
+@pytest.mark.parametrize(("text", "referral"), [
+    ("一进家门就闻到很重的燃气味，已关总阀开窗，但味道仍然很浓，家中还有卧床老人", None),  # still strong
+    ("工友热晕了，浑身烫手，浇了凉水还是不醒，他从中午干到现在", "120"),  # 干到现在 is no aftermath
+    ("从我家窗户看过去，对面楼有个阳台在冒火，那家好像没人发现", "119"),  # 看过去 is looking across
+    ("同事在群里说科技园的电梯停在半中间了，里面关着四五个人，已经二十多分钟了", None),
+    ("楼顶水箱爆了，水往下面几户家里灌，已经漫到插座了，物业电话一直没人接", None),  # nobody answers
+    ("我爸打电话说他在省道上跟人刮了，没人受伤，车都停在路上，让我帮他报一下", "122"),
+    ("车开进下穿隧道，积水一下子淹到车窗了，我们一家三口在车里出不去", "119"),
+    ("前车突然急刹我没刹住撞上了，人都好好的，两辆车停在落客区把路堵了", "122"),
+    ("旅游团群里有人说他们住的客栈楼下着火了，他们在五楼被烟堵着下不来", "119"),
+    ("大集上有人把举报的村民按在地上踢，到现在还没停手", "110"),
+    ("被一辆倒车的货车顶了车头，对方不认账，没人受伤，两辆车都还在原地", "122"),
+])
+def test_urgency__live_events_told_with_words_that_looked_over(text, referral):
+    result = assess(text, None, model=_Suspicious())
+    assert result.urgency == "emergency", result
+    if referral:
+        assert result.referral == referral, result
+
+
+@pytest.mark.parametrize("text", [
+    "半小时前电梯困人，维保刚把人放出来，这部电梯这个月坏三次了",
+    "楼下那辆车着的火刚被消防扑灭，地上全是泡沫，谁来清理",
+    "那股烧焦味不是我们家着火，是楼下饭店在熏腊肉",
+    "楼下烧烤摊一到晚上烟就往我家灌，跟放火熏人一样",
+    "刚搬进公寓，这几天水压特别小，高层基本出不来水",
+    "刚才隔壁房间打架，警察来过带走了两个人，走廊地上还有玻璃碴子",
+    "早上楼下冒烟，消防来看过说是电缆烧了，现在整栋还没来电",
+    "挡土墙有点鼓出来，下雨天往下掉土，希望有人来评估一下",
+    "公交站牌被车撞歪了一直没扶正，挡住一半盲道",
+    "刚拿驾照，想问出了小剐蹭是不是可以自己拍照撤离",
+    "这两天天然气压力特别小，火苗小得煮面都煮不开",
+    "刚才我报电梯里有人，物业打开发现里面是空的，是我搞错了",
+])
+def test_urgency__over_mistaken_or_a_supply_fault_in_more_words(text):
+    result = assess(text, None)
+    assert result.urgency != "emergency" and result.referral is None, result
