@@ -82,7 +82,7 @@ _CUES: list[_Cue] = [
         "122",
         "车祸 追尾 撞人 撞车 被车撞 交通事故 肇事逃逸 翻车 相撞 撞了 撞翻 撞倒 撞上 撞断 撞到 侧翻 逆行 "
         "撞护栏 醉驾 画龙 蛇形 连撞 连环撞 碰撞",
-        weak="剐蹭 刮蹭 刮倒 剐了 刮上了 怼上 怼了 蹭了 蹭到 顶上了 顶了",
+        weak="剐蹭 刮蹭 刮倒 剐了 刮上了 怼上 怼了 蹭了 蹭到 顶上了",
     ),
     *_cues(
         "referral",
@@ -275,7 +275,7 @@ _STANDING = re.compile(
 )
 _PAST = word_list(
     "去年 前年 上个月 上月 上周 上星期 上礼拜 上个礼拜 前几天 前两天 前些天 前些日子 头些天 前段时间 前阵子 几天前 天前 周前 "
-    "月前 年前 月份 今年 年初 月初 月底 年底 上半年 当时 昨天 昨晚 昨日 前天 之前 以前 曾经 当年 那年 那天 那次 上次 上回 过去 多年前 早些年 听说 据说 新闻 "
+    "月前 年前 月份 今年 年初 月初 月底 年底 上半年 近期 当时 昨天 昨晚 昨日 前天 之前 以前 曾经 当年 那年 那天 那次 上次 上回 过去 多年前 早些年 听说 据说 新闻 "
     "有人说 发生过 着过 出过 遇到过 朋友圈 网上说 群里说 群里传 网上看到 视频里"
 )
 # Hearsay dates an event like a past word, unless the news is fresh: "同学刚在群里说宿舍有人割腕了" is a
@@ -297,6 +297,8 @@ def _time_word_pattern(words) -> re.Pattern:
     def one(word: str) -> str:
         if word == "现在":
             return "(?<![出体表实])现在"
+        if word == "在现场":  # 开发商又没人在现场: nobody there
+            return "(?<!没人)(?<!不)在现场"
         if word == "还停在":  # a vehicle still standing where it crashed, not a lift stopped between floors
             return "(?<=[车子辆])还停在"
         if word == "刚":  # 刚到站, 刚从水里: not 刚好, 刚需, 刚性, 刚开始 (and 刚才/刚刚 are words of their own)

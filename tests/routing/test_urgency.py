@@ -1176,3 +1176,13 @@ def test_urgency__live_events_told_with_words_that_looked_over(text, referral):
 def test_urgency__over_mistaken_or_a_supply_fault_in_more_words(text):
     result = assess(text, None)
     assert result.urgency != "emergency" and result.referral is None, result
+
+
+@pytest.mark.parametrize("text", [
+    "房子屋顶漏水，维修师傅说屋顶了一层胶还是漏，开发商和物业互相踢皮球",  # 屋顶 is no crash (顶了)
+    "交房时问题很多，物业让找开发商，开发商又没人在现场，找不到人，请住建部门管管",  # nobody there
+    "路口红绿灯故障，近期亲眼目睹两辆轿车发生严重碰撞，所幸无人员伤亡，望相关部门重视",  # 近期 dates it
+])
+def test_urgency__real_letters_the_new_words_must_not_raise(text):
+    result = assess(text, None)
+    assert result.urgency != "emergency" and result.referral is None, result

@@ -44,10 +44,10 @@ def test_judge__challenger_as_good_as_the_current_model_is_promoted():
 
 
 def test_judge__a_small_loss_within_the_tolerance_is_promoted():
-    many = EXAMPLES + [UrgencyExample(f"路灯坏了第{i}盏", "normal") for i in range(199)]  # 200 not live
-    worse_by_one = _Model(LIVE, "路灯坏了第0盏")  # one false alarm in 200: 0.5 points
-    assert judge_challenger(_Model(LIVE), worse_by_one, many, tolerance=0.01).promote
-    assert not judge_challenger(_Model(LIVE), worse_by_one, many, tolerance=0.0).promote
+    many = EXAMPLES + [UrgencyExample(f"路灯坏了第{i}盏", "normal") for i in range(399)]  # 400 not live
+    worse_by_one = _Model(LIVE, "路灯坏了第0盏")  # one false alarm more
+    assert judge_challenger(_Model(LIVE), worse_by_one, many, tolerance=1).promote
+    assert not judge_challenger(_Model(LIVE), worse_by_one, many, tolerance=0).promote
 
 
 def test_judge__without_a_current_model_the_challenger_is_promoted():
@@ -58,3 +58,13 @@ def test_judge__without_a_current_model_the_challenger_is_promoted():
 def test_judge__needs_labelled_examples():
     with pytest.raises(ValueError):
         judge_challenger(_Model(), _Model(), [])
+
+
+def test_judge__the_allowance_is_four_texts_on_a_large_set_and_at_most_a_tiny_share_of_a_small_one():
+    large = EXAMPLES + [UrgencyExample(f"路灯坏了第{i}盏", "normal") for i in range(2_000)]
+    four_more = _Model(LIVE, *[f"路灯坏了第{i}盏" for i in range(4)])
+    five_more = _Model(LIVE, *[f"路灯坏了第{i}盏" for i in range(5)])
+    assert judge_challenger(_Model(LIVE), four_more, large).promote
+    assert not judge_challenger(_Model(LIVE), five_more, large).promote
+    small = EXAMPLES + [UrgencyExample(f"路灯坏了第{i}盏", "normal") for i in range(200)]
+    assert not judge_challenger(_Model(LIVE), _Model(LIVE, "路灯坏了第0盏"), small).promote
