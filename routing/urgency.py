@@ -518,7 +518,11 @@ _LIGHTS_OUT = re.compile("灯[^|]{0,2}灭了")
 # Not what the negator denies: 我没刹住撞上了 is a crash.
 _NOT_DENIAL = re.compile("没(刹住|躲开|躲过|注意|看见|看到|拉住|扶住)")
 _FLOOD_WORKS = re.compile("防(汛|洪|浪)")  # a levee, not a precaution (防汛堤在往外渗水)
-_INFLOW = ("往里灌", "倒灌")
+# A cue that is something else after these words just before it: (cues, words, why).
+_NOT_THIS_CUE = (
+    (("往里灌", "倒灌"), ("风", "烟", "味"), "并非进水"),  # 冷风呼呼往里灌, 烟顺着窗户往里灌
+    (("往下掉",), ("滴", "水"), "并非坠物"),  # 水龙头一滴一滴往下掉
+)
 _GUESSED = ("小偷", "鬼鬼祟祟")  # 像是小偷 is a guess about someone, not a simile
 # A thing's damage after a crash word (燃气管道被车撞瘪了): a defect, not a crash now.
 _DAMAGED = ("瘪", "弯", "变形", "出一道", "出了一道", "裂", "歪")
@@ -567,10 +571,9 @@ def _judge(text: str, start: int, end: int, cue: _Cue, ctx: _Context) -> _Findin
         return _Finding(cue, False, "隐患或假设，并非正在发生")
     if after.startswith(("的不是", "的并不是")):  # 冒火花的不是电线，是磨刀
         return _Finding(cue, False, "否定")
-    if cue.word in _INFLOW and any(w in before[-6:] for w in ("风", "烟", "味")):
-        return _Finding(cue, False, "并非进水")  # 冷风呼呼往里灌, 烟顺着窗户往里灌
-    if cue.word == "往下掉" and any(w in before[-6:] for w in ("滴", "水")):
-        return _Finding(cue, False, "并非坠物")  # 水龙头一滴一滴往下掉
+    for cues, words, why in _NOT_THIS_CUE:
+        if cue.word in cues and any(w in before[-6:] for w in words):
+            return _Finding(cue, False, why)
     if cue.kind != "utility" and _mistaken(text, c_start, start, end, cue.word):
         return _Finding(cue, False, "误会，并非险情")
     # 塌了的棚子, 撞倒的隔离栏: a state left behind, not an event
