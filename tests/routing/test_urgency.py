@@ -356,11 +356,19 @@ class _Doubtful:
 
 
 class _Suspicious(_Doubtful):
-    """A learned model that thinks every text a live emergency: what the rules let it raise is then
-    exactly what their vetoes allow (the real model is tested above and in test_urgency_inference)."""
+    """A learned model that suspects every text a live emergency, short of confident: what the rules let
+    it raise is then exactly what their vetoes allow (the real model is tested above and in
+    test_urgency_inference)."""
 
     def __init__(self):
-        super().__init__(0.9)
+        super().__init__(0.8)
+
+
+class _Confident(_Doubtful):
+    """A learned model sure of every text (P 0.95): above routing.urgency._CONFIDENT."""
+
+    def __init__(self):
+        super().__init__(0.95)
 
 
 @pytest.mark.parametrize("text", [
@@ -648,6 +656,35 @@ def test_urgency__people_exposed_now_let_a_doubtful_model_raise_the_text():
     assert result.urgency == "emergency" and result.review, result
     # without a present word the model's own threshold holds
     assert assess("河边那个深坑没有围挡，散步的人就从坑边上走", None, model=_Doubtful(0.25)).urgency != "emergency"
+
+
+# Live calls the rules misread (a word of another clause: an apology read as a question, "no one hurt" read
+# as the end of a crash, hearsay read as over), from the leave-one-file-out and blind sets of sessions 20-21.
+_MISREAD_LIVE = [
+    "对不起，我不知道该找谁，河边有个小孩掉进水里了，在扑腾，岸上的人够不着",
+    "不好意思，我刚在路口跟一辆面包车剐了，两辆车还停在路中间，人都没事，不知道是先挪车还是等你们",
+    "一辆小车刚冲上了中间隔离带，卡在上面，司机下来说自己没受伤，后车都在绕",
+    "对不起，我姐刚才语音里说她老公喝醉了在打她，后来就断了，再打就不接了",
+]
+
+
+@pytest.mark.parametrize("text", _MISREAD_LIVE)
+def test_urgency__a_confident_model_overrules_the_rules_for_the_agent_to_confirm(text):
+    assert assess(text, None, model=_Suspicious()).urgency != "emergency"  # a doubt does not
+    result = assess(text, None, model=_Confident())
+    assert result.urgency == "emergency" and result.review, result
+    assert "请坐席立即确认" in result.reason
+
+
+def test_urgency__an_overruled_veto_is_told_to_the_agent():
+    result = assess("对不起，我不知道该找谁，河边有个小孩掉进水里了，在扑腾", None, model=_Confident())
+    assert result.review and "规则判断咨询类表述" in result.reason and "模型把握很大" in result.reason, result
+
+
+def test_urgency__a_confident_model_does_not_overrule_the_rules_on_a_written_letter():
+    letter = _LETTER_OPENING + "上周三我在红星路口被一辆闯红灯的车撞了，现在腿还打着石膏，肇事司机一直不接电话。" * 3
+    assert len(letter) > 120
+    assert assess(letter, None, model=_Confident()).urgency != "emergency"
 
 
 def test_urgency__appears_in_is_not_now():

@@ -137,7 +137,7 @@ def test_load_scenes__unknown_service_is_refused(tmp_path):
 
 
 class _SureModel:
-    """A model stand-in that finds every text a live emergency for ``service``."""
+    """A model stand-in that suspects every text a live emergency for ``service`` (short of confident)."""
 
     threshold = 0.25
 
@@ -145,7 +145,7 @@ class _SureModel:
         self.service = service
 
     def live(self, text):
-        return 0.9, self.service
+        return 0.8, self.service
 
 
 def test_assess__model_raised_review_suggests_the_models_service():
@@ -177,4 +177,4 @@ def test_assess__rules_only_review_suggests_no_service():
 def test_assess__model_may_not_raise_a_worry_an_experience_or_hyperbole(text):
     result = assess(text, None, model=_SureModel("120"))
     assert result.urgency != "emergency" and result.referral is None, result
-    assert "模型疑似紧急（0.90），但" in result.reason and "不提升" in result.reason
+    assert "模型疑似紧急（0.80），但" in result.reason and "不提升" in result.reason
