@@ -170,7 +170,7 @@ _FIGURATIVE = word_list(
     # a degree told with an alarming word (臭到爆炸, 挤得人喘不过气来)
     "臭到 吵到 热到 气到 烦到 挤到 贵到 冷到 累到 堵到 挤得 吵得 烦得 "
     # "almost" (人都快中暑了, 坐一趟下来都快晕了): a nuisance told as near harm
-    "都快 感觉 呛得"
+    "都快 感觉 呛得 熏得"
 )
 # A degree complement is figurative for feelings (等得人要爆炸) but literal for a thing about to give way
 # (被风吹得要掉下来了): it does not explain away a danger cue without a service.
@@ -224,6 +224,9 @@ _RESOLVED = re.compile(
     "|没(啥|什么)?大碍|叫醒(了|后)|是喝(醉|多)了|烧秸秆|没(有)?着起来"
     "|(?<![没不])找到了|找回来了|已[^|]{0,6}找到|不需要出警|撤销|(把|将)人[^|]{0,2}(弄|救|拉|抬|放)出来"
     "|被[^|]{0,4}扑灭|(警察|民警|保安)[^|]{0,4}带走了|看过说是|检查过|搞错了|弄错了|(里面|里头|电梯里|屋里)[^|]{0,4}是空的"
+    # a formal report's ends (消防队于10时40分将火扑灭后撤离; 已由自来水公司关阀抢修完毕; 被困人员均已安全出来)
+    "|(把|将)火[^|]{0,2}扑灭|扑灭后|(处理|抢修|处置|抢险|救援)完毕|均已安全|(已经|已)(被)?救起"
+    "|(民警|警察)[^|]{0,6}带走|缝完(针)?|做完手术|手术做完"
 )
 _CRASH_OVER = re.compile(
     "(?<![不没肯给愿要我说想])(私了|挪(车|开|走|边|到))|拖走|已经走了|都走了|快处|(让|叫)(走|挪)了|拍完照|协商解决|自行协商|(交警|警察|民警)[^|]{0,4}拦下(来)?了|被(交警|警察|民警)拦下|(碎玻璃|玻璃碴)[^|]{0,6}(没人|还没)"
@@ -522,6 +525,7 @@ _FLOOD_WORKS = re.compile("防(汛|洪|浪)")  # a levee, not a precaution (防�
 _NOT_THIS_CUE = (
     (("往里灌", "倒灌"), ("风", "烟", "味"), "并非进水"),  # 冷风呼呼往里灌, 烟顺着窗户往里灌
     (("往下掉",), ("滴", "水"), "并非坠物"),  # 水龙头一滴一滴往下掉
+    (("中暑",), ("快", "要"), "比喻或夸张"),  # 热得要命…我们要中暑了: near harm told of a nuisance
 )
 _GUESSED = ("小偷", "鬼鬼祟祟")  # 像是小偷 is a guess about someone, not a simile
 # A thing's damage after a crash word (燃气管道被车撞瘪了): a defect, not a crash now.
@@ -536,6 +540,15 @@ _TURNS_OUT = ("结果是", "原来是", "原来只是", "其实是", "其实只�
 _NOT_AFTER_ALL = re.compile("其实|结果|原来|根本没|不是|一看|看是|看清|一问|才知道|才发现|说是")
 
 
+# The report told false after it (有人打电话说我家着火了，我回去一看好好的，是骗子吧; 经查为婚庆燃放的礼炮，未发生
+# 安全事故; 是冬泳爱好者在正常锻炼，没有险情).
+_FALSE_ALARM = re.compile(
+    "恶作剧|是骗子|骗(人|他|我|她|你)的|误报|(一场|引起的|是|系)误会|(没有|无|未见)(任何)?(险情|火情)"
+    "|未发生[^|]{0,4}(事故|险情|火灾)|(无|没有)(泄漏|泄露)|正常作业|正常锻炼|什么事(都|也)没有(?!做|管|干)"
+    "|啥事(都|也)?没有(?!做|管|干)|(已|已经)?澄清|(家|家里|屋里|店里|仓库)[^|]{0,2}好好的|(?<!是)不是(山火|火灾|火情|真的|真事)"
+)
+
+
 def _mistaken(text: str, c_start: int, start: int, end: int, word: str) -> bool:
     before = text[c_start:start]
     if re.search("(?<!是)不是[^|]{0,4}$", before):  # 那股烧焦味不是我们家着火
@@ -543,6 +556,8 @@ def _mistaken(text: str, c_start: int, start: int, end: int, word: str) -> bool:
     if any(t in before for t in _TURNS_OUT):
         return True
     if "以为" in before and _NOT_AFTER_ALL.search(text, end):
+        return True
+    if _FALSE_ALARM.search(text, end):
         return True
     return re.search(f"(?<!是)(不是|根本没有?|并没有?){re.escape(word)}", text[end:]) is not None
 
@@ -732,6 +747,11 @@ _EXPOSED_THRESHOLD = 0.2
 # characters, about bus routes, a footbridge, a bar's scam) a P(live) of 0.30-0.32. The model raises a
 # letter only from this P.
 _LETTER_THRESHOLD = 0.5
+# An outage the rules found, and nothing else (暖气停了…外面零下十几度; 停水了…七十多岁的人没法做饭): the
+# model, hearing hardship, suspects more than an outage. Leave-one-file-out over session 20's 28 sets: of
+# the outage texts it raised, every live one (64, a gas smell or a burst main the outage words also match)
+# had P ≥ 0.63, and 7 of the 8 plain outages less than 0.5.
+_OUTAGE_THRESHOLD = 0.5
 
 
 # Where the model is this sure, it outweighs the rules' reading: a live call the rules explain away by a
@@ -743,9 +763,11 @@ _LETTER_THRESHOLD = 0.5
 _CONFIDENT = 0.85
 
 
-def _threshold(model, normalized: str, ctx: _Context) -> float:
+def _threshold(model, normalized: str, ctx: _Context, outage_only: bool) -> float:
     if len(normalized) > _WINDOW_UPTO:  # a written letter narrates: as for the windows
         return max(model.threshold, _LETTER_THRESHOLD)
+    if outage_only:
+        return max(model.threshold, _OUTAGE_THRESHOLD)
     if ctx.exposed and (ctx.ongoing or ctx.urgent):
         return min(model.threshold, _EXPOSED_THRESHOLD)
     return model.threshold
@@ -907,7 +929,8 @@ def _consult(
     not what they explained away (去年着过火, 不是打架) nor a text one of its vetoes reads as not live —
     unless it is confident (_CONFIDENT), and then only for a person to confirm."""
     live_probability, model_referral = _model_live(model, text)
-    if rules_live or live_probability < _threshold(model, normalized, ctx):
+    outage_only = any(f.active for f in findings) and all(f.cue.kind == "utility" for f in findings)
+    if rules_live or live_probability < _threshold(model, normalized, ctx, outage_only):
         return _Opinion(live_probability)
     confident = live_probability >= _CONFIDENT and len(normalized) <= _WINDOW_UPTO
     # (an outage the rules found says nothing about a live danger: the vetoes still read the text)

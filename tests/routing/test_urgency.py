@@ -687,6 +687,67 @@ def test_urgency__a_confident_model_does_not_overrule_the_rules_on_a_written_let
     assert assess(letter, None, model=_Confident()).urgency != "emergency"
 
 
+@pytest.mark.parametrize("text", [
+    "有人打电话说我家着火了，我回去一看好好的，是骗子吧",
+    "刚接到我爸电话说家里着火了，结果是我侄子搞恶作剧骗他的",
+    "网上传我们这条街的一家店爆炸了，其实就是补胎店一个轮胎爆了，能不能澄清一下",
+    "物业说明：昨夜有业主听到爆炸声，经查为附近婚庆燃放的礼炮，未发生安全事故。",
+    "社区说明：刚才有居民看到河边有人落水，工作人员到场查看，是冬泳爱好者在正常锻炼，没有险情。",
+    "物业反映：今早有业主称闻到燃气味，燃气公司检测后确认是下水道异味，燃气管道无泄漏。",
+    "村委会反映：今早有村民说后山着火了，村干部上山查看，是晨雾和炊烟，不是山火。",
+    "刚才居委会接到电话称三号楼有人要跳楼，工作人员赶到后发现是工人在窗外擦玻璃，属正常作业。",
+])
+def test_urgency__a_report_told_false_after_it_is_no_emergency(text):
+    result = assess(text, None, model=_Suspicious())
+    assert result.urgency != "emergency" and result.referral is None, result
+
+
+@pytest.mark.parametrize(("text", "live"), [
+    ("家里着火了，火越来越大，不知道是不是真的能灭", True),  # 是不是真的 asks, it does not deny
+    ("有人落水了，旁边的大人什么事都没有做，就在岸上看", True),
+    ("仓库着火了，家里好好的，就是仓库烧得厉害", False),  # 家里好好的: the caller's own home, not the fire's
+])
+def test_urgency__a_false_alarm_needs_words_that_deny_the_report(text, live):
+    result = assess(text, None)
+    assert (result.urgency == "emergency") is live, result
+
+
+@pytest.mark.parametrize("text", [
+    "现将情况反映如下：今天上午10时许，602室厨房起火，消防队于10时40分将火扑灭后撤离，楼道墙面熏黑，请协助清理。",
+    "经物业确认，今早8栋电梯困人事件已处置完毕，被困人员均已安全出来，现请对该电梯进行安全检查。",
+    "今早6点多的爆管已由自来水公司关阀抢修完毕，但路面被冲出几个大坑，请市政部门尽快修补。",
+    "兹反映：今天下午光明村发生的斗殴事件，民警已到场带走相关人员，但矛盾未解，请街道派人调解。",
+    "今天上午在人民公园湖边落水的小孩已被救起送医，家长想了解公园是否需要承担责任。",
+    "我妈今天在超市门口摔了一跤，已经去医院缝完针回家了，想问台阶这么滑能不能处理一下。",
+])
+def test_urgency__a_formal_report_of_an_emergency_dealt_with_is_over(text):
+    result = assess(text, None, model=_Suspicious())
+    assert result.urgency != "emergency" and result.referral is None, result
+
+
+@pytest.mark.parametrize("text", [
+    "办公室热得要命，物业说中央空调还没到开的日子，我们要中暑了",
+    "垃圾站就在我们楼下，臭得要死，熏得人喘不过气",
+    "女儿宿舍楼下的垃圾站臭得要命，她说熏得快晕过去了",
+])
+def test_urgency__near_harm_told_of_a_nuisance_is_figurative(text):
+    assert assess(text, None).referral is None
+
+
+def test_urgency__someone_with_heatstroke_now_is_still_live():
+    assert assess("工地上有个工人中暑了，倒在地上叫不醒", None).referral == "120"
+
+
+def test_urgency__an_outage_alone_needs_a_surer_model_to_be_raised():
+    outage = "跟外公视频的时候他说屋里暖气停了，外面零下十几度，他穿着棉袄坐着"
+    assert assess(outage, None).urgency == "utility"
+    assert assess(outage, None, model=_Doubtful(0.45)).urgency == "utility"
+    result = assess(outage, None, model=_Doubtful(0.55))
+    assert result.urgency == "emergency" and result.review, result
+    # with no outage found, the model's own threshold holds
+    assert assess("外公在屋里坐着，一直不说话", None, model=_Doubtful(0.45)).urgency == "emergency"
+
+
 def test_urgency__appears_in_is_not_now():
     letter = _LETTER_OPENING + ("我于去年驾车在路口等灯，对方车辆违规左转，" * 6
                                 + "对方车辆出现在路口监控范围内到撞上我的车为止完全没有减速，交警的认定不公，请复查。")
