@@ -170,7 +170,9 @@ _FIGURATIVE = word_list(
     # a degree told with an alarming word (臭到爆炸, 挤得人喘不过气来)
     "臭到 吵到 热到 气到 烦到 挤到 贵到 冷到 累到 堵到 挤得 吵得 烦得 "
     # "almost" (人都快中暑了, 坐一趟下来都快晕了): a nuisance told as near harm
-    "都快 感觉 呛得 熏得"
+    "都快 感觉 呛得 熏得 "
+    # a simile as a degree (亮得像着了火), not a guess (好像着了火)
+    "得像"
 )
 # A degree complement is figurative for feelings (等得人要爆炸) but literal for a thing about to give way
 # (被风吹得要掉下来了): it does not explain away a danger cue without a service.
@@ -344,7 +346,10 @@ _COMPLAINT = word_list("投诉 建议 希望 要求 反映")
 # An agent's summary opens with the caller's framing (市民反映…, 来电人反映…): that 反映 reports, it does not
 # complain; the complaint words are looked for after it.
 # A web form's header (情况反映：…) frames the text the same way.
-_AGENT_FRAME = re.compile("^(市民|居民|群众|来电人|来电|网民|网友)[^|]{0,2}(反映|称|表示)|^(情况)?反映\\|")
+# So does a report's header (社区网格员反映：, 东郊养老院护理部报告：, 现将情况反映如下：): someone passing the matter on.
+_AGENT_FRAME = re.compile(
+    "^(市民|居民|群众|来电人|来电|网民|网友)[^|]{0,2}(反映|称|表示)|^[^|]{0,14}(反映|报告|说明|反馈|通报)(如下)?\\|"
+)
 # Evidence that a text describes a hazard or a standing defect, not an event: the category's
 # "emergency" hint does not apply to it (消防通道被堵, 灭火器过期, 应急灯不亮).
 _NOT_LIVE = (

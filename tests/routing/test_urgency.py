@@ -748,6 +748,26 @@ def test_urgency__an_outage_alone_needs_a_surer_model_to_be_raised():
     assert assess("外公在屋里坐着，一直不说话", None, model=_Doubtful(0.45)).urgency == "emergency"
 
 
+@pytest.mark.parametrize(("text", "referral"), [
+    ("社区网格员反映：石桥村东头一户村民家的柴草堆着了，风很大，火苗已经挨到旁边的民房。", "119"),
+    ("东郊养老院护理部反映：一名入住老人十分钟前开始全身抽搐，呼之不应。", "120"),
+    ("学校保安反映：校门前路口一辆小车与一辆大巴发生碰撞，两车停在原地，暂未发现伤员。", "122"),
+])
+def test_urgency__a_reports_header_passes_the_matter_on_it_does_not_complain(text, referral):
+    result = assess(text, None)
+    assert result.urgency == "emergency" and result.referral == referral, result
+
+
+def test_urgency__someone_fallen_into_a_reservoir_is_a_drowning():
+    assert assess("东郊水库管理处：一名垂钓者失足落入水库，人已漂离岸边二十多米。", None).referral == "120"
+    assert assess("上个月有个钓鱼的失足落入水库，想问水库边能不能装护栏", None).referral is None
+
+
+def test_urgency__a_simile_as_a_degree_is_figurative__a_guess_is_not():
+    assert assess("对面商场外墙LED屏晚上亮得像着了火，光照进卧室根本睡不着觉", None).referral is None
+    assert assess("他家窗户里好像着了火，冒黑烟", None).referral == "119"
+
+
 def test_urgency__appears_in_is_not_now():
     letter = _LETTER_OPENING + ("我于去年驾车在路口等灯，对方车辆违规左转，" * 6
                                 + "对方车辆出现在路口监控范围内到撞上我的车为止完全没有减速，交警的认定不公，请复查。")
