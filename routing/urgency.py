@@ -209,7 +209,7 @@ _RESOLVED = re.compile(
     "|(被|给)[^|]{0,4}(拉|捞|救|抱|拽)(上来|出来)了|没(有)?人(被)?(埋|困|压|砸|烧)(?!着)"
     "|不是(泄漏|泄露|漏气|着火|起火|失火|煤气|燃气)|走近一看|原来是|一看[|]?(是|原来|才知道)"
     "|(阀门|总阀|闸|气)[^|]{0,2}(关了|关掉了|关上了)|(消防车|消防|警察|民警|救护车)[^|]{0,2}(都|也|已经)?走了"
-    "|水(都|已经)?退了|处理好了|(已经|已)关火|砸坏"
+    "|水(都|已经)?退了|处理好了|(已经|已)关火|(?<!已)(?<!已经)砸坏"  # 已砸坏一辆车: the harm so far, not an end
     "|(拉|送|接)(到|去|进)[^|]{0,4}(医院|院)|(都|已经|已)(被)?[^|]{0,4}(带走|拦下|控制住)了|处理完了|(路|道)[^|]{0,2}(清开|通)了"
     "|(已经|已)[^|]{0,4}(救出来|救出)|困了[^|]{0,8}(才|就)被?(放|救)(下来|出来)"
     "|(捞|拉|救|抱)了上来|(捞|拉|救|拽)上来了|带回家了|没(啥|什么)事|(家长|家人|家属)[^|]{0,4}(接走|带走|领走)"
@@ -532,6 +532,8 @@ _NOT_THIS_CUE = (
     (("往下掉",), ("滴", "水"), "并非坠物"),  # 水龙头一滴一滴往下掉
     (("中暑",), ("快", "要"), "比喻或夸张"),  # 热得要命…我们要中暑了: near harm told of a nuisance
 )
+# "At any moment" is no figure of speech (随时都要掉下来): the thing is about to fall.
+_IMMINENT = ("随时都要", "随时要", "马上都要", "眼看都要")
 _GUESSED = ("小偷", "鬼鬼祟祟")  # 像是小偷 is a guess about someone, not a simile
 # A thing's damage after a crash word (燃气管道被车撞瘪了): a defect, not a crash now.
 _DAMAGED = ("瘪", "弯", "变形", "出一道", "出了一道", "裂", "歪")
@@ -582,6 +584,7 @@ def _judge(text: str, start: int, end: int, cue: _Cue, ctx: _Context) -> _Findin
     figurative = [
         f for f in _FIGURATIVE
         if f in before[-3:] and not (cue.kind == "emergency" and f in _DEGREE) and not (f == "像是" and cue.word in _GUESSED)
+        and not before.endswith(_IMMINENT)
     ]
     if cue.kind != "utility" and (figurative or _SIMILE_AFTER.match(after)):
         return _Finding(cue, False, "比喻或夸张")

@@ -768,6 +768,17 @@ def test_urgency__a_simile_as_a_degree_is_figurative__a_guess_is_not():
     assert assess("他家窗户里好像着了火，冒黑烟", None).referral == "119"
 
 
+@pytest.mark.parametrize(("text", "live"), [
+    ("楼上的空调外机掉了一半吊在那晃，就在单元门口上面，随时都要掉下来，人进进出出的", True),
+    ("居委会报告：一栋楼外墙瓷砖正成片往下掉，已砸坏一辆车，楼下是孩子放学的必经之路。", True),
+    ("楼上晾衣杆掉下来砸坏了我的车棚，想问谁来赔", False),  # the fall is over: the damage is what is left
+    ("气得我心脏病都要犯了", False),
+])
+def test_urgency__about_to_fall_at_any_moment_and_the_harm_so_far_are_no_end(text, live):
+    result = assess(text, None)
+    assert (result.urgency == "emergency") is live, result
+
+
 def test_urgency__appears_in_is_not_now():
     letter = _LETTER_OPENING + ("我于去年驾车在路口等灯，对方车辆违规左转，" * 6
                                 + "对方车辆出现在路口监控范围内到撞上我的车为止完全没有减速，交警的认定不公，请复查。")
