@@ -779,6 +779,44 @@ def test_urgency__about_to_fall_at_any_moment_and_the_harm_so_far_are_no_end(tex
     assert (result.urgency == "emergency") is live, result
 
 
+@pytest.mark.parametrize("text", [
+    "有人打电话说我儿子被绑架了要钱，打给他本人，人在学校好好的，这是诈骗吧？",
+    "刚接到个电话说我儿子出车祸了让我转钱，我打给儿子他好好的在上班，应该是诈骗",
+    "听说我们街道的透析中心爆炸了，我打电话问了，是谣言，可大家还在群里传。",
+    "下午群里说我们小区有人跳楼，我们去问了物业，根本没这回事，但群里还在传",
+    "刚才管道井里冒白气，吓得我以为着火，物业来看了，是热水管漏出来的水蒸气。",
+])
+def test_urgency__a_rumour_a_scam_or_steam_is_no_emergency(text):
+    result = assess(text, None, model=_Suspicious())
+    assert result.urgency != "emergency" and result.referral is None, result
+
+
+@pytest.mark.parametrize("text", [
+    "上午有个老人在我们店门口中暑晕倒，120已经拉走了，他的包还在我们这，怎么联系他家属？",
+    "中午胜利路口有辆车撞了护栏，伤者已经被救护车拉走了，交警也走了，路边还有一大滩油",
+    "中午路口那起车祸，伤的人已经被拉走了，车也拖走了，但是路边的护栏被撞倒一截还没人管。",
+    "村口的桥栏杆被车撞掉了一段，现在只剩几根桩子。",
+    "今天凌晨村里滑坡，人都撤出来了，现在住在村委会，想问有没有安置补助。",
+    "上个星期车库出口两辆车撞了，那个拐角太盲了，能不能装个凸面镜？",
+    "电梯困人了是该打119还是找物业？",
+    "我宝宝对鸡蛋严重过敏，我担心她哪天误吃了没人会处理。",
+])
+def test_urgency__over_past_a_question_or_a_condition_in_more_words(text):
+    result = assess(text, None)
+    assert result.urgency != "emergency" and result.referral is None, result
+
+
+@pytest.mark.parametrize(("text", "live"), [
+    ("我儿子癫痫发作，已经抽了五分钟还没停", True),
+    ("孩子三岁，高烧抽起来了，抽了两分多钟还没停！", True),
+    ("老房子塌了一半，俺婆婆还在里屋没出来", True),  # what is left of a building may still fall
+    ("他对花生过敏，刚才误吃了一块，现在喘不上气", True),  # a condition told, and an attack now
+])
+def test_urgency__seizures_and_what_is_left_standing_stay_live(text, live):
+    result = assess(text, None)
+    assert (result.urgency == "emergency") is live, result
+
+
 def test_urgency__appears_in_is_not_now():
     letter = _LETTER_OPENING + ("我于去年驾车在路口等灯，对方车辆违规左转，" * 6
                                 + "对方车辆出现在路口监控范围内到撞上我的车为止完全没有减速，交警的认定不公，请复查。")
