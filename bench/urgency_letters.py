@@ -13,26 +13,22 @@ cost of a judgement. Exits 0 with a message when the data is absent.
 from __future__ import annotations
 
 import argparse
-import csv
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from classifier.data import shared_data_dir  # noqa: E402
+from classifier.data import read_texts, shared_data_dir  # noqa: E402
 
 
 def letters(data_dir: Path) -> list[str]:
     """Every distinct "title。body" of the data's CSV files (a message appears in several of them)."""
-    csv.field_size_limit(sys.maxsize)
     texts = set()
     for path in sorted(data_dir.glob("*.csv")):
-        with path.open(encoding="utf-8", newline="") as handle:
-            for row in csv.DictReader(handle):
-                text = f"{row.get('title') or ''}。{row.get('body') or ''}".strip("。")
-                if text:
-                    texts.add(text)
+        titles, bodies = read_texts(path)
+        texts.update(f"{title}。{body}".strip("。") for title, body in zip(titles, bodies, strict=True))
+    texts.discard("")
     return sorted(texts)
 
 

@@ -197,6 +197,9 @@ _AFTERMATH_PATTERN = re.compile(
 )
 # The danger told is over now ("刚才晕了一下，现在缓过来了", "落水的已经被捞上来了", "冒了个火花，没着也没烟"):
 # the caller reports it afterwards, unless something is still going on after it ("人都没事，后面车还在往这冲").
+# A report denied as a rumour: the story is over (_RESOLVED), and the report was false (_FALSE_ALARM) even while
+# the rumour still goes round (是谣言，可大家还在群里传).
+_RUMOUR = "谣言|谣传|根本没(有)?这回事"
 _RESOLVED = re.compile(
     "(现在|已经|又)(缓过来|醒了|醒过来|好了|好多了|没事|找到|找着|回来了|恢复)|缓过来了|没什么事了"
     "|不用(叫)?救护车|不需要救护车|不用报警|已经(被)?(捞|救)(上来|出来)"
@@ -217,7 +220,7 @@ _RESOLVED = re.compile(
     # "it's nothing" (他自己说没事), which a caller reports because it is not (session 20's sets)
     "|做完笔录|做了笔录|笔录做完|被(警察|民警|交警|派出所|保安|家人|家属|家长|120|救护车)?(带走|接走|拉走|送走)了|被[^|]{0,4}(抓住|抓到|抓)了"
     "|关了(总)?(阀|闸)|(已经|已)关(了)?(总)?(阀|闸)|(人|老人|他|她|孩子)[^|]{0,2}醒了|(医院|医生|大夫)说(人)?没事|冇事"
-    "|不用派车|不用(过)?来了|谣言|谣传|根本没有(?=\\|)|根本没(有)?这回事|(风|雨|雪)(已经)?停了|原来(只|就)是"
+    "|不用派车|不用(过)?来了|" + _RUMOUR + "|根本没有(?=\\|)|(风|雨|雪)(已经)?停了|原来(只|就)是"
     "|(警察|民警|派出所|消防|救护车)[^|]{0,4}刚走"
     "|缝了(针|几针|[0-9一二三四五六七八九十]+针)|没有生命危险|闹着玩|开玩笑|是[^|]{0,4}在拍(戏|视频|短视频)|拍戏"
     "|结果[^|]{0,4}(就是|只是)|其实(是|没)|一问[^|]{0,3}(是|才知道)|救出去|(已经|已)送医|送医(了|治了)|送医务室|活蹦乱跳"
@@ -538,11 +541,10 @@ _NOT_THIS_CUE = (
 # "At any moment" is no figure of speech (随时都要掉下来): the thing is about to fall.
 _IMMINENT = ("随时都要", "随时要", "马上都要", "眼看都要")
 _GUESSED = ("小偷", "鬼鬼祟祟")  # 像是小偷 is a guess about someone, not a simile
-# A thing's damage after a crash word (燃气管道被车撞瘪了): a defect, not a crash now.
-_DAMAGED = ("瘪", "弯", "变形", "出一道", "出了一道", "裂", "歪")
-# A length of a thing knocked off in a crash (护栏被撞倒一截, 桥栏杆被车撞掉了一段): what is left to repair.
-# (Not 塌了一半 of a building or 刮倒了一半 of a hoarding: what is left of those may still fall on someone.)
-_DAMAGED_PART = re.compile("(倒|掉)?了?(一截|一段)")
+# A thing's damage after a crash word (燃气管道被车撞瘪了), or a length of it knocked off (护栏被撞倒一截,
+# 桥栏杆被车撞掉了一段): a defect to repair, not a crash now. (Not 塌了一半 of a building or 刮倒了一半 of a
+# hoarding: what is left of those may still fall on someone.)
+_DAMAGED = re.compile("瘪|弯|变形|出一道|出了一道|裂|歪|(倒|掉)?了?(一截|一段)")
 _MITIGATED = re.compile("(拿|用)[^|]{0,4}(压着|盖着|挡着|堵着|围着|拉着|绑着|撑着)|放了[^|]{0,3}(路障|锥|牌子)|围(起来|上)了|拉了[^|]{0,2}警戒线")
 _REPAIR = re.compile(
     "(请|麻烦|希望|尽快|抓紧)[^|]{0,10}(维修|修复|修一下|修理|更换|换个|换一个|扶正|立起来|加固|修剪|评估)|谁来修|找谁修"
@@ -560,7 +562,7 @@ _FALSE_ALARM = re.compile(
     "|未发生[^|]{0,4}(事故|险情|火灾)|(无|没有)(泄漏|泄露)|正常作业|正常锻炼|什么事(都|也)没有(?!做|管|干)"
     "|啥事(都|也)?没有(?!做|管|干)|(已|已经)?澄清|(家|家里|屋里|店里|仓库)[^|]{0,2}好好的|(?<!是)不是(山火|火灾|火情|真的|真事)"
     # a rumour or a scam (是谣言，可大家还在群里传; 打给儿子他好好的在上班，应该是诈骗), steam taken for smoke
-    "|谣言|谣传|根本没(有)?这回事|诈骗|好好(的|地)在|是[^|]{0,8}(水蒸气|蒸汽|水汽)"
+    "|" + _RUMOUR + "|诈骗|好好(的|地)在|是[^|]{0,8}(水蒸气|蒸汽|水汽)"
 )
 
 
@@ -648,7 +650,7 @@ def _judge(text: str, start: int, end: int, cue: _Cue, ctx: _Context) -> _Findin
         return _Finding(cue, False, "设施隐患或缺陷，并非正在发生")  # 围挡吹歪了一直没人扶
     # A thing damaged (被车撞瘪了), made safe for now (拿砖头压着, 放了路障) or to be repaired (请尽快维修,
     # 请扶正) is a hazard to fix, unless someone cries for help or is exposed to it now.
-    damaged = cue.referral == "122" and (after.startswith(_DAMAGED) or _DAMAGED_PART.match(after) is not None)
+    damaged = cue.referral == "122" and _DAMAGED.match(after) is not None
     if (cue.kind == "emergency" or damaged) and not (ctx.urgent or ctx.danger_now) and (
         _MITIGATED.search(text) or (_REPAIR.search(text) and not ctx.ongoing) or damaged
     ):
@@ -779,10 +781,10 @@ _OUTAGE_THRESHOLD = 0.5
 _CONFIDENT = 0.85
 
 
-def _threshold(model, normalized: str, ctx: _Context, outage_only: bool) -> float:
+def _threshold(model, normalized: str, ctx: _Context, outage_found: bool) -> float:
     if len(normalized) > _WINDOW_UPTO:  # a written letter narrates: as for the windows
         return max(model.threshold, _LETTER_THRESHOLD)
-    if outage_only:
+    if outage_found:
         return max(model.threshold, _OUTAGE_THRESHOLD)
     if ctx.exposed and (ctx.ongoing or ctx.urgent):
         return min(model.threshold, _EXPOSED_THRESHOLD)
@@ -945,12 +947,13 @@ def _consult(
     not what they explained away (去年着过火, 不是打架) nor a text one of its vetoes reads as not live —
     unless it is confident (_CONFIDENT), and then only for a person to confirm."""
     live_probability, model_referral = _model_live(model, text)
-    outage_only = any(f.active for f in findings) and all(f.cue.kind == "utility" for f in findings)
-    if rules_live or live_probability < _threshold(model, normalized, ctx, outage_only):
+    outages_only = all(f.cue.kind == "utility" for f in findings)  # or nothing found
+    outage_found = outages_only and any(f.active for f in findings)
+    if rules_live or live_probability < _threshold(model, normalized, ctx, outage_found):
         return _Opinion(live_probability)
     confident = live_probability >= _CONFIDENT and len(normalized) <= _WINDOW_UPTO
     # (an outage the rules found says nothing about a live danger: the vetoes still read the text)
-    veto = None if any(f.cue.kind != "utility" for f in findings) else _model_veto(normalized, ctx)
+    veto = _model_veto(normalized, ctx) if outages_only else None
     if veto and not confident:
         return _Opinion(live_probability, veto_note=f"模型疑似紧急（{live_probability:.2f}），但{veto}，不提升")
     if _explained(findings) and not confident:
