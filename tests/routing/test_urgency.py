@@ -696,6 +696,12 @@ def test_urgency__a_confident_model_does_not_overrule_the_rules_on_a_written_let
     "物业反映：今早有业主称闻到燃气味，燃气公司检测后确认是下水道异味，燃气管道无泄漏。",
     "村委会反映：今早有村民说后山着火了，村干部上山查看，是晨雾和炊烟，不是山火。",
     "刚才居委会接到电话称三号楼有人要跳楼，工作人员赶到后发现是工人在窗外擦玻璃，属正常作业。",
+    # a scam, a rumour still going round, steam
+    "有人打电话说我儿子被绑架了要钱，打给他本人，人在学校好好的，这是诈骗吧？",
+    "刚接到个电话说我儿子出车祸了让我转钱，我打给儿子他好好的在上班，应该是诈骗",
+    "听说我们街道的透析中心爆炸了，我打电话问了，是谣言，可大家还在群里传。",
+    "下午群里说我们小区有人跳楼，我们去问了物业，根本没这回事，但群里还在传",
+    "刚才管道井里冒白气，吓得我以为着火，物业来看了，是热水管漏出来的水蒸气。",
 ])
 def test_urgency__a_report_told_false_after_it_is_no_emergency(text):
     result = assess(text, None, model=_Suspicious())
@@ -777,18 +783,6 @@ def test_urgency__a_simile_as_a_degree_is_figurative__a_guess_is_not():
 def test_urgency__about_to_fall_at_any_moment_and_the_harm_so_far_are_no_end(text, live):
     result = assess(text, None)
     assert (result.urgency == "emergency") is live, result
-
-
-@pytest.mark.parametrize("text", [
-    "有人打电话说我儿子被绑架了要钱，打给他本人，人在学校好好的，这是诈骗吧？",
-    "刚接到个电话说我儿子出车祸了让我转钱，我打给儿子他好好的在上班，应该是诈骗",
-    "听说我们街道的透析中心爆炸了，我打电话问了，是谣言，可大家还在群里传。",
-    "下午群里说我们小区有人跳楼，我们去问了物业，根本没这回事，但群里还在传",
-    "刚才管道井里冒白气，吓得我以为着火，物业来看了，是热水管漏出来的水蒸气。",
-])
-def test_urgency__a_rumour_a_scam_or_steam_is_no_emergency(text):
-    result = assess(text, None, model=_Suspicious())
-    assert result.urgency != "emergency" and result.referral is None, result
 
 
 @pytest.mark.parametrize("text", [
