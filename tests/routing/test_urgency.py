@@ -1347,3 +1347,14 @@ def test_urgency__over_mistaken_or_a_supply_fault_in_more_words(text):
 def test_urgency__real_letters_the_new_words_must_not_raise(text):
     result = assess(text, None)
     assert result.urgency != "emergency" and result.referral is None, result
+
+
+def test_urgency__a_text_made_of_cue_words_judges_a_bounded_number_of_them():
+    # each finding is judged against the whole text: without a bound such a text costs quadratic time
+    from routing.text import normalize
+    from routing.urgency import _MAX_FINDINGS, _context, _findings
+
+    text = normalize("有人打架，" * 1000)
+    assert len(_findings(text, _context(text), [(0, len(text))])) == _MAX_FINDINGS
+    flooded = "楼下着火了，火越来越大！" + "有人打架，" * 900  # the findings judged still count
+    assert assess(flooded, None).urgency == "emergency"
