@@ -96,7 +96,8 @@ _CUES: list[_Cue] = [
     *_cues(
         "emergency",
         None,
-        "树刮倒 冒火星 燃气泄漏 煤气泄漏 天然气泄漏 燃气泄露 煤气泄露 煤气味 燃气味 天然气味 井盖丢失 井盖丢了 井盖被偷 "
+        # felled by the wind, not by a vehicle (被风刮倒: what is felled may still fall on someone)
+        "树刮倒 风刮倒 冒火星 燃气泄漏 煤气泄漏 天然气泄漏 燃气泄露 煤气泄露 煤气味 燃气味 天然气味 井盖丢失 井盖丢了 井盖被偷 "
         "井盖缺失 没有井盖 井盖塌陷 井盖没了 井盖翻了 井盖碎了 电线掉落 电线掉在 电线断了 电线裸露 高压线断 "
         "出不来 被困电梯 困在电梯 电梯困人 困在电梯里 困着人 电梯卡在 下坠 坍塌 塌陷 倒塌 塌方 塌了 要塌 墙体开裂 "
         "大树倒 树倒了 树木倒伏 吹倒 倒在电线上 砸伤 砸到人 爆管 水管爆裂 水管爆了 自来水管爆 倒灌 "
@@ -124,7 +125,9 @@ _DECOYS = word_list(
     "下班了找不到人 物业找不到人 找不到人管 找不到人修 找不到人来 水位不高 水位不算高 水位正常 地上全是血 地上都是血 "
     "地砖撬了 砖撬了 "
     # the owner upstairs cannot be reached (楼上业主找不到人); a lock forced open is damage left behind
-    "业主找不到人 房东找不到人 业主也找不到人 撬坏"
+    "业主找不到人 房东找不到人 业主也找不到人 撬坏 "
+    # sparks blown about by the wind (风一大火星子乱飞): 大 belongs to the wind
+    "大火星"
 )
 _CUE_BY_WORD = {c.word: c for c in _CUES}
 _CUE_PATTERN = re.compile(
@@ -173,8 +176,8 @@ _FIGURATIVE = word_list(
     "臭到 吵到 热到 气到 烦到 挤到 贵到 冷到 累到 堵到 挤得 吵得 烦得 "
     # "almost" (人都快中暑了, 坐一趟下来都快晕了): a nuisance told as near harm
     "都快 感觉 呛得 熏得 "
-    # a simile as a degree (亮得像着了火), not a guess (好像着了火)
-    "得像"
+    # a simile as a degree (亮得像着了火, 老远看着真像着火了), not a guess (好像着了火)
+    "得像 真像"
 )
 # A degree complement is figurative for feelings (等得人要爆炸) but literal for a thing about to give way
 # (被风吹得要掉下来了): it does not explain away a danger cue without a service.
@@ -195,7 +198,7 @@ _AFTERMATH = word_list(
 # "到现在" is aftermath (到现在还没修, 到现在都是黑的), except after a verb of something still going on
 # ("从地铁站跟到现在，我躲在…", "堵到现在").
 _AFTERMATH_PATTERN = re.compile(
-    "(?<![跟追守蹲堵闹打吵烧流疼干])到现在(?!(还|都)(在|没醒|没出来|没找到|没回来|困|昏|不醒|没停))"
+    "(?<![跟追守蹲堵闹打吵烧流疼干])到现在(?!(还|都)(在|没醒|没出来|没找到|没回来|没走|困|昏|不醒|没停))"
 )
 # The danger told is over now ("刚才晕了一下，现在缓过来了", "落水的已经被捞上来了", "冒了个火花，没着也没烟"):
 # the caller reports it afterwards, unless something is still going on after it ("人都没事，后面车还在往这冲").
@@ -207,13 +210,13 @@ _RESOLVED = re.compile(
     "|不用(叫)?救护车|不需要救护车|不用报警|已经(被)?(捞|救)(上来|出来)"
     "|(救护车|120)[^|]{0,3}(拉走|接走|送走|带走)|没(关|困)着人|没(砸|撞|伤|碰)(着|到)人|没着也没烟|没烧起来"
     "|(自己|已经)[^|]{0,4}出来了|已经[^|]{0,4}(拉走|拖走|运走|清走|锯开|修好|关了|关掉|灭了|扑灭|送走|带走)"
-    "|没大事|人没事|不用了|不用派人|(拉|送)到医院|送医院了|人都没事|都没事了|放出来了|拉开了|缝(好|上)|没大碍"
+    "|没大事|人没事|不用了|(好在|幸好|还好)[^|]{0,3}没(伤|摔|砸|事)|说不(疼|痛)了|不用派人|(拉|送)到医院|送医院了|人都没事|都没事了|放出来了|拉开了|缝(好|上)|没大碍"
     "|没(啥|什么)大事|抽干|私了|拍出来了|跟没事人一样|精神(挺好|好着|还好)|虚惊一场"
     "|已(经)?被[^|]{0,6}(扑灭|救出|救上来|抓住|抓到|控制住)|(已经|已)[^|]{0,4}(抓住|抓到|拿回来)"
     "|(送至|送往|送进)[^|]{0,8}医院|情况稳定|已无大碍|脱离(生命)?危险|(里面|里头)没(有)?人(?!应|回|开|接|答)"
     "|(被|给)[^|]{0,4}(拉|捞|救|抱|拽)(上来|出来)了|没(有)?人(被)?(埋|困|压|砸|烧)(?!着)"
     "|不是(泄漏|泄露|漏气|着火|起火|失火|煤气|燃气)|走近一看|原来是|一看[|]?(是|原来|才知道)"
-    "|(阀门|总阀|闸|气)[^|]{0,2}(关了|关掉了|关上了)|(消防车|消防|警察|民警|救护车)[^|]{0,2}(都|也|已经)?走了"
+    "|(阀门|总阀|闸|气)[^|]{0,2}(关了|关掉了|关上了)|(消防车|消防|警察|民警|救护车)[^|]{0,3}(都|也|已经)?走了|(派出所|警察|民警)[^|]{0,4}(带走|抓走)了|消防[^|]{0,3}来(看|查)(了|过)"
     "|水(都|已经)?退了|处理好了|(已经|已)关火|(?<!已)(?<!已经)砸坏"  # 已砸坏一辆车: the harm so far, not an end
     "|(拉|送|接)(到|去|进)[^|]{0,4}(医院|院)|(都|已经|已)(被)?[^|]{0,4}(带走|拦下|控制住)了|处理完了|(路|道)[^|]{0,2}(清开|通)了"
     "|(已经|已)[^|]{0,4}(救出来|救出)|困了[^|]{0,8}(才|就)被?(放|救)(下来|出来)"
@@ -265,6 +268,8 @@ _LEFT_BEHIND = re.compile(
     "还在(我|我家|我店|店|家)?门口|(口|点|坑|洞|缝|印|痕|桩)还在"  # 豁口还在: the damage, not the danger
     # the care given in hospital (已由120送至市一院，目前医生正在处理)
     "|(医生|医院|大夫|护士)[^|]{0,3}(正在|在)(处理|抢救|治疗|检查|看)"
+    # the people taken away are still held (派出所把人都带走了…我哥现在还在派出所)
+    "|还在(派出所|公安局)"
     # a request for the repair (麻烦市政赶紧来修一下)
     "|(赶紧|尽快)来?(修|处理|整改|解决|管|查)"
     # belongings left behind (他的包还在我们这)
@@ -428,10 +433,12 @@ _PEOPLE_EXPOSED = re.compile(
     "人(站|坐|躺|趴)在|挂在[^|]{0,4}(阳台|窗)[^|]{0,2}外|(人|他|她|孩子|老人)[^|]{0,6}还没下来|里面[^|]{0,2}(有人|孩子|老人|人在)|人[^|]{0,3}(边上|旁边)(走|过)|"
     # a crowd under it now (好多人在等车, 一堆人在躲雨, 家长全在底下站着, 底下人行道人来人往), workers hanging
     # in mid-air (俩工人挂在18楼外面晃)
-    "(好多|很多|一群|一堆|不少|好几个|一帮)[^|]{0,3}(人|孩|学生|家长|老人)[^|]{0,2}(在|站着|坐着)[^|]{0,2}(等|玩|走|排队|旁边|边上|下面|底下|躲|站|转)|"
+    "(好多|很多|一群|一堆|不少|好几个|一帮)[^|]{0,3}(人|孩|学生|家长|老人)[^|]{0,2}(在|站着|坐着)[^|]{0,2}(等|玩|走|排队|旁边|边上|下面|底下|躲|站|转|打牌|打麻将|下棋|聊天|乘凉)|"
     "(人|家长|孩子|学生|老人|大家)(全|都)在(底下|下面|下边)|(底下|下面|下边)[^|]{0,6}[|]?(人来人往|人挤人)|(挂|吊)在[^|]{0,8}(晃|摆|外面|外头)|正对着[^|]{0,12}人群|还有[^|]{0,3}(游客|行人|孩子|学生|工人|住户)|还(站|坐|躺|趴)在|还(站|坐)着人|(楼下|下面|底下)[^|]{0,2}人(特别|很|非常)?多|挤满了|下不来|"
     "(关|困|锁)着[^|]{0,3}(人|个人)|(旁边|边上)(就是|全是|都是)[^|]{0,8}人|在(旁边|边上)(跑|玩|走|经过)|"
     "(孩|人|学生|老人)[^|]{0,3}(围|蹲|站|坐)在(旁边|边上|跟前|底下|下面)|(学生|人|孩子|老人)[^|]{0,2}正?从(旁边|边上|底下|下面)"
+    # people moving about it now (楼道里小孩跑来跑去的; 天黑了…散步的人很多)
+    "|(孩|人|学生)[^|]{0,4}(跑来跑去|走来走去)|(散步|走路|过路|遛弯|锻炼)的人(很|特别|挺|非常)?多"
 )
 # Something lying across a road now (横在路中间, 撒了半条路): a danger now, unless the text says it has lain
 # there for days (路中间有个大坑，好几天了): then it is a standing hazard.
@@ -463,7 +470,13 @@ _GO_OVER_BEFORE = frozenset("走跑赶冲爬挤凑飞游开追奔我俺他她你
 _GO_OVER_AFTER = ("一看", "看", "了", "帮", "扶", "拉", "叫", "问", "瞧", "救")
 
 
+# 今年 before an age dates nothing (老爷子今年九十，夜里…摔在卫生间了; 我爸今年68岁): unlike 今年3月, 今年8.27日.
+_AGE = re.compile("[0-9]+(岁|多岁|出头)|[一二三四五六七八九十几]+(岁|多|出头|了|\\|)")
+
+
 def _is_time_word(text: str, m: re.Match) -> bool:
+    if m.group() == "今年":
+        return not _AGE.match(text, m.end())
     if m.group() != "过去":
         return True
     return not (text[m.start() - 1 : m.start()] in _GO_OVER_BEFORE or text.startswith(_GO_OVER_AFTER, m.end()))
@@ -539,6 +552,11 @@ _NOT_THIS_CUE = (
     (("往下掉",), ("滴", "水"), "并非坠物"),  # 水龙头一滴一滴往下掉
     (("中暑",), ("快", "要"), "比喻或夸张"),  # 热得要命…我们要中暑了: near harm told of a nuisance
     (("过敏",), ("对",), "过敏体质，并非正在发病"),  # 宝宝对鸡蛋严重过敏: a condition, not an attack
+    (("刮倒",), ("风",), "大风刮倒，并非交通事故"),  # 大风刮倒了一棵大树: what is left is to clear
+    (("出不来",), ("进不去",), "进出不便，并非有人被困"),  # 树横在单元门口，进不去出不来
+    (("走丢",), ("狗", "猫", "宠物"), "宠物走失"),  # 我家狗走丢了，想贴寻狗启事
+    (("爆炸",), ("头要", "头都要", "脑袋要", "头快"), "比喻或夸张"),  # 一直按喇叭，我的头要爆炸了
+    (("晕了",), ("熏得", "吵得", "臭得", "转得"), "比喻或夸张"),  # 臭味飘进我家，熏得头都晕了
 )
 # "At any moment" is no figure of speech (随时都要掉下来): the thing is about to fall.
 _IMMINENT = ("随时都要", "随时要", "马上都要", "眼看都要")
@@ -546,7 +564,7 @@ _GUESSED = ("小偷", "鬼鬼祟祟")  # 像是小偷 is a guess about someone, 
 # A thing's damage after a crash word (燃气管道被车撞瘪了), or a length of it knocked off (护栏被撞倒一截,
 # 桥栏杆被车撞掉了一段): a defect to repair, not a crash now. (Not 塌了一半 of a building or 刮倒了一半 of a
 # hoarding: what is left of those may still fall on someone.)
-_DAMAGED = re.compile("瘪|弯|变形|出一道|出了一道|裂|歪|(倒|掉)?了?(一截|一段)")
+_DAMAGED = re.compile("瘪|弯|变形|出一道|出了一道|裂|歪|(倒|掉)?了?(一截|一段|一大片|一片|一排)")
 _MITIGATED = re.compile("(拿|用)[^|]{0,4}(压着|盖着|挡着|堵着|围着|拉着|绑着|撑着)|放了[^|]{0,3}(路障|锥|牌子)|围(起来|上)了|拉了[^|]{0,2}警戒线")
 _REPAIR = re.compile(
     "(请|麻烦|希望|尽快|抓紧)[^|]{0,10}(维修|修复|修一下|修理|更换|换个|换一个|扶正|立起来|加固|修剪|评估)|谁来修|找谁修"
@@ -554,7 +572,7 @@ _REPAIR = re.compile(
 # A caller who thought it was a danger and found it was not (以为有人跳楼…结果是被子掉下来了, 以为爆炸了，其实
 # 是做试验), or who denies the cue later (有人说河边有人落水…那人不是落水，是在冬泳).
 _TURNS_OUT = ("结果是", "原来是", "原来只是", "其实是", "其实只是")
-_NOT_AFTER_ALL = re.compile("其实|结果|原来|根本没|不是|一看|看是|看清|一问|才知道|才发现|说是")
+_NOT_AFTER_ALL = re.compile("其实|结果|原来|根本没|不是|一看|看是|看清|一问|才知道|才发现|说是|只是|人家是")
 
 
 # The report told false after it (有人打电话说我家着火了，我回去一看好好的，是骗子吧; 经查为婚庆燃放的礼炮，未发生
@@ -564,7 +582,9 @@ _FALSE_ALARM = re.compile(
     "|未发生[^|]{0,4}(事故|险情|火灾)|(无|没有)(泄漏|泄露)|正常作业|正常锻炼|什么事(都|也)没有(?!做|管|干)"
     "|啥事(都|也)?没有(?!做|管|干)|(已|已经)?澄清|(家|家里|屋里|店里|仓库)[^|]{0,2}好好的|(?<!是)不是(山火|火灾|火情|真的|真事)"
     # a rumour or a scam (是谣言，可大家还在群里传; 打给儿子他好好的在上班，应该是诈骗), steam taken for smoke
-    "|" + _RUMOUR + "|诈骗|好好(的|地)在|是[^|]{0,8}(水蒸气|蒸汽|水汽)"
+    "|" + _RUMOUR + "|诈骗|好好(的|地)在|是[^|]{0,8}(水蒸气|蒸汽|水汽|的白汽|的白气)"
+    # the alarm was the device, the bang was fireworks, nobody jumped or struck (根本没人跳, 没动手)
+    "|(报警器|探测器)[^|]{0,4}坏了|是[^|]{0,10}(放鞭炮|放炮|放烟花|放礼炮)|根本没(有)?(漏气|漏|人(跳|落水|被困|困|在里))|里面根本没(有)?人|没动手|我误会了"
 )
 
 
@@ -778,9 +798,15 @@ _OUTAGE_THRESHOLD = 0.5
 # word of the wrong clause (对不起，我不知道该找谁，河边有个小孩掉进水里了 read as a question; 跟一辆面包车剐了…人都没事
 # read as "no injury") goes to the agent flagged, not to `normal`. Chosen on leave-one-file-out over the 28
 # blind sets of session 20 (2,800 live, 3,920 not), each judged by a model that never saw it: of the texts
-# the rules and vetoes left not live, 19 live ones and no other had P ≥ 0.85 (at 0.8: 22 and 4). Calls
-# only: no real web letter reaches it, and a letter narrates (_LETTER_THRESHOLD).
+# the rules and vetoes left not live, 19 live ones and no other had P ≥ 0.85 (at 0.8: 22 and 4).
 _CONFIDENT = 0.85
+# A long text (over _WINDOW_UPTO characters) needs more: the model, trained mostly on calls, gives none of the
+# 7,474 real web letters more than 0.84, while session 22's first blind sets lost nine long live calls (a
+# man stuck in a well, a sickle fight, a worker hanging from scaffolding; 122-209 characters) at P 0.86-1.0
+# that the rules read as a story, a worry or hearsay, and no other long text of those sets reached 0.8.
+_CONFIDENT_LETTER = 0.9
+# The caller takes the report back (是我误会了，不用派人了; 后来发现门本来就能打开): no confidence overrules that.
+_TAKEN_BACK = re.compile("误会了|搞错了|看错了|听错了|弄(清楚|明白)了|不用派人|不用(你们)?(来|过来)了|按错")
 
 
 def _threshold(model, normalized: str, ctx: _Context, outage_found: bool) -> float:
@@ -962,7 +988,9 @@ def _consult(
     outage_found = outages_only and any(f.active for f in findings)
     if rules_live or live_probability < _threshold(model, normalized, ctx, outage_found):
         return _Opinion(live_probability)
-    confident = live_probability >= _CONFIDENT and len(normalized) <= _WINDOW_UPTO
+    confident = live_probability >= (
+        _CONFIDENT if len(normalized) <= _WINDOW_UPTO else _CONFIDENT_LETTER
+    ) and not (_TAKEN_BACK.search(normalized) or _FALSE_ALARM.search(normalized))
     # (an outage the rules found says nothing about a live danger: the vetoes still read the text)
     veto = _model_veto(normalized, ctx) if outages_only else None
     if veto and not confident:

@@ -681,10 +681,26 @@ def test_urgency__an_overruled_veto_is_told_to_the_agent():
     assert result.review and "规则判断咨询类表述" in result.reason and "模型把握很大" in result.reason, result
 
 
-def test_urgency__a_confident_model_does_not_overrule_the_rules_on_a_written_letter():
+def test_urgency__a_long_text_needs_a_surer_model_to_overrule_the_rules():
     letter = _LETTER_OPENING + "上周三我在红星路口被一辆闯红灯的车撞了，现在腿还打着石膏，肇事司机一直不接电话。" * 3
     assert len(letter) > 120
-    assert assess(letter, None, model=_Confident()).urgency != "emergency"
+    assert assess(letter, None, model=_Doubtful(0.88)).urgency != "emergency"  # enough for a call
+    # a long live call the rules read as a worry: the caller fears the worker falls while he hangs there
+    long_call = ("凤凰路那个在建工地，有个工人吊在脚手架外面下不来了，安全绳缠住了，挂在十几楼高的地方，一直在喊救命，"
+                 "下面的工友够不着，项目经理想爬上去拉他，被我们喊住了，怕两个人都掉下来，工地大门在凤凰路和兴业路口，"
+                 "门口有个蓝色的牌子，现在是下午三点二十五分，他已经吊了快十分钟了")
+    assert len(long_call) > 120 and assess(long_call, None).urgency != "emergency"
+    result = assess(long_call, None, model=_Doubtful(0.95))
+    assert result.urgency == "emergency" and result.review, result
+
+
+@pytest.mark.parametrize("text", [
+    "刚才我打电话说我老公要跳楼，现在弄清楚了，他只是在阳台上抽烟打电话，是我误会了，不用派人了",
+    "我老婆刚说她被困在电梯里，后来发现门本来就能打开，是她按错楼层一时慌了，现在已经出来了",
+])
+def test_urgency__no_confidence_overrules_a_caller_who_takes_the_report_back(text):
+    result = assess(text, None, model=_Confident())
+    assert result.urgency != "emergency", result
 
 
 @pytest.mark.parametrize("text", [
@@ -1358,3 +1374,71 @@ def test_urgency__a_text_made_of_cue_words_judges_a_bounded_number_of_them():
     assert len(_findings(text, _context(text), [(0, len(text))])) == _MAX_FINDINGS
     flooded = "楼下着火了，火越来越大！" + "有人打架，" * 900  # the findings judged still count
     assert assess(flooded, None).urgency == "emergency"
+
+
+# Session 22: readings from the blind sets of farmers, angry callers, animals, teenagers, self-correcting
+# callers, building sites, learners of Chinese and family quarrels.
+@pytest.mark.parametrize("text", [
+    "上午大风把小区门口的树刮倒了，砸坏两辆车，人都没事，园林什么时候来锯",  # felled by the wind, not a crash
+    "物业把地库的闸口锁了，车进不去出不来，早上要上班",  # the way is blocked, nobody is shut in
+    "我家狗走丢了，想在小区里贴寻狗启事，物业不让贴",  # a pet, not a missing person
+    "马路上的车一直按喇叭，我的头要爆炸了，这里是医院旁边",
+    "楼顶的鸽子棚臭味飘进我家，熏得头都晕了，跟楼上说了不理",
+    "楼下的烧烤店烟太大了，整个房间都是烟的味道，呛死我了",  # a smell of smoke, not a room full of it
+    "柴堆着火早灭了，消防车也走了，可烧塌的半面墙倒在路上，堵着出门的路",  # a wall lying on the road
+    "隔壁老汉隔三差五在院里烧秸秆，风一大火星子乱飞，万一引着柴火垛咋整",  # 大 belongs to the wind
+    "野猪晚上闯进学校，已经被赶回山里了，东边的围栏被撞倒了一大片，明天学生要上课",
+])
+def test_urgency__a_cue_that_is_something_else_here_is_no_emergency(text):
+    result = assess(text, None)
+    assert result.urgency != "emergency" and result.referral is None, result
+
+
+def test_urgency__a_thing_felled_by_the_wind_is_still_a_danger_while_it_sways_over_people():
+    result = assess("工地围挡被风刮倒了一半，剩下的还在晃，就悬在人行道上方，学生正排着队过", None)
+    assert result.urgency == "emergency" and result.referral is None, result
+
+
+@pytest.mark.parametrize("text", [
+    "今天早上楼下一辆电动三轮着火了，消防员已经走了，现在地上都是黑水，谁来清理",
+    "凌晨我哥两口子打架，把门窗都砸烂了，派出所把人都带走了，我哥现在还在派出所，门窗谁来修",
+    "下午奶奶家热水器冒烟，消防来看了说是线路短路，已经断了电，该找谁重新接线",
+    "群里传水库要决口，好多老人慌着往外跑，有个老太太摔了一跤，好在没伤着，这种谣言有没有人管",
+    "俺娘中午说胸口疼，吃了她平时吃的药，歇了一会说不疼了，现在能说能走，明天去医院该挂啥科",
+])
+def test_urgency__over_in_the_callers_words_session_22(text):
+    result = assess(text, None)
+    assert result.urgency != "emergency" and result.referral is None, result
+
+
+@pytest.mark.parametrize("text", [
+    "家里燃气报警器一直叫，全家吓得跑到楼下，燃气公司来测了说是报警器坏了",
+    "刚才外面爆炸的声音很大，邻居说是有人结婚放鞭炮，晚上十一点还放可以吗",
+    "朋友圈说我们小区有人跳楼，问了保安，是在楼顶拍婚纱照，根本没人跳",
+    "刚才楼下有人喊打人了，我跑下去看，是两个亲家吵架，没动手，已经散了",
+    "路边有个人躺着不动，我以为他晕倒了，去叫他，他说只是在睡觉，不要我管",
+    "车头一直冒烟，我以为要着火，问了司机，是水箱开锅冒的白汽，没事",
+])
+def test_urgency__a_report_told_false_after_it_is_no_emergency__session_22(text):
+    result = assess(text, None)
+    assert result.urgency != "emergency" and result.referral is None, result
+
+
+def test_urgency__nobody_there_at_all_is_a_false_alarm__nobody_to_clear_the_snow_is_not():
+    assert assess("物业群里说电梯困人了，我去一看里面根本没人，电梯坏了停在那儿", None).urgency != "emergency"
+    result = assess("楼外墙的瓷砖正一大片一大片往下掉，砸在主干道上，根本没有人拉警戒线，还有人往那边走", None)
+    assert result.urgency == "emergency", result
+
+
+@pytest.mark.parametrize("text", [
+    "老爷子今年九十，夜里自己起来上厕所摔在卫生间了，左腿扭成一个怪样子，动不了",  # an age, not a date
+    "上周我投诉了物业乱收费，今天物业经理带着几个人堵在我家门口踹门，到现在还没走",
+    "村里水塔的铁架子锈断了，塔身往小卖部那边歪，小卖部门口一堆人在打牌",
+    "江边大桥的护栏被车撞掉了一段，缺口下面就是江，天黑了那边没灯，散步的人很多",
+])
+def test_urgency__live_with_an_age_a_visitor_who_stays_or_people_beside_the_danger(text):
+    assert assess(text, None, model=_Suspicious()).urgency == "emergency"
+
+
+def test_urgency__this_year_with_a_month_still_dates_an_event():
+    assert assess("今年3月份我家楼下着过一次火，到现在外墙还是黑的", None).urgency != "emergency"
