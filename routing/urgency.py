@@ -127,7 +127,9 @@ _DECOYS = word_list(
     # the owner upstairs cannot be reached (楼上业主找不到人); a lock forced open is damage left behind
     "业主找不到人 房东找不到人 业主也找不到人 撬坏 "
     # sparks blown about by the wind (风一大火星子乱飞): 大 belongs to the wind
-    "大火星"
+    "大火星 "
+    # a price (跳楼价大甩卖) and a kind of stove (旁边就是明火炉子)
+    "跳楼价 明火炉"
 )
 _CUE_BY_WORD = {c.word: c for c in _CUES}
 _CUE_PATTERN = re.compile(
@@ -188,7 +190,7 @@ _SIMILE_AFTER = re.compile("[^|]{0,3}?(一样|似的|一般)(?!开|跑|走|窜|�
 # Words right after a fire/medical/crime cue that make it a topic rather than an event.
 _TOPIC_AFTER = word_list(
     "隐患 风险 演练 演习 警报 报警器 宣传 知识 培训 预案 收费 费用 报销 电话是 电话号 电话多少 的电话 标准 保险 的风险 事故责任 "
-    "责任认定 认定 的车 致人 拘留 的那个 的那段 的医药费 以后 之后 快处 做饭 取暖 作业 的话 证明 回执 那家 那户 善后 后安置 后重建 后救助 的时候"
+    "责任认定 认定 的车 致人 拘留 的那个 的那段 的医药费 以后 之后 快处 做饭 取暖 作业 的话 证明 回执 那家 那户 善后 后安置 后重建 后救助 的时候 急救 的视频 的新闻"
 )
 _AFTERMATH = word_list(
     "至今 已扑灭 已经扑灭 被扑灭 已灭 已处理 已经处理 处理完 已解决 后来 修好 补上 救出来 送到医院 灭了 "
@@ -210,7 +212,7 @@ _RESOLVED = re.compile(
     "|不用(叫)?救护车|不需要救护车|不用报警|已经(被)?(捞|救)(上来|出来)"
     "|(救护车|120)[^|]{0,3}(拉走|接走|送走|带走)|没(关|困)着人|没(砸|撞|伤|碰)(着|到)人|没着也没烟|没烧起来"
     "|(自己|已经)[^|]{0,4}出来了|已经[^|]{0,4}(拉走|拖走|运走|清走|锯开|修好|关了|关掉|灭了|扑灭|送走|带走)"
-    "|没大事|人没事|不用了|(好在|幸好|还好)[^|]{0,3}没(伤|摔|砸|事)|说不(疼|痛)了|不用派人|(拉|送)到医院|送医院了|人都没事|都没事了|放出来了|拉开了|缝(好|上)|没大碍"
+    "|没大事|人没事|不用了|(人|大家)都出来了|自己又开了|(好在|幸好|还好)[^|]{0,3}没(伤|摔|砸|事)|说不(疼|痛)了|不用派人|(拉|送)到医院|送医院了|人都没事|都没事了|放出来了|拉开了|缝(好|上)|没大碍"
     "|没(啥|什么)大事|抽干|私了|拍出来了|跟没事人一样|精神(挺好|好着|还好)|虚惊一场"
     "|已(经)?被[^|]{0,6}(扑灭|救出|救上来|抓住|抓到|控制住)|(已经|已)[^|]{0,4}(抓住|抓到|拿回来)"
     "|(送至|送往|送进)[^|]{0,8}医院|情况稳定|已无大碍|脱离(生命)?危险|(里面|里头)没(有)?人(?!应|回|开|接|答)"
@@ -239,7 +241,7 @@ _RESOLVED = re.compile(
     "|(民警|警察)[^|]{0,6}带走|缝完(针)?|做完手术|手术做完|(都|已经|已|全)撤(出来|离)|已撤离"
 )
 _CRASH_OVER = re.compile(
-    "(?<![不没肯给愿要我说想])(私了|挪(车|开|走|边|到))|拖走|已经走了|都走了|快处|(让|叫)(走|挪)了|拍完照|协商解决|自行协商|(交警|警察|民警)[^|]{0,2}也走了|(交警|警察|民警)[^|]{0,4}拦下(来)?了|被(交警|警察|民警)拦下|(碎玻璃|玻璃碴)[^|]{0,6}(没人|还没)"
+    "(?<![不没肯给愿要我说想才])(私了|挪(车|开|走|边|到))|拖走|已经走了|都走了|快处|(让|叫)(走|挪)了|拍完照|协商解决|处理完|(弄|吊|拉)走了|(已经|也)开走了|自行协商|(交警|警察|民警)[^|]{0,2}也走了|(交警|警察|民警)[^|]{0,4}拦下(来)?了|被(交警|警察|民警)拦下|(碎玻璃|玻璃碴)[^|]{0,6}(没人|还没)"
 )
 # A crash, told in any words (撞瘪了, 别了我一下, 三车连环剐蹭): the people safe do not end it, the vehicles
 # gone do (_CRASH_OVER).
@@ -261,7 +263,7 @@ def _crash_over(text: str, start: int) -> bool:
 _STILL_GOING = word_list(
     "还在 正在 越来越 一直在 还没出来 没出来 快来 赶紧 救命 还有味 还有烟 还有气味 还冒 还往外 "
     "没气 不喘气 没呼吸 没反应 按胸口 心肺复苏 叫不醒 没醒 不醒 还是有 快去追 快追 得快 味道还 还很浓 还是很浓 "
-    "也不管用 都不管用 仍然很 还是很冲 依然"
+    "也不管用 都不管用 仍然很 还是很冲 依然 需要救护车 要救护车 快叫救护车"
 )
 # 还在 of a thing left behind (他的电动车还在我门口) is nothing still going on.
 _LEFT_BEHIND = re.compile(
@@ -343,7 +345,7 @@ _URGENT = word_list(
 )
 _ASKING = word_list("怎么办 不知道咋办")  # a cry for help, or the end of a question
 # A live event is told once; habits and counts are reports ("已经有好几个人摔倒了", "天天在楼道充电").
-_HABITUAL = word_list("已经有好几 好几次 经常 总是 老是 老在 天天 每天 多次 几次 常常 长期 时有发生 频发 频繁 屡次 屡屡 接连 接二连三")
+_HABITUAL = word_list("一下雨就 一刮风就 已经有好几 好几次 经常 总是 老是 老在 天天 每天 多次 几次 常常 长期 时有发生 频发 频繁 屡次 屡屡 接连 接二连三")
 _INQUIRY = word_list(
     "咨询 请问 想问 问一下 问问 想了解 了解一下 怎么收费 收费 多少钱 费用 报销 如何办理 怎么办理 流程 政策 "
     "规定 标准 是否 能否 可以吗 哪里可以 电话是多少 热线 能不能 怎么赔 找谁 谁负责 谁赔 要负什么 "
@@ -545,7 +547,8 @@ def _topic_after(after: str, word: str) -> bool:
 _LIGHTS_OUT = re.compile("灯[^|]{0,2}灭了")
 # Not what the negator denies: 我没刹住撞上了 is a crash.
 _NOT_DENIAL = re.compile("没(刹住|躲开|躲过|注意|看见|看到|拉住|扶住)")
-_FLOOD_WORKS = re.compile("防(汛|洪|浪)")  # a levee, not a precaution (防汛堤在往外渗水)
+# a levee (防汛堤在往外渗水) or a fire hydrant (消防栓被车撞断了，水柱冲得老高), not a precaution
+_FLOOD_WORKS = re.compile("防(汛|洪|浪)|消防")
 # A cue that is something else after these words just before it: (cues, words, why).
 _NOT_THIS_CUE = (
     (("往里灌", "倒灌"), ("风", "烟", "味"), "并非进水"),  # 冷风呼呼往里灌, 烟顺着窗户往里灌
@@ -556,7 +559,9 @@ _NOT_THIS_CUE = (
     (("出不来",), ("进不去",), "进出不便，并非有人被困"),  # 树横在单元门口，进不去出不来
     (("走丢",), ("狗", "猫", "宠物"), "宠物走失"),  # 我家狗走丢了，想贴寻狗启事
     (("爆炸",), ("头要", "头都要", "脑袋要", "头快"), "比喻或夸张"),  # 一直按喇叭，我的头要爆炸了
-    (("晕了",), ("熏得", "吵得", "臭得", "转得"), "比喻或夸张"),  # 臭味飘进我家，熏得头都晕了
+    (("晕了",), ("熏得", "吵得", "臭得", "转得", "快被熏"), "比喻或夸张"),
+    (("要塌",), ("吵得", "闹得", "震得", "挤得"), "比喻或夸张"),  # 吵得整个楼都要塌了
+    (("撬", "撬了", "撬门", "撬锁"), ("消防",), "消防破门救援，并非盗窃"),  # 门是消防撬开的  # 臭味飘进我家，熏得头都晕了
 )
 # "At any moment" is no figure of speech (随时都要掉下来): the thing is about to fall.
 _IMMINENT = ("随时都要", "随时要", "马上都要", "眼看都要")
@@ -565,7 +570,7 @@ _GUESSED = ("小偷", "鬼鬼祟祟")  # 像是小偷 is a guess about someone, 
 # 桥栏杆被车撞掉了一段): a defect to repair, not a crash now. (Not 塌了一半 of a building or 刮倒了一半 of a
 # hoarding: what is left of those may still fall on someone.)
 _DAMAGED = re.compile("瘪|弯|变形|出一道|出了一道|裂|歪|(倒|掉)?了?(一截|一段|一大片|一片|一排)")
-_MITIGATED = re.compile("(拿|用)[^|]{0,4}(压着|盖着|挡着|堵着|围着|拉着|绑着|撑着)|放了[^|]{0,3}(路障|锥|牌子)|围(起来|上)了|拉了[^|]{0,2}警戒线")
+_MITIGATED = re.compile("(拿|用)[^|]{0,4}(压着|盖着|挡着|堵着|围着|拉着|绑着|撑着)|罩(了|着)[^|]{0,3}(桶|筐|锥)|放了[^|]{0,3}(路障|锥|牌子)|围(起来|上)了|拉了[^|]{0,2}警戒线")
 _REPAIR = re.compile(
     "(请|麻烦|希望|尽快|抓紧)[^|]{0,10}(维修|修复|修一下|修理|更换|换个|换一个|扶正|立起来|加固|修剪|评估)|谁来修|找谁修"
 )
@@ -584,7 +589,9 @@ _FALSE_ALARM = re.compile(
     # a rumour or a scam (是谣言，可大家还在群里传; 打给儿子他好好的在上班，应该是诈骗), steam taken for smoke
     "|" + _RUMOUR + "|诈骗|好好(的|地)在|是[^|]{0,8}(水蒸气|蒸汽|水汽|的白汽|的白气)"
     # the alarm was the device, the bang was fireworks, nobody jumped or struck (根本没人跳, 没动手)
-    "|(报警器|探测器)[^|]{0,4}坏了|是[^|]{0,10}(放鞭炮|放炮|放烟花|放礼炮)|根本没(有)?(漏气|漏|人(跳|落水|被困|困|在里))|里面根本没(有)?人|没动手|我误会了"
+    "|(报警器|探测器)[^|]{0,4}坏了|是[^|]{0,10}(放鞭炮|放炮|放烟花|放礼炮)|根本没(有)?(漏气|漏|人(跳|落水|被困|困|在里))|里面根本没(有)?人|没动手|我误会了|好着呢"
+    # something burnt in the pan, a demolition by explosives (是楼下邻居烤糊了东西; 是旧楼在定向爆破)
+    "|是[^|]{0,12}(烤糊|烧糊|烤焦了|煳了|糊了|爆破)"
 )
 
 
@@ -632,7 +639,7 @@ def _judge(text: str, start: int, end: int, cue: _Cue, ctx: _Context) -> _Findin
     if cue.kind != "utility" and _mistaken(text, c_start, start, end, cue.word):
         return _Finding(cue, False, "误会，并非险情")
     # 塌了的棚子, 撞倒的隔离栏: a state left behind, not an event
-    if cue.word.endswith(("了", "倒", "坏", "断", "歪", "翻")) and after.startswith("的"):
+    if cue.word.endswith(("了", "倒", "坏", "断", "歪", "翻", "下来")) and after.startswith("的"):
         return _Finding(cue, False, "事后反映，并非正在发生")
     if after.startswith("过"):  # 着过火, 撞过人: an experience, not an event
         return _Finding(cue, False, "过去发生的事", over=True)
@@ -806,7 +813,11 @@ _CONFIDENT = 0.85
 # that the rules read as a story, a worry or hearsay, and no other long text of those sets reached 0.8.
 _CONFIDENT_LETTER = 0.9
 # The caller takes the report back (是我误会了，不用派人了; 后来发现门本来就能打开): no confidence overrules that.
-_TAKEN_BACK = re.compile("误会了|搞错了|看错了|听错了|弄(清楚|明白)了|不用派人|不用(你们)?(来|过来)了|按错")
+_TAKEN_BACK = re.compile(
+    "误会了|搞错了|看错了|听错了|弄(清楚|明白)了|不用派人|不用(你们)?(来|过来)了|按错"
+    # recovered or let out since (现在他已经醒了; 等了一分钟自己又开了，里面的人都出来了，没事)
+    "|(已经|又)醒(了|过来)|缓过来了|自己又开了|人都出来了|没事了"
+)
 
 
 def _threshold(model, normalized: str, ctx: _Context, outage_found: bool) -> float:

@@ -1442,3 +1442,51 @@ def test_urgency__live_with_an_age_a_visitor_who_stays_or_people_beside_the_dang
 
 def test_urgency__this_year_with_a_month_still_dates_an_event():
     assert assess("今年3月份我家楼下着过一次火，到现在外墙还是黑的", None).urgency != "emergency"
+
+
+# Session 22, second batch: hospitals, the waterside, shops, electricity, gas and heating, rambling voice
+# transcripts, things heard through walls, roads.
+@pytest.mark.parametrize("text", [
+    "路边一个消防栓被车撞断了，水柱冲得老高，零下十几度，路面已经开始结冰，车过去直打滑",  # 消防 is no precaution
+    "我是房东，来收房租发现租户倒在卫生间，热水器还开着，人没反应，燃气我关了窗户打开了，需要救护车",
+    "我的车被后面的SUV顶了一下，两辆车斜着卡在坡道正中间，人都好好的，对方说要等保险公司来拍照才挪车",
+])
+def test_urgency__live_with_a_hydrant_a_valve_shut_or_a_crash_not_yet_moved(text):
+    assert assess(text, None, model=_Suspicious()).urgency == "emergency"
+
+
+@pytest.mark.parametrize("text", [
+    "刚才路口那场追尾，交警已经处理完走了，可是被撞的那根路灯杆倒在绿化带里，谁来清",
+    "下午湖边那起车祸，伤者已经被救护车拉走了，撞断的护栏现在还躺在路边",
+    "下午公交车进站的时候撞上了候车亭，好在没伤到人，车已经开走了，候车亭的玻璃全碎了",
+    "地铁站门口有个商贩喇叭循环放跳楼价大甩卖，放了半年了，吵得人要发疯",
+    "菜市场卖熟食的摊子把液化气罐摆在过道上，旁边就是明火炉子",
+    "想学一下心肺复苏和触电急救，社区有没有免费的培训？",
+    "网上看到好多电动车电池爆炸的视频，我家那辆电池用了五年多了，是不是该换了",
+    "儿童医院周末挤爆了，走廊里全是哭的孩子，吵得整个楼都要塌了",
+    "河边的垃圾桶满了好几天没人清，味道冲天，路过都快被熏晕了",
+    "下午冰雹把车棚的顶掀了一半，掉下来的铁皮砸扁了几辆自行车，还好没人受伤",
+    "长江路那个下水井盖碎了一半，上面罩了个塑料桶，晚上看不清",
+    "小区配电房的外墙裂了很长一条缝，一下雨就往里面渗水，到底谁管",
+])
+def test_urgency__a_thing_knocked_down_a_topic_a_figure_or_a_habit_is_no_emergency(text):
+    result = assess(text, None)
+    assert result.urgency != "emergency" and result.referral is None, result
+
+
+@pytest.mark.parametrize("text", [
+    "我妈说闻到焦味，以为家里电线烧了，查了一圈是楼下邻居烤糊了东西",
+    "网上有视频说医学院那边爆炸了，问了社区，是旧宿舍楼在定向爆破拆除，提前公告过的",
+    "公园长椅上躺着个人一动不动，我以为出事了，过去一问，人喝了点酒，好着呢",
+])
+def test_urgency__a_report_told_false_after_it_is_no_emergency__session_22_second_batch(text):
+    result = assess(text, None)
+    assert result.urgency != "emergency" and result.referral is None, result
+
+
+@pytest.mark.parametrize("text", [
+    "我刚才打电话说我爸晕倒了，现在他已经醒了，说是蹲久了起猛了，自己坐着在喝水",
+    "刚才商场电梯好像卡住了，门不开，等了一分钟自己又开了，里面的人都出来了，没事",
+])
+def test_urgency__no_confidence_overrules_someone_recovered_or_let_out(text):
+    assert assess(text, None, model=_Confident()).urgency != "emergency"
