@@ -1490,3 +1490,8 @@ def test_urgency__a_report_told_false_after_it_is_no_emergency__session_22_secon
 ])
 def test_urgency__no_confidence_overrules_someone_recovered_or_let_out(text):
     assert assess(text, None, model=_Confident()).urgency != "emergency"
+
+
+def test_urgency__people_out_of_a_fire_that_goes_on_do_not_end_it():
+    text = "电暖器把床单点着了，泼了两盆水还在烧，屋里全是烟，人都出来了，建国里5号楼1单元202"
+    assert assess(text, None, model=_Confident()).urgency == "emergency"
