@@ -31,6 +31,7 @@ from pathlib import Path
 
 import yaml
 
+from routing.dialect import to_mandarin
 from routing.text import normalize, word_list
 
 URGENCIES = ("emergency", "utility", "normal", "complex")
@@ -1032,7 +1033,8 @@ def assess(text: str, urgency_hint: str | None = None, model=None) -> UrgencyAss
     """
     # Voice-to-text and hurried typing separate clauses with spaces ("燃气突然没了 灶打不着火"), which
     # normalize() removes: the rules judge each cue in its clause, so such a space becomes a comma first.
-    marked = normalize(_SENTENCE_END.sub(_SENTENCE_MARK, _SPACED_CLAUSES.sub("，", text)))
+    # (Cantonese as typed, 佢而家仲喺度: the rules read its words in Mandarin; the model reads the text as written)
+    marked = normalize(_SENTENCE_END.sub(_SENTENCE_MARK, _SPACED_CLAUSES.sub("，", to_mandarin(text))))
     normalized = marked.replace(_SENTENCE_MARK, "|")
     ctx = _context(normalized)
 
