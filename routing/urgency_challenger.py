@@ -16,7 +16,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from routing.urgency import assess
-from routing.urgency_model import UrgencyExample, _score
+from routing.urgency_inference import CompiledUrgencyModel
+from routing.urgency_model import UrgencyExample, UrgencyModel, _score
 
 # How many more missed live texts, or more false alarms, than the current model a challenger may have on
 # the labelled set and still be promoted: retraining's noise, not a correction that undoes the labelled
@@ -38,6 +39,11 @@ class UrgencyVerdict:
 
 
 def _figures(examples: Sequence[UrgencyExample], model) -> dict:
+    # Judged in the arrays form the app serves with: the same probabilities, about 8 times faster than
+    # scikit-learn's one-row predictions (1.3 against 11 ms a text), which over the 22,159 labelled texts of
+    # session 22 kept the retraining job judging two models for 8 minutes.
+    if isinstance(model, UrgencyModel):
+        model = CompiledUrgencyModel.from_model(model)
     score = _score(examples, [assess(e.text, e.hint, model=model) for e in examples])
     return {"live_recall": score["live_recall"], "false_alarm_rate": score["false_alarm_rate"]}
 
