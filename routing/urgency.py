@@ -549,7 +549,7 @@ _LIGHTS_OUT = re.compile("灯[^|]{0,2}灭了")
 # Not what the negator denies: 我没刹住撞上了 is a crash.
 _NOT_DENIAL = re.compile("没(刹住|躲开|躲过|注意|看见|看到|拉住|扶住)")
 # a levee (防汛堤在往外渗水) or a fire hydrant (消防栓被车撞断了，水柱冲得老高), not a precaution
-_FLOOD_WORKS = re.compile("防(汛|洪|浪)|消防")
+_NOT_PRECAUTION = re.compile("防(汛|洪|浪)|消防")
 # A cue that is something else after these words just before it: (cues, words, why).
 _NOT_THIS_CUE = (
     (("往里灌", "倒灌"), ("风", "烟", "味"), "并非进水"),  # 冷风呼呼往里灌, 烟顺着窗户往里灌
@@ -560,9 +560,9 @@ _NOT_THIS_CUE = (
     (("出不来",), ("进不去",), "进出不便，并非有人被困"),  # 树横在单元门口，进不去出不来
     (("走丢",), ("狗", "猫", "宠物"), "宠物走失"),  # 我家狗走丢了，想贴寻狗启事
     (("爆炸",), ("头要", "头都要", "脑袋要", "头快"), "比喻或夸张"),  # 一直按喇叭，我的头要爆炸了
-    (("晕了",), ("熏得", "吵得", "臭得", "转得", "快被熏"), "比喻或夸张"),
+    (("晕了",), ("熏得", "吵得", "臭得", "转得", "快被熏"), "比喻或夸张"),  # 臭味飘进我家，熏得头都晕了
     (("要塌",), ("吵得", "闹得", "震得", "挤得"), "比喻或夸张"),  # 吵得整个楼都要塌了
-    (("撬", "撬了", "撬门", "撬锁"), ("消防",), "消防破门救援，并非盗窃"),  # 门是消防撬开的  # 臭味飘进我家，熏得头都晕了
+    (("撬", "撬了", "撬门", "撬锁"), ("消防",), "消防破门救援，并非盗窃"),  # 门是消防撬开的
 )
 # "At any moment" is no figure of speech (随时都要掉下来): the thing is about to fall.
 _IMMINENT = ("随时都要", "随时要", "马上都要", "眼看都要")
@@ -628,7 +628,7 @@ def _judge(text: str, start: int, end: int, cue: _Cue, ctx: _Context) -> _Findin
     ]
     if cue.kind != "utility" and (figurative or _SIMILE_AFTER.match(after)):
         return _Finding(cue, False, "比喻或夸张")
-    hypothetical = (any(h in _FLOOD_WORKS.sub("", before) for h in _HYPOTHETICAL) or any(_topic_after(after, t) for t in _TOPIC_AFTER)
+    hypothetical = (any(h in _NOT_PRECAUTION.sub("", before) for h in _HYPOTHETICAL) or any(_topic_after(after, t) for t in _TOPIC_AFTER)
                     or before.endswith("真"))  # 真着火了人都跑不出去: "if it really caught fire"
     if cue.kind != "utility" and hypothetical:
         return _Finding(cue, False, "隐患或假设，并非正在发生")

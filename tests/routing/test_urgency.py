@@ -810,6 +810,11 @@ def test_urgency__about_to_fall_at_any_moment_and_the_harm_so_far_are_no_end(tex
     "上个星期车库出口两辆车撞了，那个拐角太盲了，能不能装个凸面镜？",
     "电梯困人了是该打119还是找物业？",
     "我宝宝对鸡蛋严重过敏，我担心她哪天误吃了没人会处理。",
+    "今天早上楼下一辆电动三轮着火了，消防员已经走了，现在地上都是黑水，谁来清理",
+    "凌晨我哥两口子打架，把门窗都砸烂了，派出所把人都带走了，我哥现在还在派出所，门窗谁来修",
+    "下午奶奶家热水器冒烟，消防来看了说是线路短路，已经断了电，该找谁重新接线",
+    "群里传水库要决口，好多老人慌着往外跑，有个老太太摔了一跤，好在没伤着，这种谣言有没有人管",
+    "俺娘中午说胸口疼，吃了她平时吃的药，歇了一会说不疼了，现在能说能走，明天去医院该挂啥科",
 ])
 def test_urgency__over_past_a_question_or_a_condition_in_more_words(text):
     result = assess(text, None)
@@ -1388,6 +1393,18 @@ def test_urgency__a_text_made_of_cue_words_judges_a_bounded_number_of_them():
     "柴堆着火早灭了，消防车也走了，可烧塌的半面墙倒在路上，堵着出门的路",  # a wall lying on the road
     "隔壁老汉隔三差五在院里烧秸秆，风一大火星子乱飞，万一引着柴火垛咋整",  # 大 belongs to the wind
     "野猪晚上闯进学校，已经被赶回山里了，东边的围栏被撞倒了一大片，明天学生要上课",
+    "刚才路口那场追尾，交警已经处理完走了，可是被撞的那根路灯杆倒在绿化带里，谁来清",
+    "下午湖边那起车祸，伤者已经被救护车拉走了，撞断的护栏现在还躺在路边",
+    "下午公交车进站的时候撞上了候车亭，好在没伤到人，车已经开走了，候车亭的玻璃全碎了",
+    "地铁站门口有个商贩喇叭循环放跳楼价大甩卖，放了半年了，吵得人要发疯",
+    "菜市场卖熟食的摊子把液化气罐摆在过道上，旁边就是明火炉子",
+    "想学一下心肺复苏和触电急救，社区有没有免费的培训？",
+    "网上看到好多电动车电池爆炸的视频，我家那辆电池用了五年多了，是不是该换了",
+    "儿童医院周末挤爆了，走廊里全是哭的孩子，吵得整个楼都要塌了",
+    "河边的垃圾桶满了好几天没人清，味道冲天，路过都快被熏晕了",
+    "下午冰雹把车棚的顶掀了一半，掉下来的铁皮砸扁了几辆自行车，还好没人受伤",
+    "长江路那个下水井盖碎了一半，上面罩了个塑料桶，晚上看不清",
+    "小区配电房的外墙裂了很长一条缝，一下雨就往里面渗水，到底谁管",
 ])
 def test_urgency__a_cue_that_is_something_else_here_is_no_emergency(text):
     result = assess(text, None)
@@ -1400,26 +1417,17 @@ def test_urgency__a_thing_felled_by_the_wind_is_still_a_danger_while_it_sways_ov
 
 
 @pytest.mark.parametrize("text", [
-    "今天早上楼下一辆电动三轮着火了，消防员已经走了，现在地上都是黑水，谁来清理",
-    "凌晨我哥两口子打架，把门窗都砸烂了，派出所把人都带走了，我哥现在还在派出所，门窗谁来修",
-    "下午奶奶家热水器冒烟，消防来看了说是线路短路，已经断了电，该找谁重新接线",
-    "群里传水库要决口，好多老人慌着往外跑，有个老太太摔了一跤，好在没伤着，这种谣言有没有人管",
-    "俺娘中午说胸口疼，吃了她平时吃的药，歇了一会说不疼了，现在能说能走，明天去医院该挂啥科",
-])
-def test_urgency__over_in_the_callers_words_session_22(text):
-    result = assess(text, None)
-    assert result.urgency != "emergency" and result.referral is None, result
-
-
-@pytest.mark.parametrize("text", [
     "家里燃气报警器一直叫，全家吓得跑到楼下，燃气公司来测了说是报警器坏了",
     "刚才外面爆炸的声音很大，邻居说是有人结婚放鞭炮，晚上十一点还放可以吗",
     "朋友圈说我们小区有人跳楼，问了保安，是在楼顶拍婚纱照，根本没人跳",
     "刚才楼下有人喊打人了，我跑下去看，是两个亲家吵架，没动手，已经散了",
     "路边有个人躺着不动，我以为他晕倒了，去叫他，他说只是在睡觉，不要我管",
     "车头一直冒烟，我以为要着火，问了司机，是水箱开锅冒的白汽，没事",
+    "我妈说闻到焦味，以为家里电线烧了，查了一圈是楼下邻居烤糊了东西",
+    "网上有视频说医学院那边爆炸了，问了社区，是旧宿舍楼在定向爆破拆除，提前公告过的",
+    "公园长椅上躺着个人一动不动，我以为出事了，过去一问，人喝了点酒，好着呢",
 ])
-def test_urgency__a_report_told_false_after_it_is_no_emergency__session_22(text):
+def test_urgency__a_report_told_false_in_the_callers_words_is_no_emergency(text):
     result = assess(text, None)
     assert result.urgency != "emergency" and result.referral is None, result
 
@@ -1453,35 +1461,6 @@ def test_urgency__this_year_with_a_month_still_dates_an_event():
 ])
 def test_urgency__live_with_a_hydrant_a_valve_shut_or_a_crash_not_yet_moved(text):
     assert assess(text, None, model=_Suspicious()).urgency == "emergency"
-
-
-@pytest.mark.parametrize("text", [
-    "刚才路口那场追尾，交警已经处理完走了，可是被撞的那根路灯杆倒在绿化带里，谁来清",
-    "下午湖边那起车祸，伤者已经被救护车拉走了，撞断的护栏现在还躺在路边",
-    "下午公交车进站的时候撞上了候车亭，好在没伤到人，车已经开走了，候车亭的玻璃全碎了",
-    "地铁站门口有个商贩喇叭循环放跳楼价大甩卖，放了半年了，吵得人要发疯",
-    "菜市场卖熟食的摊子把液化气罐摆在过道上，旁边就是明火炉子",
-    "想学一下心肺复苏和触电急救，社区有没有免费的培训？",
-    "网上看到好多电动车电池爆炸的视频，我家那辆电池用了五年多了，是不是该换了",
-    "儿童医院周末挤爆了，走廊里全是哭的孩子，吵得整个楼都要塌了",
-    "河边的垃圾桶满了好几天没人清，味道冲天，路过都快被熏晕了",
-    "下午冰雹把车棚的顶掀了一半，掉下来的铁皮砸扁了几辆自行车，还好没人受伤",
-    "长江路那个下水井盖碎了一半，上面罩了个塑料桶，晚上看不清",
-    "小区配电房的外墙裂了很长一条缝，一下雨就往里面渗水，到底谁管",
-])
-def test_urgency__a_thing_knocked_down_a_topic_a_figure_or_a_habit_is_no_emergency(text):
-    result = assess(text, None)
-    assert result.urgency != "emergency" and result.referral is None, result
-
-
-@pytest.mark.parametrize("text", [
-    "我妈说闻到焦味，以为家里电线烧了，查了一圈是楼下邻居烤糊了东西",
-    "网上有视频说医学院那边爆炸了，问了社区，是旧宿舍楼在定向爆破拆除，提前公告过的",
-    "公园长椅上躺着个人一动不动，我以为出事了，过去一问，人喝了点酒，好着呢",
-])
-def test_urgency__a_report_told_false_after_it_is_no_emergency__session_22_second_batch(text):
-    result = assess(text, None)
-    assert result.urgency != "emergency" and result.referral is None, result
 
 
 @pytest.mark.parametrize("text", [
