@@ -114,6 +114,10 @@ class Config:
     PUSH_WEBHOOK_URL: str = ""
     # Retrain the classifier when this many new human labels exist (checked hourly by rq cron).
     RETRAIN_MIN_LABELS: int = 200
+    # The labelled urgency texts (CSV files with text, urgency, referral columns; comma-separated) that the
+    # urgency model is trained on and that retraining judges a challenger on, e.g. the package's set plus a
+    # city's own labelled calls. Empty: the package's labelled set (routing/data).
+    URGENCY_EXAMPLES: str = ""
     # Logging level of the app's processes.
     LOG_LEVEL: str = "WARNING"
     TESTING: bool = False

@@ -37,9 +37,36 @@ ACTIVITY_TABLES = (
 )
 
 
+
+# The urgency model of the app's tests is trained on the first twelve of the package's labelled files
+# (about 2,600 texts, HOTLINE_URGENCY_EXAMPLES): retraining trains it and judges two models on the whole
+# set, which on all 22,000 texts took two minutes a test. tests/routing trains on them all.
+_URGENCY_DATA = PROJECT_ROOT / "routing" / "data"
+URGENCY_TEST_EXAMPLES = (
+    _URGENCY_DATA / "urgency_examples.csv", _URGENCY_DATA / "urgency_callers.csv",
+    _URGENCY_DATA / "urgency_sets" / "urgency_holdout.csv",
+    *(_URGENCY_DATA / "urgency_sets" / f"urgency_holdout_{n}.csv" for n in range(2, 11)),
+)
+
+
 def pytest_report_header(config):
     url = os.environ.get("HOTLINE_TEST_DATABASE_URL")
     return [f"hotline database: {'PostgreSQL ' + make_url(url).host if url else 'SQLite (temporary)'}"]
+
+
+def pytest_collection_modifyitems(config, items):
+    """On PostgreSQL (HOTLINE_TEST_DATABASE_URL), run only the tests that reach it: those whose fixtures
+    include `database_url` (every app of the tests is built on it) or that are marked `postgres`. The others
+    (classifier/, routing/, processes on a SQLite instance of their own, the browser's day) would only
+    repeat the default SQLite pass, so CI runs them once."""
+    if not os.environ.get("HOTLINE_TEST_DATABASE_URL"):
+        return
+    repeats = [item for item in items
+               if "database_url" not in getattr(item, "fixturenames", ()) and item.get_closest_marker("postgres") is None]
+    if repeats:
+        config.hook.pytest_deselected(items=repeats)
+        repeated = set(map(id, repeats))
+        items[:] = [item for item in items if id(item) not in repeated]
 
 
 # --- database -------------------------------------------------------------------------------------
@@ -158,6 +185,7 @@ def make_app(migrated_database, redis_url, tmp_path):
             # job that production uses for web channels runs the same route_new_ticket, and its own tests
             # (tests/hotline/intake/test_route_by_job.py) turn it on with real RQ workers.
             ROUTE_BY_JOB_CHANNELS="",
+            URGENCY_EXAMPLES=",".join(map(str, URGENCY_TEST_EXAMPLES)),
         )
         settings.update(overrides)
         application = create_app(**settings)

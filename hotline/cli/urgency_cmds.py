@@ -11,6 +11,7 @@ import json
 from pathlib import Path
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
 
 from hotline.learning.service import city_ordinary_examples
@@ -61,14 +62,15 @@ def _line(name: str, score: dict) -> str:
               help="按文件交叉验证：--data 与 --holdout 的每个文件轮流留出，模型用其余文件训练（每个文件出自不同作者）。")
 @click.option("--json", "as_json", is_flag=True, help="输出机器可读的 JSON（标准输出最后一行）。")
 def evaluate_command(data_paths, holdout_paths, folds, repeats, city_dir, threshold, by_file, as_json):
-    from routing.urgency_model import DEFAULT_EXAMPLES, read_examples
+    from hotline.learning.service import urgency_examples
+    from routing.urgency_model import read_examples
 
+    labelled = data_paths or urgency_examples(current_app)
     try:  # a labelled file with a missing column or an unknown label: one line naming the file and row
         if by_file:
-            _evaluate_by_file([*(data_paths or DEFAULT_EXAMPLES), *holdout_paths], city_dir, threshold, as_json)
+            _evaluate_by_file([*labelled, *holdout_paths], city_dir, threshold, as_json)
             return
-        _evaluate(read_examples(data_paths or DEFAULT_EXAMPLES), holdout_paths, folds, repeats, city_dir,
-                  threshold, as_json)
+        _evaluate(read_examples(labelled), holdout_paths, folds, repeats, city_dir, threshold, as_json)
     except ValueError as error:
         raise click.ClickException(str(error)) from None
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from flask import Flask
 
 from hotline.appcache import AppCache
+from hotline.config import ConfigError
 
 log = logging.getLogger(__name__)
 RECHECK_SECONDS = 60.0
@@ -139,14 +140,28 @@ def city_ordinary_examples(city_dir: str | Path) -> list:
     )
 
 
+def urgency_examples(app: Flask) -> tuple[Path, ...]:
+    """The labelled urgency texts the model is trained and judged on: the files of URGENCY_EXAMPLES,
+    or the package's labelled set (routing.urgency_model.DEFAULT_EXAMPLES) when it is empty."""
+    paths = tuple(Path(part.strip()) for part in app.config["URGENCY_EXAMPLES"].split(",") if part.strip())
+    if not paths:
+        from routing.urgency_model import DEFAULT_EXAMPLES
+
+        return DEFAULT_EXAMPLES
+    missing = [str(path) for path in paths if not path.is_file()]
+    if missing:
+        raise ConfigError(f"HOTLINE_URGENCY_EXAMPLES 中的文件不存在：{'、'.join(missing)}")
+    return paths
+
+
 def train_urgency(app: Flask, corrections=(), *, source: str = "bootstrap") -> str:
-    """Train the urgency model on the labelled base set, the city's ordinary complaints and people's
+    """Train the urgency model on the labelled set (urgency_examples), the city's ordinary complaints and people's
     corrections ((text, urgency, referral) rows); save and promote it; return its version."""
     from routing.urgency_model import train_urgency_model
 
     corrections = list(corrections)
     ordinary = city_ordinary_examples(app.config["DEMO_CITY_PATH"])
-    model = train_urgency_model(corrections, ordinary=ordinary, extra_weight=3)
+    model = train_urgency_model(corrections, urgency_examples(app), ordinary=ordinary, extra_weight=3)
     version = urgency_store(app).save(
         model, {"source": source, "n_city_ordinary": len(ordinary), "n_corrections": len(corrections)},
         promote=True)
@@ -164,19 +179,20 @@ class UrgencyRetraining:
 
 
 def retrain_urgency(app: Flask, corrections=()) -> UrgencyRetraining:
-    """Train a challenger on the labelled base set, the city's ordinary complaints and people's
-    corrections; promote it only if, with the rules, it is not worse than the current model on the
-    labelled base set (routing.urgency_challenger). Either way the challenger is saved with the verdict."""
+    """Train a challenger on the labelled set (urgency_examples), the city's ordinary complaints and
+    people's corrections; promote it only if, with the rules, it is not worse than the current model on
+    the labelled set (routing.urgency_challenger). Either way the challenger is saved with the verdict."""
     from routing.urgency_challenger import judge_challenger
-    from routing.urgency_model import DEFAULT_EXAMPLES, read_examples, train_urgency_model
+    from routing.urgency_model import read_examples, train_urgency_model
 
     corrections = list(corrections)
+    labelled = urgency_examples(app)
     ordinary = city_ordinary_examples(app.config["DEMO_CITY_PATH"])
-    challenger = train_urgency_model(corrections, ordinary=ordinary, extra_weight=3)
+    challenger = train_urgency_model(corrections, labelled, ordinary=ordinary, extra_weight=3)
     store = urgency_store(app)
     current, _refused = store.loadable_version()
     champion = store.load(current)[0] if current is not None else None
-    verdict = judge_challenger(champion, challenger, read_examples(DEFAULT_EXAMPLES))
+    verdict = judge_challenger(champion, challenger, read_examples(labelled))
     version = store.save(
         challenger,
         {"source": "retraining", "n_city_ordinary": len(ordinary), "n_corrections": len(corrections),

@@ -7,7 +7,6 @@ or build/screenshots).
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -44,9 +43,6 @@ def city(tmp_path_factory, redis_url) -> Iterator[tuple[object, str]]:
     from hotline.database import engine
     from hotline.learning.service import ensure_bootstrap_model
 
-    if os.environ.get("HOTLINE_TEST_DATABASE_URL"):
-        pytest.skip("the browser day runs once per CI run, on SQLite (the pages' queries run on PostgreSQL "
-                    "in tests/hotline/web)")
     redis_lib.Redis.from_url(redis_url).flushdb()
     folder = tmp_path_factory.mktemp("e2e-city")
     app = create_app(DATABASE_URL=f"sqlite:///{folder / 'hotline.db'}", REDIS_URL=redis_url, INSTANCE_PATH=str(folder),

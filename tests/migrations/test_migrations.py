@@ -22,10 +22,10 @@ def sqlite_database(tmp_path):
 def databases() -> list:
     return [
         pytest.param("sqlite", id="sqlite"),
-        pytest.param("postgresql", id="postgresql", marks=pytest.mark.skipif(
+        pytest.param("postgresql", id="postgresql", marks=[pytest.mark.postgres, pytest.mark.skipif(
             not os.environ.get("HOTLINE_TEST_DATABASE_URL"),
             reason="PostgreSQL migration test needs HOTLINE_TEST_DATABASE_URL (CI sets it)",
-        )),
+        )]),
     ]
 
 

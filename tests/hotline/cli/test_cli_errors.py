@@ -170,3 +170,12 @@ def test_wrong_setting__one_line_naming_it(tmp_path, setting):
     assert "Traceback" not in result.stderr
     assert result.stderr.strip().startswith("配置错误：") and len(result.stderr.strip().splitlines()) == 1
     assert name.removeprefix("HOTLINE_") in result.stderr
+
+
+def test_wrong_setting__read_by_the_command_is_one_line_naming_it(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HOTLINE_")}
+    env.update(HOTLINE_INSTANCE_PATH=str(tmp_path / "instance"), HOTLINE_URGENCY_EXAMPLES="no-such-calls.csv")
+    result = subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "urgency", "evaluate", "--folds", "0"],
+                            cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert result.stderr.strip() == "错误：HOTLINE_URGENCY_EXAMPLES 中的文件不存在：no-such-calls.csv"

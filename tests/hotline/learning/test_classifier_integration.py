@@ -22,13 +22,15 @@ def trained_store(tmp_path_factory) -> Path:
     from hotline.learning.service import URGENCY_STORE_DIR, city_ordinary_examples
     from hotline.learning.store import UrgencyModelStore
     from routing.urgency_model import train_urgency_model
+    from tests.conftest import URGENCY_TEST_EXAMPLES
 
     folder = tmp_path_factory.mktemp("models")
     city = Path(__file__).resolve().parents[3] / "hotline" / "demo_city"
     vocabulary = load_city_vocabulary(city)
     ensure_model(ModelStore(folder), city / "seed_examples.csv", vocabulary.words, vocabulary.category_keywords)
     UrgencyModelStore(folder / URGENCY_STORE_DIR).save(
-        train_urgency_model(ordinary=city_ordinary_examples(city)), {"source": "test"}, promote=True)
+        train_urgency_model(base=URGENCY_TEST_EXAMPLES, ordinary=city_ordinary_examples(city)), {"source": "test"},
+        promote=True)
     return folder
 
 
@@ -270,13 +272,13 @@ def test_retraining__urgency_labels_retrain_the_urgency_model(modelled_app):
 def test_retraining__urgency_challenger_worse_on_the_labelled_set_is_not_promoted(modelled_app):
     from hotline.database import session_factory
     from hotline.learning.jobs import retrain
-    from hotline.learning.service import urgency_store
+    from hotline.learning.service import urgency_examples, urgency_store
     from routing.urgency import assess
-    from routing.urgency_model import DEFAULT_EXAMPLES, read_examples
+    from routing.urgency_model import read_examples
 
     # Wrong corrections: the labelled set's everyday complaints (the ones no rule explains) marked as
     # live emergencies. A model trained on them raises those complaints: more false alarms.
-    everyday = [e.text for e in read_examples(DEFAULT_EXAMPLES)
+    everyday = [e.text for e in read_examples(urgency_examples(modelled_app))
                 if not e.live and assess(e.text, e.hint).urgency == "normal" and not e.hint][:120]
     store = urgency_store(modelled_app)
     before_version = store.current_version()
@@ -292,3 +294,26 @@ def test_retraining__urgency_challenger_worse_on_the_labelled_set_is_not_promote
     promotion = store.metadata(challenger)["promotion"]
     assert promotion["promoted"] is False and promotion["champion"] == before_version
     assert promotion["challenger_figures"]["false_alarm_rate"] > promotion["champion_figures"]["false_alarm_rate"]
+
+
+def test_urgency_examples__the_model_is_trained_on_the_configured_labelled_set(make_app, tmp_path):
+    from hotline.learning.service import ensure_urgency_model, urgency_examples, urgency_store
+    from routing.urgency_model import DEFAULT_EXAMPLES, read_examples
+
+    labelled = DEFAULT_EXAMPLES[0]
+    app = make_app(MODEL_DIR=str(tmp_path / "models"), URGENCY_EXAMPLES=f" {labelled} ,")
+    assert urgency_examples(app) == (labelled,)
+    store = urgency_store(app)
+    version = ensure_urgency_model(app)
+    model, meta = store.load(version)
+    assert model.n_examples_ == len(read_examples(labelled)) + meta["n_city_ordinary"]
+    assert urgency_examples(make_app(URGENCY_EXAMPLES="")) == DEFAULT_EXAMPLES  # empty: the package's set
+
+
+def test_urgency_examples__a_missing_file_is_a_configuration_error_naming_it(make_app, tmp_path):
+    from hotline.config import ConfigError
+    from hotline.learning.service import urgency_examples
+
+    app = make_app(URGENCY_EXAMPLES=str(tmp_path / "calls.csv"))
+    with pytest.raises(ConfigError, match="HOTLINE_URGENCY_EXAMPLES.*calls.csv"):
+        urgency_examples(app)
