@@ -37,7 +37,6 @@ ACTIVITY_TABLES = (
 )
 
 
-
 # The urgency model of the app's tests is trained on the first twelve of the package's labelled files
 # (about 2,600 texts, HOTLINE_URGENCY_EXAMPLES): retraining trains it and judges two models on the whole
 # set, which on all 22,000 texts took two minutes a test. tests/routing trains on them all.

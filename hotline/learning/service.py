@@ -155,8 +155,8 @@ def urgency_examples(app: Flask) -> tuple[Path, ...]:
 
 
 def train_urgency(app: Flask, corrections=(), *, source: str = "bootstrap") -> str:
-    """Train the urgency model on the labelled set (urgency_examples), the city's ordinary complaints and people's
-    corrections ((text, urgency, referral) rows); save and promote it; return its version."""
+    """Train the urgency model on the labelled set (urgency_examples), the city's ordinary complaints and
+    people's corrections ((text, urgency, referral) rows); save and promote it; return its version."""
     from routing.urgency_model import train_urgency_model
 
     corrections = list(corrections)
