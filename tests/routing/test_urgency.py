@@ -383,6 +383,7 @@ class _Confident(_Doubtful):
     "电梯刚才卡了一下，我们自己按开门出来了",  # already out
     "刚才电梯困人，十分钟就放出来了，人都没事，可这电梯老坏",  # let out
     "刚才小区里有人打架，保安来了已经拉开了",  # pulled apart
+    "警察刚走，小偷也抓到了，但我家门锁被撬坏了，想问换锁能不能报销",  # caught
     "厂里工友手被铁皮划了，已经缝好针了，没啥大事，工伤咋报",  # stitched up
 ])
 def test_urgency__a_danger_told_as_over_is_not_live__and_the_model_may_not_raise_it(text):
@@ -393,6 +394,21 @@ def test_urgency__a_danger_told_as_over_is_not_live__and_the_model_may_not_raise
 def test_urgency__a_danger_still_going_on_after_a_recovery_stays_live():
     result = assess("我爸刚才晕倒了，现在醒了，但是还在抽搐", None)
     assert result.urgency == "emergency" and result.referral == "120", result
+    # a valve shut without effect, people still upstairs
+    gas = assess("楼道里天然气味道非常浓，我们已经关了单元总阀，但味道一点没有减轻，楼上还有两位老人没下来", None)
+    assert gas.urgency == "emergency", gas
+
+
+def test_urgency__now_look_what_happened_after_a_complaint_is_no_recovery():
+    text = "楼下奶茶店后厨着火了，整个走廊都是烟，楼梯那边也全是烟，下不去。上次检查我就说过油烟管道有问题，根本没人管，现在好了！"
+    result = assess(text, None)
+    assert result.urgency == "emergency" and result.referral == "119", result
+    assert assess("我妈刚才晕倒了，现在好了，坐着歇会儿", None).urgency != "emergency"  # a recovery is still one
+
+
+def test_urgency__the_ambulance_as_the_topic_of_a_question_is_no_call_for_it():
+    result = assess("想问一下学生在学校受伤，叫救护车的费用是谁来出", None)
+    assert result.urgency != "emergency" and result.referral is None, result
 
 
 @pytest.mark.parametrize("text", [
@@ -413,6 +429,13 @@ def test_urgency__a_standing_defect_someone_is_exposed_to_now_is_still_live():
     # with no danger cue for the rules, the model may still raise it
     result = assess("小区那棵大树的根都翘起来了，底下还有人走", None, model=_Suspicious())
     assert result.urgency == "emergency" and result.review, result
+    # the people below in other words: a crowd, a game, children on their way to school
+    for exposed in ("地铁站出口的玻璃雨棚裂了一大块，往下耷拉着，下面排队等夜班车的人一大堆",
+                    "楼顶水箱的支架锈断了，水箱歪在楼边上，下面篮球场一群人在打球",
+                    "大树被刮得根都翘起来，树干斜压在电线上，下面早市摊位人很多",
+                    "人行道一根路灯杆底座锈断，灯杆正往人行道这边倾，下面是上学的孩子"):
+        result = assess(exposed, None, model=_Suspicious())
+        assert result.urgency == "emergency" and result.review, (exposed, result)
 
 
 def test_urgency__an_inquiry_about_emergency_services_is_not_raised_by_the_model():
@@ -719,6 +742,10 @@ def test_urgency__no_confidence_overrules_a_caller_who_takes_the_report_back(tex
     "听说我们街道的透析中心爆炸了，我打电话问了，是谣言，可大家还在群里传。",
     "下午群里说我们小区有人跳楼，我们去问了物业，根本没这回事，但群里还在传",
     "刚才管道井里冒白气，吓得我以为着火，物业来看了，是热水管漏出来的水蒸气。",
+    # the caller takes it back
+    "不好意思啊，刚才我打电话说我家着火了，是我看错了，是对面楼在熏腊肉冒的烟，没着火，不用来人了。",
+    "物业：刚才说的电梯困人是我们搞错了，监控里是维保人员在里面检修，不用派人来了。",
+    "老头子刚才说胸口疼，我吓坏了，他刚刚说是吃多了撑的，打了几个嗝就好了，不用叫车了。",
 ])
 def test_urgency__a_report_told_false_after_it_is_no_emergency(text):
     result = assess(text, None, model=_Suspicious())
@@ -729,6 +756,10 @@ def test_urgency__a_report_told_false_after_it_is_no_emergency(text):
     ("家里着火了，火越来越大，不知道是不是真的能灭", True),  # 是不是真的 asks, it does not deny
     ("有人落水了，旁边的大人什么事都没有做，就在岸上看", True),
     ("仓库着火了，家里好好的，就是仓库烧得厉害", False),  # 家里好好的: the caller's own home, not the fire's
+    # a slip over a detail takes nothing back
+    ("我朋友吃了头孢又喝了酒，现在喘不上气，人往沙发上倒。KTV808包厢，不是808，是806，我看错了门牌。", True),
+    # a crash with the people fine still needs the traffic police
+    ("刚才两辆电动车在菜市场门口撞了，人都好好的，两个人在吵，车横在路中间没挪。", True),
 ])
 def test_urgency__a_false_alarm_needs_words_that_deny_the_report(text, live):
     result = assess(text, None)
