@@ -37,9 +37,10 @@ ACTIVITY_TABLES = (
 )
 
 
-# The urgency model of the app's tests is trained on the first twelve of the package's labelled files
-# (about 2,600 texts, HOTLINE_URGENCY_EXAMPLES): retraining trains it and judges two models on the whole
-# set, which on all 22,000 texts took two minutes a test. tests/routing trains on them all.
+# The urgency model of the app's tests is trained on the package's two base files and first ten blind sets
+# (about 2,600 texts, HOTLINE_URGENCY_EXAMPLES): retraining trains it and judges two models on the whole set,
+# which on all 22,000 texts took two minutes a test; tests/routing trains on them all. Named by path, so that
+# collecting the tests does not import routing.urgency_model (scikit-learn) for DEFAULT_EXAMPLES.
 _URGENCY_DATA = PROJECT_ROOT / "routing" / "data"
 URGENCY_TEST_EXAMPLES = (
     _URGENCY_DATA / "urgency_examples.csv", _URGENCY_DATA / "urgency_callers.csv",

@@ -186,13 +186,13 @@ def retrain_urgency(app: Flask, corrections=()) -> UrgencyRetraining:
     from routing.urgency_model import read_examples, train_urgency_model
 
     corrections = list(corrections)
-    labelled = urgency_examples(app)
+    labelled = read_examples(urgency_examples(app))  # read once: the challenger learns from it and is judged on it
     ordinary = city_ordinary_examples(app.config["DEMO_CITY_PATH"])
     challenger = train_urgency_model(corrections, labelled, ordinary=ordinary, extra_weight=3)
     store = urgency_store(app)
     current, _refused = store.loadable_version()
     champion = store.load(current)[0] if current is not None else None
-    verdict = judge_challenger(champion, challenger, read_examples(labelled))
+    verdict = judge_challenger(champion, challenger, labelled)
     version = store.save(
         challenger,
         {"source": "retraining", "n_city_ordinary": len(ordinary), "n_corrections": len(corrections),

@@ -158,14 +158,19 @@ def test_unexpected_failure__is_named_in_one_line_not_a_traceback(instance, tmp_
     assert "RuntimeError" in result.output and "disk on fire" in result.output
 
 
+def with_setting(tmp_path, name: str, value: str, *command: str) -> subprocess.CompletedProcess:
+    """`flask --app wsgi <command>` in a fresh process with one HOTLINE_* setting and no other."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HOTLINE_")}
+    env.update(HOTLINE_INSTANCE_PATH=str(tmp_path / "instance"), **{name: value})
+    return subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", *command], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=120, check=False)
+
+
 @pytest.mark.parametrize("setting", ["HOTLINE_PAGE_SIZE=many", "HOTLINE_DATABASE_URL=nonsense",
                                      "HOTLINE_SLA_POLICY={broken", "HOTLINE_TIMEZONE=Mars/Olympus"])
 def test_wrong_setting__one_line_naming_it(tmp_path, setting):
     name, value = setting.split("=", 1)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HOTLINE_")}
-    env.update(HOTLINE_INSTANCE_PATH=str(tmp_path / "instance"), **{name: value})
-    result = subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "user", "list"], cwd=ROOT, env=env,
-                            capture_output=True, text=True, timeout=120, check=False)
+    result = with_setting(tmp_path, name, value, "user", "list")
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
     assert result.stderr.strip().startswith("配置错误：") and len(result.stderr.strip().splitlines()) == 1
@@ -173,9 +178,6 @@ def test_wrong_setting__one_line_naming_it(tmp_path, setting):
 
 
 def test_wrong_setting__read_by_the_command_is_one_line_naming_it(tmp_path):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HOTLINE_")}
-    env.update(HOTLINE_INSTANCE_PATH=str(tmp_path / "instance"), HOTLINE_URGENCY_EXAMPLES="no-such-calls.csv")
-    result = subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "urgency", "evaluate", "--folds", "0"],
-                            cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False)
+    result = with_setting(tmp_path, "HOTLINE_URGENCY_EXAMPLES", "no-such-calls.csv", "urgency", "evaluate", "--folds", "0")
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert result.stderr.strip() == "错误：HOTLINE_URGENCY_EXAMPLES 中的文件不存在：no-such-calls.csv"
