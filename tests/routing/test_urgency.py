@@ -1506,3 +1506,27 @@ def test_urgency__no_confidence_overrules_someone_recovered_or_let_out(text):
 def test_urgency__people_out_of_a_fire_that_goes_on_do_not_end_it():
     text = "电暖器把床单点着了，泼了两盆水还在烧，屋里全是烟，人都出来了，建国里5号楼1单元202"
     assert assess(text, None, model=_Confident()).urgency == "emergency"
+
+
+# Session 24: a model sure there is no emergency outweighs the rules' cue words (routing.urgency._DOUBT).
+def test_urgency__a_model_sure_there_is_none_sends_the_cue_to_review__not_to_a_service():
+    text = "中暑了应该怎么处理？我想给车间里的工人讲一讲。"
+    assert assess(text, None).referral == "120"  # the rules alone read a live heatstroke
+    result = assess(text, None, model=_Doubtful(0.02))
+    assert result.urgency == "normal" and result.referral is None and result.review, result
+    assert "模型判断不像正在发生的紧急情况（0.02）" in result.reason and "如属实应转急救（120）" in result.reason
+    # a model merely unconvinced leaves the rules' reading alone
+    assert assess(text, None, model=_Doubtful(0.2)).referral == "120"
+
+
+def test_urgency__a_cry_for_help_is_never_doubted():
+    result = assess("救命啊，我家厨房着火了", None, model=_Doubtful(0.01))
+    assert result.urgency == "emergency" and result.referral == "119", result
+
+
+def test_urgency__a_doubted_text_keeps_its_outage_and_its_categorys_urgency():
+    burst = assess("楼下水管爆了，水哗哗往外冒，整栋楼都停水了", None, model=_Doubtful(0.01))
+    assert burst.urgency == "utility" and burst.review, burst
+    # the category says such matters are urgent: the agent confirms, the deadline stays the category's
+    hinted = assess("中暑了应该怎么处理？我想给车间里的工人讲一讲。", "emergency", model=_Doubtful(0.02))
+    assert hinted.urgency == "emergency" and hinted.referral is None and hinted.review, hinted
