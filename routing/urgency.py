@@ -130,7 +130,12 @@ _DECOYS = word_list(
     # sparks blown about by the wind (风一大火星子乱飞): 大 belongs to the wind
     "大火星 "
     # a price (跳楼价大甩卖) and a kind of stove (旁边就是明火炉子)
-    "跳楼价 明火炉"
+    "跳楼价 明火炉 "
+    # paint or plaster peeling off a ceiling soaked from upstairs
+    "往下掉皮 "
+    # a detector that does not respond to its test button (烟感全坏了，按了没反应); not a stop button that fails
+    # while people are on the escalator (急停按钮按了没反应)
+    "测试按钮按了没反应 测试按钮没反应 测试没反应 坏了|按了没反应"
 )
 _CUE_BY_WORD = {c.word: c for c in _CUES}
 _CUE_PATTERN = re.compile(
@@ -212,8 +217,8 @@ _RESOLVED = re.compile(
     # 根本没人管，现在好了！ after a complaint is "now look what happened", not a recovery
     "(?<![管理听修][|])(现在|已经|又)(缓过来|醒了|醒过来|好了|好多了|没事|找到|找着|回来了|恢复)|缓过来了|没什么事了"
     "|不用(叫)?救护车|不需要救护车|不用报警|已经(被)?(捞|救)(上来|出来)"
-    "|(救护车|120)[^|]{0,3}(拉走|接走|送走|带走)|没(关|困)着人|没(砸|撞|伤|碰)(着|到)人|没着也没烟|没烧起来"
-    "|(自己|已经)[^|]{0,4}出来了|已经[^|]{0,4}(拉走|拖走|运走|清走|锯开|修好|关了|关掉|灭了|扑灭|送走|带走)"
+    "|(救护车|120|一二零|幺二零)[^|]{0,3}(拉走|接走|送走|带走)|没(关|困)着人|没(砸|撞|伤|碰)(着|到)人|没着也没烟|没烧起来"
+    "|(自己|已经)[^|]{0,4}出来了|(?<=[|])出来了(?=[|]|$)|已经[^|]{0,4}(拉走|拖走|运走|清走|锯开|修好|关了|关掉|灭了|扑灭|送走|带走)"
     "|没大事|人没事|不用了|自己又开了|(好在|幸好|还好)[^|]{0,3}没(伤|摔|砸|事)|说不(疼|痛)了|不用派人|(拉|送)到医院|送医院了|人都没事|都没事了|放出来了|拉开了|缝(好|上)|没大碍"
     "|没(啥|什么)大事|抽干|私了|拍出来了|跟没事人一样|精神(挺好|好着|还好)|虚惊一场"
     "|已(经)?被[^|]{0,6}(扑灭|救出|救上来|抓住|抓到|控制住)|(已经|已)[^|]{0,4}(抓住|抓到|拿回来)|(小偷|贼|人|他|嫌疑人)(也|都)(抓住|抓到)了"
@@ -265,7 +270,7 @@ def _crash_over(text: str, start: int) -> bool:
 _STILL_GOING = word_list(
     "还在 正在 越来越 一直在 还没出来 没出来 快来 赶紧 救命 还有味 还有烟 还有气味 还冒 还往外 "
     "没气 不喘气 没呼吸 没反应 按胸口 心肺复苏 叫不醒 没醒 不醒 还是有 快去追 快追 得快 味道还 还很浓 还是很浓 "
-    "也不管用 都不管用 仍然很 还是很冲 依然 需要救护车 要救护车 快叫救护车 没有减轻 没减轻 不见减轻 没下来"
+    "也不管用 都不管用 仍然很 还是很冲 还是冲 还是呛 依然 需要救护车 要救护车 快叫救护车 没有减轻 没减轻 不见减轻 没下来"
 )
 # 还在 of a thing left behind (他的电动车还在我门口) is nothing still going on.
 _LEFT_BEHIND = re.compile(
@@ -444,6 +449,8 @@ _PEOPLE_EXPOSED = re.compile(
     "(孩|人|学生|老人)[^|]{0,3}(围|蹲|站|坐)在(旁边|边上|跟前|底下|下面)|(学生|人|孩子|老人)[^|]{0,2}正?从(旁边|边上|底下|下面)"
     # people moving about it now (楼道里小孩跑来跑去的; 天黑了…散步的人很多)
     "|(孩|人|学生)[^|]{0,4}(跑来跑去|走来走去)|(散步|走路|过路|遛弯|锻炼)的人(很|特别|挺|非常)?多"
+    # a crowd waiting there (好多人等车)
+    "|(好多|很多|一群|一堆|不少)人在?(等车|排队|候车)"
 )
 # Something lying across a road now (横在路中间, 撒了半条路): a danger now, unless the text says it has lain
 # there for days (路中间有个大坑，好几天了): then it is a standing hazard.
@@ -456,9 +463,13 @@ def _obstacle_now(text: str, start: int = 0) -> bool:
 
 
 # A thing about to fall right over a way people use (风一吹就要掉，底下是人行道): a danger minutes away.
-_ABOUT_TO_FALL = re.compile("(就要|快要|马上就?要?)(掉|倒|塌|砸)|快(掉|倒|塌)(下来|了)|正[^|]{0,10}(倒|歪|掉|塌)")
+# ... or swinging loose in the wind (窗框整扇松了在风里甩，下面是上学的路)
+_ABOUT_TO_FALL = re.compile(
+    "(就要|快要|马上就?要?)(掉|倒|塌|砸)|快(掉|倒|塌)(下来|了)|正[^|]{0,10}(倒|歪|掉|塌)"
+    "|(风里|风中)[^|]{0,2}(甩|晃|摆|荡)|(甩|晃|摆|荡)来(甩|晃|摆|荡)去|随时(要|会|可能|都会|都可能)?(掉|倒|塌|砸)"
+)
 _WAY_BELOW = re.compile(
-    "(底下|下面|下边|正对着)[^|]{0,3}(人行道|马路|公交站|路|街|大门|门口|出入口|通道|操场)|车来车往"
+    "(底下|下面|下边|正对着|旁边就是|边上就是)[^|]{0,5}(人行道|马路|公交站|路|街|大门|门口|出入口|通道|操场)|车来车往"
 )
 
 
@@ -479,7 +490,13 @@ _GO_OVER_AFTER = ("一看", "看", "了", "帮", "扶", "拉", "叫", "问", "�
 _AGE = re.compile("[0-9]+(岁|多岁|出头)|[一二三四五六七八九十几]+(岁|多|出头|了|\\|)")
 
 
+# 上次说的那堆杂物, 还是上次那家, 上回说的那个尾随我的人: the earlier call, not the time of what happens now.
+_EARLIER_REPORT = re.compile("(打电话|电话里|跟你们|向你们|给你们)?(说|报|反映|投诉|提|讲)(过)?的|那(家|户|人|伙|帮|个人|个男|个女|男的|女的)")
+
+
 def _is_time_word(text: str, m: re.Match) -> bool:
+    if m.group() in ("上次", "上回"):
+        return not _EARLIER_REPORT.match(text, m.end())
     if m.group() == "今年":
         return not _AGE.match(text, m.end())
     if m.group() != "过去":
@@ -587,7 +604,7 @@ _NOT_AFTER_ALL = re.compile("其实|结果|原来|根本没|不是|一看|看是
 # 安全事故; 是冬泳爱好者在正常锻炼，没有险情).
 _FALSE_ALARM = re.compile(
     "恶作剧|是骗子|骗(人|他|我|她|你)的|误报|(一场|引起的|是|系)误会|(没有|无|未见)(任何)?(险情|火情)"
-    "|未发生[^|]{0,4}(事故|险情|火灾)|(无|没有)(泄漏|泄露)|正常作业|正常锻炼|什么事(都|也)没有(?!做|管|干)"
+    "|未发生[^|]{0,4}(事故|险情|火灾)|(无|没有|没)(泄漏|泄露|漏气)|(查|测)[^|]{0,3}[|]?没(有)?漏(?=[|]|$)|正常作业|正常锻炼|什么事(都|也)没有(?!做|管|干)"
     "|啥事(都|也)?没有(?!做|管|干)|(已|已经)?澄清|(家|家里|屋里|店里|仓库)[^|]{0,2}好好的|(?<!是)不是(山火|火灾|火情|真的|真事)"
     # a rumour or a scam (是谣言，可大家还在群里传; 打给儿子他好好的在上班，应该是诈骗), steam taken for smoke
     "|" + _RUMOUR + "|诈骗|好好(的|地)在|是[^|]{0,8}(水蒸气|蒸汽|水汽|的白汽|的白气)"
@@ -598,12 +615,16 @@ _FALSE_ALARM = re.compile(
     # the caller takes the report back (是我看错了，是对面楼在熏腊肉; 是我们搞错了，不用派人来了); not a slip over a
     # detail (不是808，是806，我看错了门牌)
     "|(看|搞|弄|听)错了(?=[|]|$)|不用(派人|来人|你们来|来了|过来了|找了|叫车了|叫救护车了)"
+    # ... the report does not count (刚才报的着火不算啊); the fight was acted for a camera (原来是人家在那拍短视频)
+    "|(?<!算)不算(啊|了|数|哈)?(?=[|]|$)|(报|说)的[^|]{0,4}撤(了|销|回)|(原来|其实|人家)[^|]{0,6}(拍|录|演|排练)(短视频|视频|电影|电视剧|戏|节目)"
 )
 
 
 def _mistaken(text: str, c_start: int, start: int, end: int, word: str) -> bool:
     before = text[c_start:start]
     if re.search("(?<!是)不是[^|]{0,4}$", before):  # 那股烧焦味不是我们家着火
+        return True
+    if before.endswith(("假装", "装作", "佯装")):  # 几个小伙子假装打架 (for a camera)
         return True
     if any(t in before for t in _TURNS_OUT):
         return True

@@ -1530,3 +1530,61 @@ def test_urgency__a_doubted_text_keeps_its_outage_and_its_categorys_urgency():
     # the category says such matters are urgent: the agent confirms, the deadline stays the category's
     hinted = assess("中暑了应该怎么处理？我想给车间里的工人讲一讲。", "emergency", model=_Doubtful(0.02))
     assert hinted.urgency == "emergency" and hinted.referral is None and hinted.review, hinted
+
+
+@pytest.mark.parametrize("text, referral", [
+    ("上次说的那堆杂物着了，烟大得看不见人！", "119"),
+    ("又在打了！还是上次那家，男的掐着女的脖子！", "110"),
+    ("上回说的那个尾随我的人又跟着我了，就在我身后二十米，我在滨河路公交站，我好害怕，请马上帮我联系警察。", "110"),
+])
+def test_urgency__the_earlier_call_a_caller_refers_to_does_not_date_what_happens_now(text, referral):
+    result = assess(text, None, model=_Suspicious())
+    assert result.urgency == "emergency" and (result.referral or "119") == referral, result
+
+
+@pytest.mark.parametrize("text", [
+    "上次那个火灾把墙熏黑了，到现在没人修",
+    "上次着火的那家又在楼道里堆纸箱",
+])
+def test_urgency__the_last_time_something_happened_still_dates_it(text):
+    assert assess(text, None, model=_Suspicious()).urgency != "emergency"
+
+
+@pytest.mark.parametrize("text", [
+    "楼道窗框整扇松了在风里甩，下面是上学的路",
+    "路灯杆被撞歪了 斜着 随时要倒 旁边就是公交站 好多人等车",
+])
+def test_urgency__a_thing_swinging_or_about_to_fall_over_a_way_people_use_is_live(text):
+    assert assess(text, None, model=_Suspicious()).urgency == "emergency"
+    assert assess("窗框松了，刮风的时候会晃", None, model=_Suspicious()).urgency != "emergency"
+
+
+def test_urgency__a_gas_smell_a_shut_valve_did_not_clear_is_live():
+    result = assess("厨房里一股很冲的煤气味，关了阀门还是冲鼻子，家里十几口人在等年夜饭，怎么办？", None)
+    assert result.urgency == "emergency", result
+
+
+@pytest.mark.parametrize("text", [
+    "刚才报的着火不算啊，是邻居家烧炕冒的烟。",
+    "楼下那帮人拿着刀在喊，我以为是打架，原来在拍短视频，旁边架着摄像机",
+    "喂 你好 我刚才报了一个警 说广场那边有人打架 拿刀 我过去又看了一眼 是在拍电视剧 旁边有摄像机 我刚才报的那个撤了吧 没事了",
+    "闻到一股煤气味 燃气公司来查了 没漏 是楼下在熬中药",
+    "刚才打电话说闻到煤气味，燃气公司的人来查过了，是下水道反上来的味，没漏气",
+    "楼里烟感全坏了，按了没反应",
+    "刚刚被困电梯 出来了 物业说这部电梯接着用 我家十八楼 我不敢坐",
+    "刚才楼上老人摔了 一二零拉走了 他家门还开着 没人 谁来管",
+    "楼上漏水 我家天花板泡得一块块往下掉皮 楼上不开门",
+])
+def test_urgency__a_report_taken_back_acted_checked_or_over_in_new_words_is_no_emergency(text):
+    result = assess(text, None)
+    assert result.urgency != "emergency" and result.referral is None, result
+
+
+@pytest.mark.parametrize("text, referral", [
+    ("百货大楼的扶梯突然往下加速，上面还站着好几个人，急停按钮按了没反应，大家都在往下跑", None),
+    ("十字路口一辆拉煤气罐的小货车跟出租车追尾，两辆车停在路口正中间，罐子没漏，两个司机都没事，红绿灯那儿已经乱成一锅粥了", "122"),
+    ("楼下广场有人打架，拿着砖头砸，围观的人都在拍视频，没人拉", "110"),
+])
+def test_urgency__a_stop_button_that_fails_a_tank_that_holds_or_bystanders_filming_keep_it_live(text, referral):
+    result = assess(text, None)
+    assert result.urgency == "emergency" and (referral is None or result.referral == referral), result
