@@ -1,9 +1,10 @@
-"""Cantonese written as spoken (佢喺度跌咗落嚟，而家唔郁): its function words in Mandarin, for the urgency rules.
+"""Cantonese and Wu written as spoken: their function words in Mandarin, for the urgency rules.
 
 The rules read Mandarin cue words and time words (现在, 还在, 掉下来, 没事); a caller from the south who types
-as she speaks writes 而家, 仲喺度, 跌落嚟, 冇事. Session 22's blind set of such callers lost 13 of 100 live
-calls. Only a text with at least two of the dialect's own characters is rewritten: 系, 行 and 企 are
-Mandarin words too, and a Mandarin text keeps every character.
+as she speaks writes 而家, 仲喺度, 跌落嚟, 冇事 (Cantonese) or 一直勿动, 伊勒海打人, 没事体 (Shanghai, Suzhou,
+Ningbo). Session 22's blind set of Cantonese-speaking callers lost 13 of 100 live calls. Only a text with at
+least two of a dialect's own marks is rewritten: 系, 行 and 企 are Mandarin words too, and a Mandarin text keeps
+every character.
 """
 
 from __future__ import annotations
@@ -25,11 +26,29 @@ _WORDS = {
     "喺": "在", "咗": "了", "佢": "他", "唔": "不", "冇": "没", "嘅": "的", "啲": "些", "嚟": "来", "嗰": "那",
     "仲": "还", "睇": "看", "嘢": "东西", "系": "是", "食": "吃", "斩": "砍", "匿": "躲",
 }
-_WORD = re.compile("|".join(sorted(map(re.escape, _WORDS), key=len, reverse=True)))
+# Wu (Shanghainese and its neighbours): 勿 and 伊 are classical Mandarin too (请勿吸烟, 伊人), hence two marks.
+_WU_MARKERS = re.compile("[侬伐搿覅]|阿拉|伊拉|辰光|交关|事体|勒海|辣海|哪能|啥人|勿")
+_WU_WORDS = {
+    "没事体": "没事", "事体": "事情", "阿拉": "我们", "伊拉": "他们", "侬": "你", "伊": "他", "勿要": "不要", "覅": "不要",
+    "勿": "不", "弗": "不", "搿个": "这个", "搿": "这", "啥人": "谁", "辰光": "时候", "交关": "很", "晓得伐": "知道吗",
+    "晓得": "知道", "勒海": "在", "辣海": "在", "勒浪": "在", "哪能办": "怎么办", "哪能": "怎么", "一歇": "一会儿",
+    "物事": "东西", "小囡": "小孩", "囡囡": "孩子", "掼倒": "摔倒", "掼了一跤": "摔了一跤", "跑脱": "跑了", "逃脱": "逃了",
+    "老早": "早就", "今朝": "今早", "昨日": "昨天",
+}
+
+
+def _rewriter(words: dict[str, str]):
+    pattern = re.compile("|".join(sorted(map(re.escape, words), key=len, reverse=True)))
+    return lambda text: pattern.sub(lambda m: words[m.group()], text)
+
+
+_DIALECTS = ((_MARKERS, _rewriter(_WORDS)), (_WU_MARKERS, _rewriter(_WU_WORDS)))
 
 
 def to_mandarin(text: str) -> str:
-    """``text`` with Cantonese function words in Mandarin when it is written in Cantonese, else unchanged."""
-    if len(_MARKERS.findall(text)) < 2:
-        return text
-    return _WORD.sub(lambda m: _WORDS[m.group()], text)
+    """``text`` with Cantonese or Wu function words in Mandarin when it is written in that dialect, else
+    unchanged."""
+    for markers, rewrite in _DIALECTS:
+        if len(markers.findall(text)) >= 2:
+            text = rewrite(text)
+    return text

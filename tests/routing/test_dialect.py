@@ -1,4 +1,4 @@
-"""routing.dialect: Cantonese as typed, read in Mandarin by the urgency rules."""
+"""routing.dialect: Cantonese and Wu as typed, read in Mandarin by the urgency rules."""
 
 import pytest
 
@@ -34,3 +34,29 @@ def test_urgency__a_live_emergency_told_in_cantonese_is_live(text):
 def test_urgency__a_cantonese_story_that_is_over_is_no_emergency(text):
     result = assess(text, None)
     assert result.urgency != "emergency", result
+
+
+def test_to_mandarin__rewrites_a_wu_text():
+    assert to_mandarin("阿拉爷爷跌倒了,叫伊勿应") == "我们爷爷跌倒了,叫他不应"
+
+
+@pytest.mark.parametrize("text", [
+    "公共场所请勿吸烟，伊人已去",  # 勿 and 伊 are classical Mandarin too: marks of Wu, not proof
+    "小区门口请勿停车，违者拖走",
+])
+def test_to_mandarin__leaves_classical_mandarin_alone(text):
+    assert to_mandarin(text) == text
+
+
+@pytest.mark.parametrize("text", [
+    "阿拉同事吃了两口虾,喉咙就肿起来了,现在透勿过气,脸也紫了",
+    "电梯停在两层当中,阿拉四个人关牢辣里厢,有一个孕妇透勿过气了",
+])
+def test_urgency__a_live_emergency_told_in_wu_is_live_without_review(text):
+    result = assess(text, None)
+    assert result.urgency == "emergency" and not result.review, result
+
+
+def test_urgency__a_wu_story_that_is_over_is_no_emergency():
+    text = "我在上海长宁区开一家小面馆,刚刚中午辰光隔壁电瓶车店短路冒烟,消防车来了十分钟就弄好了,现在已经没事体了"
+    assert assess(text, None).urgency != "emergency"
