@@ -1588,3 +1588,54 @@ def test_urgency__a_report_taken_back_acted_checked_or_over_in_new_words_is_no_e
 def test_urgency__a_stop_button_that_fails_a_tank_that_holds_or_bystanders_filming_keep_it_live(text, referral):
     result = assess(text, None)
     assert result.urgency == "emergency" and (referral is None or result.referral == referral), result
+
+
+# Session 24, second batch (blind sets 109-116): outdoor workers, homemakers, wage disputes, appliances, Wu
+# speakers, underground spaces, distress, older people's text messages.
+@pytest.mark.parametrize("text", [
+    "挖掘机把路边电线杆碰歪了，杆子斜着往人行道倒，电线绷得紧紧的。",  # leaning onto a way
+    "从窗口看到马路对面一个老伯伯倒在公交站边上,一直勿动,没人管",  # someone lying collapsed: no standing defect
+])
+def test_urgency__a_pole_falling_onto_a_walkway_or_someone_collapsed_by_the_road_is_live(text):
+    assert assess(text, None, model=_Suspicious()).urgency == "emergency"
+    # a pole leaning a little that will not fall soon is a repair
+    leaning = "十字路口那根路灯杆底座锈穿了，杆子往马路这边歪了一点，应该一时半会儿倒不了，请路灯所来换"
+    assert assess(leaning, None, model=_Suspicious()).urgency != "emergency"
+
+
+def test_urgency__getting_more_and_more_confused_is_no_burnt_pan():
+    text = ("刚才就听见厨房哐当一声，跑过去一看他从梯子上摔下来了，腿扭成那个样子，动都不敢动，还说头晕，刚刚吐了一地，"
+            "叫他还能答应，但是越来越迷糊了。")
+    result = assess(text, None)
+    assert result.urgency == "emergency" and result.referral == "120", result
+    assert assess("闻到焦味，以为着火了，原来是楼下邻居烤糊了东西", None).urgency != "emergency"
+
+
+@pytest.mark.parametrize("text", [
+    "说有人跳楼那个是假的，是楼上工人扔下来一袋水泥，底下没有人",
+    "刚才充电宝冒烟，我已经扔进水桶里了，没烟了，想投诉这个牌子",
+    "刚才电暖器冒火星，拔了插头就好了，商家该不该退？",
+    "刚才有个老太太在我们停车场摔了一跤，她儿子已经开车带她去医院了，人能走能说话，想问她落下的袋子怎么交还",
+])
+def test_urgency__a_rumour_denied_a_device_that_stopped_or_someone_already_taken_to_hospital_is_over(text):
+    result = assess(text, None)
+    assert result.urgency != "emergency" and result.referral is None, result
+
+
+def test_urgency__someone_to_be_taken_to_hospital_is_not_over():
+    text = "我是出租车司机，刚拉了个大姐，说她喝了农药，让我赶紧送她去医院，她刚才开始吐了，手在发抖"
+    assert assess(text, None).referral == "120"
+
+
+@pytest.mark.parametrize("text", [
+    "嗯 那个 小区门口那棵大树 有一根大枝子枯死了 风大的时候晃 现在底下已经用绳子围起来了 人都不从底下走了 想请园林来修剪掉",
+    "喂 你好 小区里那个儿童游乐场 秋千的链子锈得厉害 快断了 我已经把孩子们都叫开了 在上面贴了个条子 不让玩了 麻烦你们来换",
+])
+def test_urgency__a_danger_people_are_already_kept_away_from_is_a_repair(text):
+    assert assess(text, None, model=_Suspicious()).urgency != "emergency"
+
+
+def test_urgency__children_who_come_back_after_being_sent_away_are_still_exposed():
+    text = ("村里公共厕所旁边的化粪池盖板塌了一个大洞，里面是很深的粪水，现在几个小孩就在洞边上玩，家长都不在，"
+            "我把他们赶走了他们又回来，旁边就是小学，能不能马上来人把这个洞围起来")
+    assert assess(text, None).urgency == "emergency"
