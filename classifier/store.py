@@ -220,12 +220,16 @@ class ModelStore:
 
     def loadable_version(self) -> tuple[str | None, ModelLoadError | None]:
         """The current version if it loads safely, else None with why it was refused (never loaded then:
-        the caller trains a replacement and says so)."""
+        the caller trains a replacement and says so). Both forms are checked: the skops file (retraining
+        judges its challenger against it) and, when the version has one, the arrays form serving processes
+        load; a spoiled arrays file would otherwise leave every process on the rules alone until a retrain."""
         current = self.current_version()
         if current is None:
             return None, None
         try:
             self.load(current)
+            if self.metadata(current).get(INFERENCE_FILES_KEY):
+                self.load_inference(current)
         except ModelLoadError as exc:
             return None, exc
         return current, None

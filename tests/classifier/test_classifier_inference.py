@@ -209,3 +209,19 @@ def test_sparse_dense_product__equals_the_dense_product_with_empty_rows_and_any_
     assert (np.diff(X.indptr) == 0).any()
     expected = X.toarray() @ weights.astype(np.float64)
     np.testing.assert_allclose(inference.sparse_dense_product(X, weights), expected, rtol=0, atol=1e-12)
+
+
+def test_loadable_version__refuses_a_spoiled_arrays_file__and_up_trains_a_replacement(demo_store, tmp_path):
+    store, version_dir = _copy_version(*demo_store, tmp_path)
+    arrays = version_dir / INFERENCE_ARRAYS_FILE
+    data = bytearray(arrays.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    arrays.write_bytes(bytes(data))
+    assert store.load(version_dir.name)  # the skops file alone is sound
+    current, refused = store.loadable_version()
+    assert current is None and isinstance(refused, ModelLoadError) and "完整性校验失败" in str(refused)
+    vocabulary = load_city_vocabulary(DEMO_CITY)
+    replacement = ensure_model(store, DEMO_CITY / "seed_examples.csv", vocabulary.words,
+                               vocabulary.category_keywords)
+    assert replacement != version_dir.name and store.current_version() == replacement
+    assert store.load_inference(replacement)[0] is not None

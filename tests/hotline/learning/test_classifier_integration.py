@@ -317,3 +317,19 @@ def test_urgency_examples__a_missing_file_is_a_configuration_error_naming_it(mak
     app = make_app(URGENCY_EXAMPLES=str(tmp_path / "calls.csv"))
     with pytest.raises(ConfigError, match="HOTLINE_URGENCY_EXAMPLES.*calls.csv"):
         urgency_examples(app)
+
+
+def test_urgency_store__a_spoiled_arrays_file_is_replaced_by_up(make_app, tmp_path, trained_store):
+    from classifier.store import INFERENCE_ARRAYS_FILE
+    from hotline.learning.service import current_urgency_model, ensure_urgency_model, urgency_store
+
+    models = tmp_path / "models"
+    shutil.copytree(trained_store, models)
+    app = make_app(MODEL_DIR=str(models))
+    store = urgency_store(app)
+    spoiled = store.current_version()
+    arrays = store.versions_dir / spoiled / INFERENCE_ARRAYS_FILE
+    arrays.write_bytes(arrays.read_bytes()[:-100])  # cut short, as by a full disk
+    assert store.loadable_version()[0] is None
+    version = ensure_urgency_model(app)
+    assert version != spoiled and current_urgency_model(app) is not None
