@@ -319,6 +319,19 @@ def test_urgency_examples__a_missing_file_is_a_configuration_error_naming_it(mak
         urgency_examples(app)
 
 
+def test_routing__cue_words_the_model_is_sure_are_no_emergency_go_to_triage_without_a_service(modelled_app, actors):
+    client = modelled_app.test_client()
+    people = cast(actors)
+    text = ("我在城中村租房住，签合同的时候房东加了一条，说屋里着火了租客全赔，我想问问租客能不能买火灾险，"
+            "万一哪天着火把房东的东西烧了，是不是真要我全赔")
+    ticket = ok(client.post("/api/v1/tickets", headers=people.agent, json={
+        "channel": "phone", "content": text, "address": "朝阳区望京西园三区"}))
+    assert ticket["status"] == "triage", ticket  # a person decides: never dispatched on cue words
+    assert ticket["urgency"] != "emergency" and ticket["referral"] is None, ticket
+    assert "模型判断不像正在发生的紧急情况" in ticket["routing_reason"]
+    assert "如属实应转火警（119）" in ticket["routing_reason"]
+
+
 def test_urgency_store__a_spoiled_arrays_file_is_replaced_by_up(make_app, tmp_path, trained_store):
     from classifier.store import INFERENCE_ARRAYS_FILE
     from hotline.learning.service import current_urgency_model, ensure_urgency_model, urgency_store
