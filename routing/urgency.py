@@ -315,7 +315,9 @@ _PAST_DATED = tuple(w for w in _PAST if w != "过去")
 _PRESENT = word_list(
     "正在 现在 刚刚 刚才 刚 此刻 目前 今天 今晚 今早 眼下 还在 尚在 仍在 马上 立刻 越来越 一直在 还停在 "
     # found on waking (早上起来…叫不醒), the caller on the spot (我在现场等着)
-    "早上起来 在现场"
+    "早上起来 在现场 "
+    # a leak or a jet that does not stop (安全阀一直往外喷汽)
+    "一直往外"
 )
 
 

@@ -1639,3 +1639,12 @@ def test_urgency__children_who_come_back_after_being_sent_away_are_still_exposed
     text = ("村里公共厕所旁边的化粪池盖板塌了一个大洞，里面是很深的粪水，现在几个小孩就在洞边上玩，家长都不在，"
             "我把他们赶走了他们又回来，旁边就是小学，能不能马上来人把这个洞围起来")
     assert assess(text, None).urgency == "emergency"
+
+
+def test_urgency__a_jet_that_does_not_stop_is_going_on_now__the_fear_it_bursts_is_no_mere_worry():
+    boiler = "凯瑞酒店工程部：锅炉房压力表到红线了，安全阀一直往外喷汽，手动泄不下来，怕炸。"
+    assert assess(boiler, None, model=_Suspicious()).urgency == "emergency"
+    smoke = "关于独居老人家冒烟：对门王奶奶家的门缝一直往外冒烟，闻着像烧糊了"
+    assert assess(smoke, None).referral == "119"
+    # a worry about a boiler that is not venting now stays a worry
+    assert assess("锅炉房那台老锅炉用了二十年了，怕哪天炸了", None, model=_Suspicious()).urgency != "emergency"
