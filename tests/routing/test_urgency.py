@@ -1648,3 +1648,11 @@ def test_urgency__a_jet_that_does_not_stop_is_going_on_now__the_fear_it_bursts_i
     assert assess(smoke, None).referral == "119"
     # a worry about a boiler that is not venting now stays a worry
     assert assess("锅炉房那台老锅炉用了二十年了，怕哪天炸了", None, model=_Suspicious()).urgency != "emergency"
+
+
+@pytest.mark.parametrize("text", [
+    "楼上阳台的花架松了，摇摇晃晃，下面就是小区出入口。",
+    "下班高峰，路灯杆底座锈断了，被风吹得来回晃，随时会砸到自行车道上",
+])
+def test_urgency__a_loose_thing_rocking_over_an_entrance_or_a_cycle_lane_is_live(text):
+    assert assess(text, None, model=_Suspicious()).urgency == "emergency"
