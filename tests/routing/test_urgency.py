@@ -1656,3 +1656,30 @@ def test_urgency__a_jet_that_does_not_stop_is_going_on_now__the_fear_it_bursts_i
 ])
 def test_urgency__a_loose_thing_rocking_over_an_entrance_or_a_cycle_lane_is_live(text):
     assert assess(text, None, model=_Suspicious()).urgency == "emergency"
+
+
+# Session 24, third batch (blind sets 117-124, measured on the session's final rules before reading).
+@pytest.mark.parametrize("text", [
+    "天桥护栏一截松了在晃，桥上人挤人",
+    "工地塔吊就在养老院头顶上转，吊着的一捆钢管一直晃，绳子好像要松了",
+])
+def test_urgency__a_loose_thing_with_a_crowd_on_it_or_a_load_over_heads_is_live(text):
+    assert assess(text, None).urgency != "emergency"  # no cue word: the model decides
+    assert assess(text, None, model=_Suspicious()).urgency == "emergency"
+
+
+@pytest.mark.parametrize("text", [
+    "撤回撤回 刚报的打架是在拍短剧 有摄像机的 我人傻了",
+    "说小孩被抱走那个，是孩子外婆接走的，家里人没打招呼，误会一场。",
+    "不用派车了，我爸刚才是腿麻了起不来，现在能走了。",
+    "墙刚塌了，人都撤开了没伤着，请城管来定责。",
+    "刚刚有个大爷在夜市晕倒，已经被120拉走了，他的三轮车和一车货还在这，谁来管？",
+    "一个小时前有人撬了村部的门，偷了两台电脑，人早跑了，请派出所来取证。",
+])
+def test_urgency__acted_a_misunderstanding_recovered_cleared_or_long_gone_is_over(text):
+    result = assess(text, None)
+    assert result.urgency != "emergency" and result.referral is None, result
+
+
+def test_urgency__the_attacker_still_here_keeps_it_live():
+    assert assess("刚才有人在我店里打人，打人的那个还在这", None).referral == "110"
