@@ -26,8 +26,9 @@ _WORDS = {
     "喺": "在", "咗": "了", "佢": "他", "唔": "不", "冇": "没", "嘅": "的", "啲": "些", "嚟": "来", "嗰": "那",
     "仲": "还", "睇": "看", "嘢": "东西", "系": "是", "食": "吃", "斩": "砍", "匿": "躲",
 }
-# Wu (Shanghainese and its neighbours): 勿 and 伊 are classical Mandarin too (请勿吸烟, 伊人), hence two marks.
-_WU_MARKERS = re.compile("[侬伐搿覅]|阿拉|伊拉|辰光|交关|事体|勒海|辣海|哪能|啥人|勿")
+# Wu (Shanghainese and its neighbours): 勿 and 伊 are classical Mandarin too (伊人, 勿忘), hence two marks, and
+# the notice's 请勿 (请勿吸烟，请勿停车) is none.
+_WU_MARKERS = re.compile("[侬伐搿覅]|阿拉|伊拉|辰光|交关|事体|勒海|辣海|哪能|啥人|(?<!请)勿(?!忘)")
 _WU_WORDS = {
     "没事体": "没事", "事体": "事情", "阿拉": "我们", "伊拉": "他们", "侬": "你", "伊": "他", "勿要": "不要", "覅": "不要",
     "勿": "不", "弗": "不", "搿个": "这个", "搿": "这", "啥人": "谁", "辰光": "时候", "交关": "很", "晓得伐": "知道吗",

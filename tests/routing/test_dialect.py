@@ -43,6 +43,7 @@ def test_to_mandarin__rewrites_a_wu_text():
 @pytest.mark.parametrize("text", [
     "公共场所请勿吸烟，伊人已去",  # 勿 and 伊 are classical Mandarin too: marks of Wu, not proof
     "小区门口请勿停车，违者拖走",
+    "公共场所请勿吸烟，请勿停车，请勿靠近",  # a notice's 请勿, however often, is no Wu
 ])
 def test_to_mandarin__leaves_classical_mandarin_alone(text):
     assert to_mandarin(text) == text
