@@ -117,12 +117,16 @@ def _copy_version(store: ModelStore, version: str, tmp_path: Path) -> tuple[Mode
     return ModelStore(target), target / "versions" / version
 
 
+def _flip_a_byte(path: Path) -> None:
+    """Spoil a file as a bad disk or a tamperer would: one byte in its middle changed."""
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    path.write_bytes(bytes(data))
+
+
 def test_load_inference__refuses_a_tampered_arrays_file(demo_store, tmp_path):
     store, version_dir = _copy_version(*demo_store, tmp_path)
-    arrays = version_dir / INFERENCE_ARRAYS_FILE
-    data = bytearray(arrays.read_bytes())
-    data[len(data) // 2] ^= 0xFF
-    arrays.write_bytes(bytes(data))
+    _flip_a_byte(version_dir / INFERENCE_ARRAYS_FILE)
     with pytest.raises(ModelLoadError, match="完整性校验失败"):
         store.load_inference(version_dir.name)
 
@@ -213,10 +217,7 @@ def test_sparse_dense_product__equals_the_dense_product_with_empty_rows_and_any_
 
 def test_loadable_version__refuses_a_spoiled_arrays_file__and_up_trains_a_replacement(demo_store, tmp_path):
     store, version_dir = _copy_version(*demo_store, tmp_path)
-    arrays = version_dir / INFERENCE_ARRAYS_FILE
-    data = bytearray(arrays.read_bytes())
-    data[len(data) // 2] ^= 0xFF
-    arrays.write_bytes(bytes(data))
+    _flip_a_byte(version_dir / INFERENCE_ARRAYS_FILE)
     assert store.load(version_dir.name)  # the skops file alone is sound
     current, refused = store.loadable_version()
     assert current is None and isinstance(refused, ModelLoadError) and "完整性校验失败" in str(refused)

@@ -134,20 +134,17 @@ def test_urgency_bootstrap__trains_once_and_keeps_the_version(make_app, tmp_path
     assert meta["n_city_ordinary"] > 500 and meta["threshold"] == current_urgency_model(app).threshold
 
 
-def test_urgency_store__refuses_a_replaced_model_file(make_app, tmp_path, trained_store):
+def test_urgency_store__refuses_a_replaced_model_file(modelled_app, trained_store):
     from classifier.store import ModelLoadError
     from hotline.learning.service import URGENCY_STORE_DIR, urgency_store
 
-    models = tmp_path / "models"
-    shutil.copytree(trained_store, models)
-    app = make_app(MODEL_DIR=str(models))
-    store = urgency_store(app)
+    store = urgency_store(modelled_app)
     version = store.current_version()
     (store.versions_dir / version / "model.skops").write_bytes(
         (trained_store / "versions" / "v0001" / "model.skops").read_bytes())  # a classifier, not ours
     with pytest.raises(ModelLoadError):
         store.load(version)
-    assert (models / URGENCY_STORE_DIR).is_dir()
+    assert (Path(modelled_app.config["MODEL_DIR"]) / URGENCY_STORE_DIR).is_dir()
 
 
 def test_serving__predicts_with_the_arrays_forms_of_both_models(modelled_app):
@@ -159,7 +156,7 @@ def test_serving__predicts_with_the_arrays_forms_of_both_models(modelled_app):
     assert isinstance(current_urgency_model(modelled_app), CompiledUrgencyModel)
 
 
-def test_up__writes_the_arrays_form_of_models_saved_before_it(make_app, tmp_path, trained_store):
+def test_up__writes_the_arrays_form_of_models_saved_before_it(modelled_app):
     """Versions saved with a skops file only still serve, and `up` (ensure_*) adds their arrays form."""
     import json
 
@@ -171,9 +168,7 @@ def test_up__writes_the_arrays_form_of_models_saved_before_it(make_app, tmp_path
         urgency_store,
     )
 
-    models = tmp_path / "models"
-    shutil.copytree(trained_store, models)
-    app = make_app(MODEL_DIR=str(models))
+    app = modelled_app
     stores = (model_store(app), urgency_store(app))
     for store in stores:
         directory = store.versions_dir / store.current_version()
@@ -332,13 +327,11 @@ def test_routing__cue_words_the_model_is_sure_are_no_emergency_go_to_triage_with
     assert "如属实应转火警（119）" in ticket["routing_reason"]
 
 
-def test_urgency_store__a_spoiled_arrays_file_is_replaced_by_up(make_app, tmp_path, trained_store):
+def test_urgency_store__a_spoiled_arrays_file_is_replaced_by_up(modelled_app):
     from classifier.store import INFERENCE_ARRAYS_FILE
     from hotline.learning.service import current_urgency_model, ensure_urgency_model, urgency_store
 
-    models = tmp_path / "models"
-    shutil.copytree(trained_store, models)
-    app = make_app(MODEL_DIR=str(models))
+    app = modelled_app
     store = urgency_store(app)
     spoiled = store.current_version()
     arrays = store.versions_dir / spoiled / INFERENCE_ARRAYS_FILE
