@@ -66,7 +66,7 @@ _CUES: list[_Cue] = [
         "referral",
         "119",
         "着火 起火 失火 火灾 大火 火势 浓烟 烧起来 爆炸 冒火 自燃 烧着了 着了火 火很大 火大得很 明火 火苗 "
-        "往外冒火 救火 都是火 放火 越烧越 火往 火光",
+        "往外冒火 救火 都是火 放火 越烧越 火往 火光 烧到",
         # 消防车 is weak: callers name the engine after the fire too (消防车把绿化带压坏了)
         weak="消防车 冒烟 冒黑烟 燃烧 烧焦味 焦糊味 焦味 着了",
     ),
@@ -137,7 +137,9 @@ _DECOYS = word_list(
     "往下掉皮 "
     # a detector that does not respond to its test button (烟感全坏了，按了没反应); not a stop button that fails
     # while people are on the escalator (急停按钮按了没反应)
-    "测试按钮按了没反应 测试按钮没反应 测试没反应 坏了|按了没反应"
+    "测试按钮按了没反应 测试按钮没反应 测试没反应 坏了|按了没反应 "
+    # a tree or a sign fallen on a car (树倒了砸车上): no one smashing cars
+    "砸车上 砸到车上 砸在车上"
 )
 _CUE_BY_WORD = {c.word: c for c in _CUES}
 _CUE_PATTERN = re.compile(
@@ -208,7 +210,7 @@ _AFTERMATH = word_list(
 # "到现在" is aftermath (到现在还没修, 到现在都是黑的), except after a verb of something still going on
 # ("从地铁站跟到现在，我躲在…", "堵到现在").
 _AFTERMATH_PATTERN = re.compile(
-    "(?<![跟追守蹲堵闹打吵烧流疼干])到现在(?!(还|都)(在|没醒|没出来|没找到|没回来|没走|困|昏|不醒|没停))"
+    "(?<![跟追守蹲堵闹打吵烧流疼干])到现在(?!(还|都)?(在|没醒|没出来|没找到|没回来|没走|困|昏|不醒|没停))"
 )
 # The danger told is over now ("刚才晕了一下，现在缓过来了", "落水的已经被捞上来了", "冒了个火花，没着也没烟"):
 # the caller reports it afterwards, unless something is still going on after it ("人都没事，后面车还在往这冲").
@@ -220,7 +222,7 @@ _RESOLVED = re.compile(
     "(?<![管理听修][|])(现在|已经|又)(缓过来|醒了|醒过来|好了|好多了|没事|找到|找着|回来了|恢复)|缓过来了|没什么事了"
     "|不用(叫)?救护车|不需要救护车|不用报警|已经(被)?(捞|救)(上来|出来)"
     "|(救护车|120|一二零|幺二零)[^|]{0,3}(拉走|接走|送走|带走|拉去|送去)|没(关|困)着人|没(砸|撞|伤|碰)(着|到)人|没着也没烟|没烧起来"
-    "|(自己|已经)[^|]{0,4}出来了|(?<=[|])出来了(?=[|]|$)|已经[^|]{0,4}(拉走|拖走|运走|清走|锯开|修好|关了|关掉|灭了|扑灭|送走|带走)"
+    "|(自己|已经)[^|]{0,4}出来了|(?<=[|])出来了(?=[|]|$)|已经[^|]{0,4}(拉走|拖走|运走|清走|锯开|修好|关了(?![^|]{0,2}[0-9一二两三四五六七八九十半几好]+多?(分钟|个?小时|个?钟头))|关掉|灭了|扑灭|送走|带走)"
     "|没大事|人没事|不用了|自己又开了|(好在|幸好|还好)[^|]{0,3}没(伤|摔|砸|事)|说不(疼|痛)了|不用派人|(拉|送)到医院|送医院了|人都没事|都没事了|放出来了|拉开了|缝(好|上)|没大碍"
     "|没(啥|什么)大事|抽干|没(有)?烟了|不冒烟了|(现在|已经)能(走|站|动|说话)了|(人|大家)(都)?撤(开|离|出来)了|(早|早就)跑(了|没影)|(拔|关|断|拉)[^|]{0,6}就好了|已经[^|]{0,6}(带|送|拉)[^|]{0,3}去(了)?医院|(带|送|拉)[^|]{0,3}去医院了|包扎好|私了|拍出来了|跟没事人一样|精神(挺好|好着|还好)|虚惊一场"
     "|已(经)?被[^|]{0,6}(扑灭|救出|救上来|抓住|抓到|控制住)|(已经|已)[^|]{0,4}(抓住|抓到|拿回来)|(小偷|贼|人|他|嫌疑人)(也|都)(抓住|抓到)了"
@@ -243,11 +245,11 @@ _RESOLVED = re.compile(
     # taken away by the police or the family, not by a stranger (有个男的把孩子带走了 is live)
     "|(警察|民警|交警|保安|派出所|家人|家长|救护车|120)[^|]{0,2}(把|将)[^|]{0,10}(带走|拉走|接走|送走)了"
     "|没(啥|什么)?大碍|叫醒(了|后)|是喝(醉|多)了|烧秸秆|没(有)?着起来"
-    "|(?<![没不])找到了|找回来了|已[^|]{0,6}找到|不需要出警|撤销|(把|将)人[^|]{0,2}(弄|救|拉|抬|放)出来"
+    "|(打架|打人|闹事)的[^|]{0,4}(都|已经|早就?)跑了|(?<![没不])找到了|找回来了|已[^|]{0,6}找到|不需要出警|撤销|(把|将)人[^|]{0,2}(弄|救|拉|抬|放)出来"
     "|被[^|]{0,4}扑灭|(警察|民警|保安)[^|]{0,4}带走了|看过说是|检查过|搞错了|弄错了|(里面|里头|电梯里|屋里)[^|]{0,4}是空的"
     # a formal report's ends (消防队于10时40分将火扑灭后撤离; 已由自来水公司关阀抢修完毕; 被困人员均已安全出来)
     "|(把|将)火[^|]{0,2}扑灭|扑灭后|(处理|抢修|处置|抢险|救援)完毕|均已安全|(已经|已)(被)?救起"
-    "|(民警|警察)[^|]{0,6}带走|缝完(针)?|做完手术|手术做完|(都|已经|已|全)撤(出来|离)|已撤离"
+    "|(民警|警察)[^|]{0,10}带走|缝完(针)?|做完手术|手术做完|(都|已经|已|全)撤(出来|离)|已撤离"
 )
 _CRASH_OVER = re.compile(
     "(?<![不没肯给愿要我说想才])(私了|挪(车|开|走|边|到))|拖走|已经走了|都走了|快处|(让|叫)(走|挪)了|拍完照|协商解决|处理完|(弄|吊|拉)走了|(已经|也)开走了|自行协商|(交警|警察|民警)[^|]{0,2}也走了|(交警|警察|民警)[^|]{0,4}拦下(来)?了|被(交警|警察|民警)拦下|(碎玻璃|玻璃碴)[^|]{0,6}(没人|还没)"
@@ -272,7 +274,8 @@ def _crash_over(text: str, start: int) -> bool:
 _STILL_GOING = word_list(
     "还在 正在 越来越 一直在 还没出来 没出来 快来 赶紧 救命 还有味 还有烟 还有气味 还冒 还往外 "
     "没气 不喘气 没呼吸 没反应 按胸口 心肺复苏 叫不醒 没醒 不醒 还是有 快去追 快追 得快 味道还 还很浓 还是很浓 "
-    "也不管用 都不管用 仍然很 还是很冲 还是冲 还是呛 依然 需要救护车 要救护车 快叫救护车 没有减轻 没减轻 不见减轻 没下来"
+    "也不管用 都不管用 仍然很 还是很冲 还是冲 还是呛 依然 需要救护车 要救护车 快叫救护车 没有减轻 没减轻 不见减轻 没下来 "
+    "还没到"
 )
 # 还在 of a thing left behind (他的电动车还在我门口) is nothing still going on.
 _LEFT_BEHIND = re.compile(
@@ -287,6 +290,8 @@ _LEFT_BEHIND = re.compile(
     "|(包|东西|行李|手机|钱包|衣服|鞋)[^|]{0,3}还在|(车|货|三轮车|自行车|电动车|摊子)[^|]{0,6}还在这"
     # an animal left alone at home (他家小狗一直在屋里叫), a ceiling still dripping, a building without gas
     "|(狗|猫|宠物)[^|]{0,4}(一直在|还在)|还在滴|(楼|家|户|小区|单元|村)[^|]{0,2}没气"
+    # what the event left on the floor (玻璃渣还在地上, 积水还在往楼下淌); not blood still flowing
+    "|(玻璃渣|玻璃碴|碎玻璃|碎片|积水|黑灰|灰)[^|]{0,2}还在"
 )
 # A standing defect: a state that has lasted or is only seen (一直开着, 好几天了没人修, 锈穿了, 歪着, 线露在外面)
 # with no event told now. A danger cue in such a text (歪了, 塌了) describes a hazard to repair, and the
@@ -594,6 +599,9 @@ _NOT_THIS_CUE = (
     (("撬", "撬了", "撬门", "撬锁"), ("消防",), "消防破门救援，并非盗窃"),  # 门是消防撬开的
 )
 # "At any moment" is no figure of speech (随时都要掉下来): the thing is about to fall.
+# 核实了，是真着了: confirmed, not "if it really caught fire" (要是真着了)
+_CONFIRMED = re.compile("(?<![要若可])是真$|(确实|果然)真$")
+_FEVER = re.compile("[0-9零一二三四五六七八九十几]+(点[0-9一二三四五六七八九]+)?(度|℃)|[0-9]{2}")
 _IMMINENT = ("随时都要", "随时要", "马上都要", "眼看都要")
 _GUESSED = ("小偷", "鬼鬼祟祟")  # 像是小偷 is a guess about someone, not a simile
 # A thing's damage after a crash word (燃气管道被车撞瘪了), or a length of it knocked off (护栏被撞倒一截,
@@ -658,7 +666,9 @@ def _judge(text: str, start: int, end: int, cue: _Cue, ctx: _Context) -> _Findin
 
     # A lack told as a list (没热水也没暖气) is no negation of the outage: the cue is itself the lack.
     lack = cue.kind == "utility" and cue.word.startswith(_LACK)
-    if not lack and any(neg in _NOT_DENIAL.sub("", before)[-4:] for neg in _NEGATORS):
+    # 不冒火, 不冒烟: 不 alone negates too many things to be a negator (不停冒烟, 不省人事), but not this verb
+    denied = before.endswith("不") and cue.word.startswith("冒")
+    if not lack and (denied or any(neg in _NOT_DENIAL.sub("", before)[-4:] for neg in _NEGATORS)):
         # A near miss (差点撞上) is no crash, but the danger that nearly struck may still be there
         # ("车道正中间抛锚…后面车差点撞上"): the model may still raise it for a person to look.
         return _Finding(cue, False, "否定", unsure="差点" in before[-4:]
@@ -671,13 +681,16 @@ def _judge(text: str, start: int, end: int, cue: _Cue, ctx: _Context) -> _Findin
     if cue.kind != "utility" and (figurative or _SIMILE_AFTER.match(after)):
         return _Finding(cue, False, "比喻或夸张")
     hypothetical = (any(h in _NOT_PRECAUTION.sub("", before) for h in _HYPOTHETICAL) or any(_topic_after(after, t) for t in _TOPIC_AFTER)
-                    or before.endswith("真"))  # 真着火了人都跑不出去: "if it really caught fire"
+                    or (before.endswith("真") and not _CONFIRMED.search(before)))  # 真着火了人都跑不出去: "if it really caught fire"
     if cue.kind != "utility" and hypothetical:
         return _Finding(cue, False, "隐患或假设，并非正在发生")
+    if cue.word == "烧到" and _FEVER.match(after):  # 烧到四十度: a fever, not a fire spreading
+        return _Finding(cue, False, "发烧，并非火情")
     if after.startswith(("的不是", "的并不是")):  # 冒火花的不是电线，是磨刀
         return _Finding(cue, False, "否定")
+    near = before.replace("水泥", "")[-6:]  # 水泥块在往下掉: cement, not water dripping
     for cues, words, why in _NOT_THIS_CUE:
-        if cue.word in cues and any(w in before[-6:] for w in words):
+        if cue.word in cues and any(w in near for w in words):
             return _Finding(cue, False, why)
     if cue.kind != "utility" and _mistaken(text, c_start, start, end, cue.word):
         return _Finding(cue, False, "误会，并非险情")

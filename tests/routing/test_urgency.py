@@ -1683,3 +1683,49 @@ def test_urgency__acted_a_misunderstanding_recovered_cleared_or_long_gone_is_ove
 
 def test_urgency__the_attacker_still_here_keeps_it_live():
     assert assess("刚才有人在我店里打人，打人的那个还在这", None).referral == "110"
+
+
+# Session 25 (blind sets 125-132, measured on session 24's final rules before reading).
+@pytest.mark.parametrize("text", [
+    "我家插座有火了，烧到窗帘了，水可以浇吗",
+    "垃圾站有火，烧到旁边的棚子，棚子里面住人的",
+])
+def test_urgency__a_fire_spreading_to_something_is_live(text):
+    assert assess(text, None).referral == "119"
+
+
+def test_urgency__a_fever_that_reaches_forty_degrees_is_no_fire():
+    result = assess("孩子烧到40度，抽搐，口吐白沫", None)
+    assert result.referral == "120" and "119" not in result.referrals, result
+
+
+def test_urgency__someone_who_fainted_and_has_not_woken_up_since_is_live():
+    assert assess("我外婆在院子里晕倒了，到现在没醒", None).referral == "120"
+
+
+@pytest.mark.parametrize("text", [
+    "老鼠把家里电线咬了，插座都没电，不冒火也没味道，找谁来修",
+    "树倒了砸车上 车里没人 要找园林来锯",
+    "警察刚把打架的两个人带走,大堂玻璃碎了一地,我们先拍照留证了。",
+    "打架的人刚被警察带走，候诊区的椅子砸坏了好几张，玻璃渣还在地上",
+    "刚才打架的都跑了 商场门口地上好多血 要不要清理",
+])
+def test_urgency__a_fire_denied_a_tree_on_a_car_or_a_fight_broken_up_calls_no_service(text):
+    assert assess(text, None).referral is None
+
+
+def test_urgency__cement_falling_is_no_water_dripping():
+    assert assess("老楼顶上的水泥块在往下掉，底下就是幼儿园大门，家长都在那接孩子", None).urgency == "emergency"
+
+
+def test_urgency__a_fire_checked_and_found_real_goes_to_a_person__if_it_really_burned_does_not():
+    assert assess("消防主机报18楼配电间,我上去核实了,是真着了,里面噼里啪啦直响。", None).review
+    assert not assess("安全出口被锁起来了，可是真着火了怎么跑？", None).review
+
+
+@pytest.mark.parametrize("text", [
+    "3号楼电梯困了个老人,说心慌气短,已经关了二十多分钟,维保还没到。",
+    "二房东把我锁在屋里不让出去，已经关了两个钟头，手机快没电了。",
+])
+def test_urgency__shut_in_for_twenty_minutes_is_no_valve_shut(text):
+    assert assess(text, None, model=_Suspicious()).urgency == "emergency"
