@@ -598,10 +598,14 @@ _NOT_THIS_CUE = (
     (("要塌",), ("吵得", "闹得", "震得", "挤得"), "比喻或夸张"),  # 吵得整个楼都要塌了
     (("撬", "撬了", "撬门", "撬锁"), ("消防",), "消防破门救援，并非盗窃"),  # 门是消防撬开的
 )
-# "At any moment" is no figure of speech (随时都要掉下来): the thing is about to fall.
 # 核实了，是真着了: confirmed, not "if it really caught fire" (要是真着了)
 _CONFIRMED = re.compile("(?<![要若可])是真$|(确实|果然)真$")
-_FEVER = re.compile("[0-9零一二三四五六七八九十几]+(点[0-9一二三四五六七八九]+)?(度|℃)|[0-9]{2}")
+# 烧到四十度, 烧到39.5: a body's temperature; not 烧到12楼, a fire reaching the twelfth floor
+_FEVER = re.compile(
+    "[0-9零一二三四五六七八九十几]+(点[0-9一二三四五六七八九]+)?多?(度|℃)"
+    "|(3[5-9]|4[0-2]|三十[五六七八九]|四十[一二]?)([.][0-9])?(?![0-9楼层号栋户室米])"
+)
+# "At any moment" is no figure of speech (随时都要掉下来): the thing is about to fall.
 _IMMINENT = ("随时都要", "随时要", "马上都要", "眼看都要")
 _GUESSED = ("小偷", "鬼鬼祟祟")  # 像是小偷 is a guess about someone, not a simile
 # A thing's damage after a crash word (燃气管道被车撞瘪了), or a length of it knocked off (护栏被撞倒一截,

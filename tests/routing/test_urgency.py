@@ -1689,6 +1689,7 @@ def test_urgency__the_attacker_still_here_keeps_it_live():
 @pytest.mark.parametrize("text", [
     "我家插座有火了，烧到窗帘了，水可以浇吗",
     "垃圾站有火，烧到旁边的棚子，棚子里面住人的",
+    "着火了，已经烧到12楼了",  # a floor, not a temperature
 ])
 def test_urgency__a_fire_spreading_to_something_is_live(text):
     assert assess(text, None).referral == "119"
