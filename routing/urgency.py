@@ -66,7 +66,7 @@ _CUES: list[_Cue] = [
         "referral",
         "119",
         "着火 起火 失火 火灾 大火 火势 浓烟 烧起来 爆炸 冒火 自燃 烧着了 着了火 火很大 火大得很 明火 火苗 "
-        "往外冒火 救火 都是火 放火 越烧越 火往 火光 烧到",
+        "往外冒火 救火 都是火 放火 越烧越 火往 火光 烧到 起了火 失了火",
         # 消防车 is weak: callers name the engine after the fire too (消防车把绿化带压坏了)
         weak="消防车 冒烟 冒黑烟 燃烧 烧焦味 焦糊味 焦味 着了",
     ),
@@ -75,7 +75,7 @@ _CUES: list[_Cue] = [
         "120",
         "晕倒 昏倒 昏迷 不省人事 人事不省 心脏病发作 心脏病犯了 心梗 脑梗 中风 大出血 流血不止 呼吸困难 "
         "没有呼吸 没呼吸 抽搐 休克 煤气中毒 一氧化碳中毒 食物中毒 重伤 喘不上气 喘不过气 叫不醒 没反应 "
-        "没意识 一动不动 还有没有气 口吐白沫 嘴歪 晕过去 晕了 倒下了 躺在地上 躺着一个人 起不来 流了很多血 倒在地 倒在卫生间 倒在厕所 倒在家 "
+        "没意识 一动不动 人没气 捞上来没气 救上来没气 抬出来没气 拉上来没气 还有没有气 口吐白沫 嘴歪 晕过去 晕了 倒下了 躺在地上 躺着一个人 起不来 流了很多血 倒在地 倒在卫生间 倒在厕所 倒在家 "
         "全是血 满脸是血 一直出血 一直在流血 在流血 止不住 骨头都露 割腕 溺水 落水 掉进河 吃错药 见红 胸口疼 中暑 "
         "触电 捅了 被捅 破水 羊水 见了红 无反应 推不醒 摇不醒 醒不过来 压在车底 压住了 被压住 烫了 上吐下泻 纽扣电池 过敏 趴着不动",
         weak="受伤 摔伤 摔倒 摔在 摔了 摔下来 滚下来 磕破 肚子疼 呼吸很急",
@@ -200,17 +200,19 @@ _SIMILE_AFTER = re.compile("[^|]{0,3}?(一样|似的|一般)(?!开|跑|走|窜|�
 # Words right after a fire/medical/crime cue that make it a topic rather than an event.
 _TOPIC_AFTER = word_list(
     "隐患 风险 演练 演习 警报 报警器 宣传 知识 培训 预案 收费 费用 报销 电话是 电话号 电话多少 的电话 标准 保险 的风险 事故责任 "
-    "责任认定 认定 的车 致人 拘留 的那个 的那段 的医药费 以后 之后 快处 做饭 取暖 作业 的话 证明 回执 那家 那户 善后 后安置 后重建 后救助 的时候 急救 的视频 的新闻"
+    "责任认定 认定 的车 致人 拘留 的那个 的那段 的医药费 以后 之后 快处 做饭 取暖 作业 的话 证明 回执 那家 那户 善后 后安置 后重建 后救助 的时候 急救 的视频 的新闻 "
+    # a question about anyone in that state (中暑的人能直接灌凉水不？溺水的人救上来以后要不要控水)
+    "的人能 的人要不要 的人该 的人应该 的人可以 的人救上来以后"
 )
 _AFTERMATH = word_list(
     "至今 已扑灭 已经扑灭 被扑灭 已灭 已处理 已经处理 处理完 已解决 后来 修好 补上 救出来 送到医院 灭了 "
     "已经送 来过了 落下 挪到路边 已经挪 赔偿 索赔 找他赔 让他赔 怎么赔 不漏了 挪车了 挪开了 "
-    "不赔钱 起诉 出院 康复 抢通 清走 锯走 拖走 调解走了 已经调解 调解完 灭完 刚扑灭 扑灭了 抢救过来 住进病房 住院了"
+    "不赔钱 起诉 出院 康复 抢通 清走 锯走 拖走 调解走了 已经调解 调解完 灭完 刚扑灭 扑灭了 抢救过来 住进病房 住院了 住了院"
 )
 # "到现在" is aftermath (到现在还没修, 到现在都是黑的), except after a verb of something still going on
 # ("从地铁站跟到现在，我躲在…", "堵到现在").
 _AFTERMATH_PATTERN = re.compile(
-    "(?<![跟追守蹲堵闹打吵烧流疼干])到现在(?!(还|都)?(在|没醒|没出来|没找到|没回来|没走|困|昏|不醒|没停))"
+    "(?<![跟追守蹲堵闹打吵烧流疼干])到现在(?!(还|都)?(在|没醒|没出来|没找到|没回来|没走|困|昏|不醒|没停|没人(送|救)|没人来(?![修处看弄查换])))"
 )
 # The danger told is over now ("刚才晕了一下，现在缓过来了", "落水的已经被捞上来了", "冒了个火花，没着也没烟"):
 # the caller reports it afterwards, unless something is still going on after it ("人都没事，后面车还在往这冲").
@@ -225,10 +227,12 @@ _RESOLVED = re.compile(
     "|(自己|已经)[^|]{0,4}出来了|(?<=[|])出来了(?=[|]|$)|已经[^|]{0,4}(拉走|拖走|运走|清走|锯开|修好|关了(?![^|]{0,2}[0-9一二两三四五六七八九十半几好]+多?(分钟|个?小时|个?钟头))|关掉|灭了|扑灭|送走|带走)"
     "|没大事|人没事|不用了|自己又开了|(好在|幸好|还好)[^|]{0,3}没(伤|摔|砸|事)|说不(疼|痛)了|不用派人|(拉|送)到医院|送医院了|人都没事|都没事了|放出来了|拉开了|缝(好|上)|没大碍"
     "|没(啥|什么)大事|抽干|没(有)?烟了|不冒烟了|(现在|已经)能(走|站|动|说话)了|(人|大家)(都)?撤(开|离|出来)了|(早|早就)跑(了|没影)|(拔|关|断|拉)[^|]{0,6}就好了|已经[^|]{0,6}(带|送|拉)[^|]{0,3}去(了)?医院|(带|送|拉)[^|]{0,3}去医院了|包扎好|私了|拍出来了|跟没事人一样|精神(挺好|好着|还好)|虚惊一场"
-    "|已(经)?被[^|]{0,6}(扑灭|救出|救上来|抓住|抓到|控制住)|(已经|已)[^|]{0,4}(抓住|抓到|拿回来)|(小偷|贼|人|他|嫌疑人)(也|都)(抓住|抓到)了"
+    "|已(经)?被[^|]{0,6}(扑灭|救出|救上来|抓住|抓到|控制住|按住|制服)|交给(警察|民警|派出所)|(已经|已)[^|]{0,4}(抓住|抓到|拿回来)|(小偷|贼|人|他|嫌疑人)(也|都)(抓住|抓到)了"
     "|(送至|送往|送进)[^|]{0,8}医院|情况稳定|已无大碍|脱离(生命)?危险|(里面|里头)没(有)?人(?!应|回|开|接|答)"
     "|(被|给)[^|]{0,4}(拉|捞|救|抱|拽)(上来|出来)了|没(有)?人(被)?(埋|困|压|砸|烧)(?!着)"
-    "|不是(泄漏|泄露|漏气|着火|起火|失火|煤气|燃气)|走近一看|原来是|一看[|]?(是|原来|才知道)"
+    "|不是(泄漏|泄露|漏气|着火|起火|失火|煤气|燃气)|走近一看|原来是|一看[|]?(他|她|人家)?(是|原来|才知道)"
+    # went to look and it was something else (我过去看是人家在烧烤; 我刚跑去看，是隔壁在烧烤)
+    "|(过去|跑去|跑过去|去|下去|出去|上去)看(了)?(一下)?[|]?(是|原来)"
     "|(阀门|总阀|闸|气)[^|]{0,2}(关了|关掉了|关上了)|(消防车|消防|警察|民警|救护车)[^|]{0,3}(都|也|已经)?走了|(派出所|警察|民警)[^|]{0,4}(带走|抓走)了|消防[^|]{0,3}来(看|查)(了|过)"
     "|水(都|已经)?退了|处理好了|(已经|已)关火|(?<!已)(?<!已经)砸坏"  # 已砸坏一辆车: the harm so far, not an end
     "|(拉|送|接)(到|去|进)[^|]{0,4}(医院|院)|(都|已经|已)(被)?[^|]{0,4}(带走|拦下|控制住)了|处理完了|(路|道)[^|]{0,2}(清开|通)了"
@@ -252,7 +256,7 @@ _RESOLVED = re.compile(
     "|(民警|警察)[^|]{0,10}带走|缝完(针)?|做完手术|手术做完|(都|已经|已|全)撤(出来|离)|已撤离"
 )
 _CRASH_OVER = re.compile(
-    "(?<![不没肯给愿要我说想才])(私了|挪(车|开|走|边|到))|拖走|已经走了|都走了|快处|(让|叫)(走|挪)了|拍完照|协商解决|处理完|(弄|吊|拉)走了|(已经|也)开走了|自行协商|(交警|警察|民警)[^|]{0,2}也走了|(交警|警察|民警)[^|]{0,4}拦下(来)?了|被(交警|警察|民警)拦下|(碎玻璃|玻璃碴)[^|]{0,6}(没人|还没)"
+    "(?<![不没肯给愿要我说想才])(私了|挪(车|开|走|边|到))|拖走|已经走了|都走了|快处|(让|叫)(走|挪)了|拍完照|协商解决|处理完|清(完|理完|干净)了|(弄|吊|拉)走了|(已经|也)开走了|自行协商|(交警|警察|民警)[^|]{0,2}也走了|(交警|警察|民警)[^|]{0,4}拦下(来)?了|被(交警|警察|民警)拦下|(碎玻璃|玻璃碴)[^|]{0,6}(没人|还没)"
 )
 # A crash, told in any words (撞瘪了, 别了我一下, 三车连环剐蹭): the people safe do not end it, the vehicles
 # gone do (_CRASH_OVER).
@@ -285,7 +289,7 @@ _LEFT_BEHIND = re.compile(
     # the people taken away are still held (派出所把人都带走了…我哥现在还在派出所)
     "|还在(派出所|公安局)"
     # a request for the repair (麻烦市政赶紧来修一下)
-    "|(赶紧|尽快)来?(修|处理|整改|解决|管|查)"
+    "|(赶紧|尽快)来?(修|处理|整改|解决|管|查|装|安装|补)"
     # belongings left behind (他的包还在我们这)
     "|(包|东西|行李|手机|钱包|衣服|鞋)[^|]{0,3}还在|(车|货|三轮车|自行车|电动车|摊子)[^|]{0,6}还在这"
     # an animal left alone at home (他家小狗一直在屋里叫), a ceiling still dripping, a building without gas
@@ -436,11 +440,13 @@ def _resolved(text: str, start: int, since: int | None = None) -> bool:
 
     ``since``: a phrase of the end that begins there, before ``start``, and ends after it counts too
     (警察刚把楼上打架那两口子带走了: the fight is inside the phrase that ends it)."""
-    found = next((m for m in _RESOLVED.finditer(text, start if since is None else since) if m.end() > start), None)
-    if found is None:
-        return False
-    rest = _LEFT_BEHIND.sub("", text[found.end() :])
-    return not (any(word in rest for word in _STILL_GOING) or _danger_now(text, found.end()))
+    for found in _RESOLVED.finditer(text, start if since is None else since):
+        if found.end() <= start:
+            continue
+        rest = _LEFT_BEHIND.sub("", text[found.end() :])
+        if not (any(word in rest for word in _STILL_GOING) or _danger_now(text, found.end())):
+            return True
+    return False
 
 
 # Someone is in danger right now, or the danger is about to strike: then a text is no standing defect, no
@@ -582,8 +588,9 @@ def _topic_after(after: str, word: str) -> bool:
 _LIGHTS_OUT = re.compile("灯[^|]{0,2}灭了")
 # Not what the negator denies: 我没刹住撞上了 is a crash.
 _NOT_DENIAL = re.compile("没(刹住|躲开|躲过|注意|看见|看到|拉住|扶住)")
-# a levee (防汛堤在往外渗水) or a fire hydrant (消防栓被车撞断了，水柱冲得老高), not a precaution
-_NOT_PRECAUTION = re.compile("防(汛|洪|浪)|消防")
+# a levee (防汛堤在往外渗水), a fire hydrant (消防栓被车撞断了，水柱冲得老高), a firebreak (防火隔离带外侧起火),
+# a security door (防盗门外有人在砸门): things named for a precaution, not a precaution
+_NOT_PRECAUTION = re.compile("防(汛|洪|浪)|消防|防火(隔离带|带|道|林带|通道|门|墙)|防盗(门|窗|网)")
 # A cue that is something else after these words just before it: (cues, words, why).
 _NOT_THIS_CUE = (
     (("往里灌", "倒灌"), ("风", "烟", "味"), "并非进水"),  # 冷风呼呼往里灌, 烟顺着窗户往里灌
@@ -602,18 +609,19 @@ _NOT_THIS_CUE = (
 _CONFIRMED = re.compile("(?<![要若可])是真$|(确实|果然)真$")
 # 烧到四十度, 烧到39.5: a body's temperature; not 烧到12楼, a fire reaching the twelfth floor
 _FEVER = re.compile(
-    "[0-9零一二三四五六七八九十几]+(点[0-9一二三四五六七八九]+)?多?(度|℃)"
+    "([0-9零一二三四五六七八九十几]+(点[0-9一二三四五六七八九]+)?多?|多少)(度|℃)"
     "|(3[5-9]|4[0-2]|三十[五六七八九]|四十[一二]?)([.][0-9])?(?![0-9楼层号栋户室米])"
 )
 # "At any moment" is no figure of speech (随时都要掉下来): the thing is about to fall.
 _IMMINENT = ("随时都要", "随时要", "马上都要", "眼看都要")
-_GUESSED = ("小偷", "鬼鬼祟祟")  # 像是小偷 is a guess about someone, not a simile
+_GUESSED = ("小偷", "鬼鬼祟祟", "醉驾", "酒驾")  # 像是小偷, 像是醉驾: a guess about someone, not a simile
 # A thing's damage after a crash word (燃气管道被车撞瘪了), or a length of it knocked off (护栏被撞倒一截,
 # 桥栏杆被车撞掉了一段): a defect to repair, not a crash now. (Not 塌了一半 of a building or 刮倒了一半 of a
 # hoarding: what is left of those may still fall on someone.)
 _DAMAGED = re.compile("瘪|弯|变形|出一道|出了一道|裂|歪|(倒|掉)?了?(一截|一段|一大片|一片|一排)")
 _MITIGATED = re.compile(
-    "(拿|用)[^|]{0,4}(压着|盖着|挡着|堵着|围着|拉着|绑着|撑着)|罩(了|着)[^|]{0,3}(桶|筐|锥)"
+    # (not a person held or surrounded: 拿棍子围着我, 拿绳子绑着他)
+    "(拿|用)[^|]{0,4}(压着|盖着|挡着|堵着|围着|拉着|绑着|撑着)(?![我你他她人俺])|罩(了|着)[^|]{0,3}(桶|筐|锥)"
     "|放了[^|]{0,3}(路障|锥|牌子|石头|砖头|木板)|围(起来|上)了|拉了[^|]{0,2}警戒线"
     # people kept away from it (我已经把孩子们都叫开了，贴了个条子，不让玩了)
     "|(叫|劝)开了|不让(玩|用|坐|靠近)了|贴了[^|]{0,4}(条|告示|提示|通知)"

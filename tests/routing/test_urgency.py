@@ -1730,3 +1730,44 @@ def test_urgency__a_fire_checked_and_found_real_goes_to_a_person__if_it_really_b
 ])
 def test_urgency__shut_in_for_twenty_minutes_is_no_valve_shut(text):
     assert assess(text, None, model=_Suspicious()).urgency == "emergency"
+
+
+# Session 25, fifth batch (blind sets 133-140, measured on the session's rules above before reading).
+@pytest.mark.parametrize("text, referral", [
+    ("林场护林员报告，东坡防火隔离带外侧起火，火线约两百米，正向林区推进，请求支援。", "119"),  # a firebreak is a place
+    ("防盗门外有人在砸门", "110"),
+    ("打谷场上拖拉机漏油起了火，边上就是好几垛稻草", "119"),
+    ("俺们地里一个干活的碰了电线，电工把闸拉了，人没气儿了", "120"),  # a person's breath, not the gas supply
+    ("小囡在游泳池呛水,捞上来没气了", "120"),
+    ("微信群里说村西头有人打药中毒倒在地里了，到现在还没人送", "120"),
+    ("群里说景区门口那个路口有辆车像是醉驾，撞了几次护栏还在那里转圈开", "122"),  # 像是: a guess, no simile
+])
+def test_urgency__a_fire_by_a_firebreak_a_breathless_worker_or_a_guessed_drunk_driver_is_live(text, referral):
+    assert assess(text, None).referral == referral
+
+
+def test_urgency__a_person_surrounded_with_sticks_is_no_hazard_made_safe():
+    assert assess("有人拿棍子围着我要抢我的三轮车", None, model=_Suspicious()).urgency == "emergency"
+
+
+@pytest.mark.parametrize("text", [
+    "孩子烧到多少度需要叫救护车？还是自己打车去医院就行",
+    "中暑的人能直接灌凉水不？",
+    "溺水的人救上来以后要不要倒着背着控水",
+    "国庆在农家乐吃饭食物中毒住了院，卫生部门的处理结果出来没有",
+    "落水的孩子已经捞上来送医院了，河边那段没护栏，能不能赶紧装",
+    "小偷已经被保安和家长按住交给警察了，我们园的门锁被撬坏了，今晚怎么办",
+    "车祸现场已经清完了，但路面上全是玻璃碴子和机油，电动车过去容易滑",
+    "有人说公园着火了，我过去看是人家在烧烤，烟大而已",
+    "家长群里传幼儿园着火了，我刚跑去看，是隔壁在烧烤，烟大了点，没事",
+    "孩子喊“阿姨，小明倒在地上不动了”，我冲过去一看，他是在装睡跟大家玩",
+    # a later end counts when an earlier one is followed by something going on (有人在用烧烤架)
+    "刚才我说楼顶冒烟，我们上去看了，是有人在用烧烤架烤肉，不是着火。",
+])
+def test_urgency__a_question_about_anyone_a_stay_in_hospital_or_a_look_that_found_nothing_calls_no_service(text):
+    result = assess(text, None)
+    assert result.urgency != "emergency" and result.referral is None, result
+
+
+def test_urgency__going_to_look_and_finding_it_real_keeps_it_live():
+    assert assess("听到有人喊着火了，我过去看是真着火了，火很大", None).referral == "119"
