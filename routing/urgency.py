@@ -26,6 +26,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from itertools import islice
 from pathlib import Path
 
@@ -439,14 +440,39 @@ def _resolved(text: str, start: int, since: int | None = None) -> bool:
     """The text says, after ``start``, that the danger is over, and nothing after that is still going on.
 
     ``since``: a phrase of the end that begins there, before ``start``, and ends after it counts too
-    (警察刚把楼上打架那两口子带走了: the fight is inside the phrase that ends it)."""
-    for found in _RESOLVED.finditer(text, start if since is None else since):
-        if found.end() <= start:
-            continue
-        rest = _LEFT_BEHIND.sub("", text[found.end() :])
-        if not (any(word in rest for word in _STILL_GOING) or _danger_now(text, found.end())):
-            return True
-    return False
+    (警察刚把楼上打架那两口子带走了: the fight is inside the phrase that ends it).
+
+    The last end told is the one asked: a text may end its story twice, the first time with something still
+    going on after it (我们上去看了，是有人在用烧烤架烤肉，不是着火), and whatever follows the last end also
+    follows every earlier one. (Asking each end in turn would rescan the rest of the text for each:
+    seconds on a long text of many ends.)"""
+    end = _last_end(text, start if since is None else since, start)
+    if end is None:
+        return False
+    rest = _LEFT_BEHIND.sub("", text[end:])
+    return not (any(word in rest for word in _STILL_GOING) or _danger_now(text, end))
+
+
+@lru_cache(maxsize=8)
+def _ends(text: str) -> tuple[list[tuple[int, int]], dict[tuple[int, int], int]]:
+    """Every end phrase of the text (_RESOLVED, scanned from its start), and where each span sits."""
+    spans = [m.span() for m in _RESOLVED.finditer(text)]
+    return spans, {span: i for i, span in enumerate(spans)}
+
+
+def _last_end(text: str, since: int, start: int) -> int | None:
+    """Where the last end phrase found from ``since`` and ending after ``start`` ends, or None.
+
+    A scan from ``since`` that meets a span of the scan from the text's start goes on exactly as that
+    scan did, so its last match is the text's last: each finding pays for a few matches, not all."""
+    spans, index = _ends(text)
+    last = None
+    for m in _RESOLVED.finditer(text, since):
+        if m.span() in index:
+            return spans[-1][1] if spans[-1][1] > start else last
+        if m.end() > start:
+            last = m.end()
+    return last
 
 
 # Someone is in danger right now, or the danger is about to strike: then a text is no standing defect, no
