@@ -251,7 +251,7 @@ _RESOLVED = re.compile(
     "|(警察|民警|交警|保安|派出所|家人|家长|救护车|120)[^|]{0,2}(把|将)[^|]{0,10}(带走|拉走|接走|送走)了"
     "|没(啥|什么)?大碍|叫醒(了|后)|是喝(醉|多)了|烧秸秆|没(有)?着起来"
     "|(打架|打人|闹事)的[^|]{0,4}(都|已经|早就?)跑了|(?<![没不])找到了|找回来了|已[^|]{0,6}找到|不需要出警|撤销|(把|将)人[^|]{0,2}(弄|救|拉|抬|放)出来"
-    "|被[^|]{0,4}扑灭|(警察|民警|保安)[^|]{0,4}带走了|看过说是|检查过|搞错了|弄错了|(里面|里头|电梯里|屋里)[^|]{0,4}是空的"
+    "|被[^|]{0,4}扑灭|保安[^|]{0,4}带走了|看过说是|检查过|搞错了|弄错了|(里面|里头|电梯里|屋里)[^|]{0,4}是空的"
     # a formal report's ends (消防队于10时40分将火扑灭后撤离; 已由自来水公司关阀抢修完毕; 被困人员均已安全出来)
     "|(把|将)火[^|]{0,2}扑灭|扑灭后|(处理|抢修|处置|抢险|救援)完毕|均已安全|(已经|已)(被)?救起"
     "|(民警|警察)[^|]{0,10}带走|缝完(针)?|做完手术|手术做完|(都|已经|已|全)撤(出来|离)|已撤离"
@@ -454,10 +454,10 @@ def _resolved(text: str, start: int, since: int | None = None) -> bool:
 
 
 @lru_cache(maxsize=8)
-def _ends(text: str) -> tuple[list[tuple[int, int]], dict[tuple[int, int], int]]:
-    """Every end phrase of the text (_RESOLVED, scanned from its start), and where each span sits."""
+def _ends(text: str) -> tuple[frozenset[tuple[int, int]], int | None]:
+    """The spans of every end phrase of the text (_RESOLVED, scanned from its start), and where the last ends."""
     spans = [m.span() for m in _RESOLVED.finditer(text)]
-    return spans, {span: i for i, span in enumerate(spans)}
+    return frozenset(spans), spans[-1][1] if spans else None
 
 
 def _last_end(text: str, since: int, start: int) -> int | None:
@@ -465,11 +465,11 @@ def _last_end(text: str, since: int, start: int) -> int | None:
 
     A scan from ``since`` that meets a span of the scan from the text's start goes on exactly as that
     scan did, so its last match is the text's last: each finding pays for a few matches, not all."""
-    spans, index = _ends(text)
+    spans, last_of_text = _ends(text)
     last = None
     for m in _RESOLVED.finditer(text, since):
-        if m.span() in index:
-            return spans[-1][1] if spans[-1][1] > start else last
+        if m.span() in spans:
+            return last_of_text if last_of_text > start else last
         if m.end() > start:
             last = m.end()
     return last
